@@ -1,0 +1,60 @@
+"""Diagnostics and the one error family of envspec.
+
+Every problem a user can cause is a :class:`Diagnostic` with a file, line and
+column (1-based), the component address it concerns, a message and an
+optional hint.  All diagnostics of a run are collected and raised together in
+one :class:`SpecError`; the CLI prints them and exits 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    file: str
+    line: int
+    col: int
+    address: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}"
+        text = f"{where}: {self.address}: {self.message}" if self.address else f"{where}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class EnvspecError(Exception):
+    """Base of every error envspec raises on purpose."""
+
+    exit_code = 1
+
+
+class SpecError(EnvspecError):
+    """One or more problems in the user's input; carries every diagnostic of the run."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(set(diagnostics)))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class UsageError(EnvspecError):
+    """A bad command line: unknown backend, missing path, unknown environment."""
+
+
+class BackendError(EnvspecError):
+    """A backend failed to render; nothing was written."""
+
+    exit_code = 3
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """Return "did you mean 'x'?" for the closest of ``choices``, or None."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=cutoff)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,149 @@
+"""The resource graph: the intermediate representation every backend renders.
+
+`lower.lower(resolved_env)` builds one :class:`ResourceGraph` per environment. It is where identity
+is decided, once: every AWS resource's name, tags and import id, and every input a component's
+Terraform module or Ansible role receives. Backends only decide syntax.
+
+Values in `Node.inputs` are JSON-like (str, int, bool, None, lists, dicts with str keys) plus two
+kinds of deferred value that only exist once another component has been provisioned:
+
+* :class:`Attr` — a *dynamic attribute* of a node, one of `DYNAMIC_ATTRIBUTES[kind]`;
+* :class:`Interp` — a string made of literal text and `Attr` parts.
+
+Everything a reference names that the core can know in advance (bucket names and ARNs, database
+names and ports, Lambda ARNs, ...) is already a literal here; only genuinely AWS-assigned values
+(VPC ids, host names, secret ARNs with their random suffix, security group ids) stay deferred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Owner = Literal["ansible", "terraform"]
+Kind = Literal["network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda"]
+
+# The AWS-assigned values each kind exposes, by name. A Terraform module has exactly these outputs;
+# an Ansible role sets exactly these as facts (see the backends); a lookup of a component that the
+# other tool owns yields the same names.
+DYNAMIC_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
+    "network": (
+        "vpc_id", "public_subnet_ids", "private_subnet_ids",
+        "lb_arn", "lb_dns_name", "lb_security_group_id", "lb_listener_arn",
+    ),
+    "secret": ("arn",),
+    "bucket": (),
+    "database": ("host", "security_group_id", "secret_arn"),
+    "ec2": ("security_group_id",),
+    "beanstalk": ("url", "security_group_id"),
+    "lambda": ("security_group_id",),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Attr:
+    """A dynamic attribute of another node: `Attr("databases.main", "host")`."""
+
+    address: str
+    attribute: str
+
+
+@dataclass(frozen=True)
+class Interp:
+    """A string of literal text and dynamic attributes, e.g. `postgres://app@` + host + `:5432/main`."""
+
+    parts: tuple[str | Attr | SecretValue, ...]
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """The value of a secret, fetched at deploy time by Ansible (ec2 services only); never rendered."""
+
+    address: str          # "secrets.NAME"
+    name: str             # the secret's AWS name
+    store: Literal["secretsmanager", "ssm"]
+
+
+Value = Any  # JSON-like | Attr | Interp | SecretValue (see module docstring)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How to find a resource whose id AWS assigns: filter by these tags (all must match)."""
+
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One named, tagged AWS object that a component's module or role manages.
+
+    `type` uses the AWS provider's resource type names (`aws_vpc`, `aws_db_instance`, ...) as
+    neutral names for AWS object kinds. `import_id` is the id Terraform imports it by when the
+    core can derive it from names (a bucket name, a role name, a DB identifier, an ARN built from
+    account, region and name); otherwise `lookup` says how to find it.
+    """
+
+    key: str              # stable within its node: "vpc", "public-1", "instance-2"
+    type: str
+    name: str
+    tags: Mapping[str, str]
+    import_id: str | None = None
+    lookup: Lookup | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A component lowered for one environment."""
+
+    address: str          # "network", "secrets.x", "buckets.x", "databases.x", "services.x"
+    kind: Kind
+    owner: Owner
+    name: str             # the component's base AWS name, e.g. "xkit-staging-main"
+    tags: Mapping[str, str]            # envspec:* tags + the spec's tags, sorted by key
+    inputs: Mapping[str, Value]        # the module's variables / the role's arguments
+    resources: tuple[Resource, ...]    # what its module or role creates, in creation order
+    depends_on: tuple[str, ...]        # addresses this node needs first (sorted)
+
+
+@dataclass(frozen=True)
+class ResourceGraph:
+    """Every node of one app in one environment, in dependency order."""
+
+    app: str
+    env: str
+    region: str
+    account_id: str
+    source: str
+    nodes: tuple[Node, ...]
+
+    def node(self, address: str) -> Node:
+        for node in self.nodes:
+            if node.address == address:
+                return node
+        raise KeyError(address)
+
+    def owned_by(self, owner: Owner) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.owner == owner)
+
+
+def attrs_in(value: Value) -> tuple[Attr, ...]:
+    """Every Attr inside a value, in order of appearance."""
+    found: list[Attr] = []
+
+    def walk(v: Value) -> None:
+        if isinstance(v, Attr):
+            found.append(v)
+        elif isinstance(v, Interp):
+            for part in v.parts:
+                walk(part)
+        elif isinstance(v, Mapping):
+            for item in v.values():
+                walk(item)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                walk(item)
+
+    walk(value)
+    return tuple(found)

@@ -1,0 +1,14 @@
+"""The spec model (pydantic v2): the single source of the JSON Schema."""
+
+from __future__ import annotations
+
+from .common import Owner
+from .network import Network
+from .service import BeanstalkService, Ec2Service, LambdaService, Release, Service
+from .spec import Environment, Spec
+from .storage import Bucket, Database, Secret
+
+__all__ = [
+    "BeanstalkService", "Bucket", "Database", "Ec2Service", "Environment", "LambdaService",
+    "Network", "Owner", "Release", "Secret", "Service", "Spec",
+]

@@ -1,0 +1,63 @@
+"""Shared building blocks of the spec model: names, owners, overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Owner = Literal["ansible", "terraform"]
+
+COMPONENT_NAME = r"^[a-z][a-z0-9-]{0,30}$"
+ENV_NAME = r"^[a-z][a-z0-9-]{0,15}$"
+ENV_VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+
+# Secret names may also use `_` (the contract's own example has `secret_key_base`); Secrets Manager
+# and SSM accept it, and other sections keep the stricter rule because their names reach DNS-like
+# AWS names (buckets, load balancer target groups).
+SECRET_NAME = r"^[a-z][a-z0-9_-]{0,30}$"
+ComponentName = Annotated[str, StringConstraints(pattern=COMPONENT_NAME)]
+SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME)]
+EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME)]
+EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR_NAME)]
+SpecString = Annotated[str, StringConstraints(max_length=4096)]
+
+OWNER_DESCRIPTION = (
+    "Which tool provisions this component: `ansible` or `terraform`. Defaults to the spec's "
+    "top-level `owner`. Exactly one backend manages a component in an environment; the other only "
+    "reads it. Changing it moves the component without recreating anything (Terraform adopts it "
+    "with `import` blocks; moving back uses `removed` blocks that keep the resources)."
+)
+OVERRIDES_DESCRIPTION = (
+    "Per-environment changes: `{ENV: {field: value}}`. The mapping is deep-merged over this "
+    "component for that environment and the result is validated as a whole. `owner` may be "
+    "overridden too, so staging can be migrated before production. Every ENV must be declared "
+    "under `environments`."
+)
+
+ENV_DESCRIPTION = (
+    "Environment variables. Values are strings and may contain references such as "
+    "`${databases.main.url}`, `${buckets.uploads.name}`, `${secrets.NAME}` or `${env.region}`; "
+    "`$${` writes a literal `${`. A reference is also a permission: the service may reach a "
+    "referenced database's port, read and write a referenced bucket, and read a referenced secret. "
+    "A secret reference in an ec2 service is replaced at deploy time by the secret's value, written "
+    "only to the host's environment file (mode 0600); in lambda and beanstalk services the variable "
+    "receives the secret's ARN, and the code reads the value at run time."
+)
+
+
+class SpecModel(BaseModel):
+    """Base of every spec model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class Component(SpecModel):
+    """Fields every component kind has."""
+
+    owner: Owner | None = Field(default=None, description=OWNER_DESCRIPTION)
+    overrides: dict[EnvName, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=OVERRIDES_DESCRIPTION,
+        json_schema_extra={"examples": [{"production": {"instance_class": "db.r6g.large"}}]},
+    )

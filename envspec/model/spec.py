@@ -1,0 +1,83 @@
+"""The whole spec: one app."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from .common import ComponentName, EnvName, Owner, SecretName, SpecModel, SpecString
+from .network import Network
+from .service import Service
+from .storage import Bucket, Database, Secret
+
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+\-@]+$")]
+TagValue = Annotated[str, StringConstraints(max_length=256)]
+
+
+class Environment(SpecModel):
+    """An AWS account and region that the app is deployed to."""
+
+    region: str = Field(
+        pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]$",
+        description="AWS region, for example `us-west-2`.",
+        json_schema_extra={"examples": ["us-west-2"]},
+    )
+    account_id: str = Field(
+        pattern=r"^[0-9]{12}$",
+        description='The 12-digit AWS account id, as a quoted string: `"111111111111"`.',
+        json_schema_extra={"examples": ["111111111111"]},
+    )
+
+
+class Spec(SpecModel):
+    """An envspec app spec (format version 1)."""
+
+    envspec: Literal[1] = Field(description="Format version; must be `1`.")
+    app: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{1,20}$",
+        description="App name: lowercase letters, digits and `-`, 2..21 characters. Prefixes every AWS name "
+        "(`APP-ENV-COMPONENT`).",
+        json_schema_extra={"examples": ["xkit"]},
+    )
+    description: SpecString | None = Field(default=None, description="What the app is.")
+    owner: Owner = Field(
+        default="ansible",
+        description="Default owner of every component (`ansible` or `terraform`); a component's own `owner` wins.",
+    )
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict,
+        description="Extra tags on every AWS resource. Keys starting with `aws:` or `envspec:` are reserved.",
+        json_schema_extra={"examples": [{"cost-center": "platform"}]},
+    )
+    environments: dict[EnvName, Environment] = Field(
+        min_length=1, description="Where the app runs: at least one environment, by name."
+    )
+    network: Network | None = Field(default=None, description="The app's VPC (at most one).")
+    secrets: dict[SecretName, Secret] = Field(default_factory=dict, description="Secret containers, by name.")
+    buckets: dict[ComponentName, Bucket] = Field(default_factory=dict, description="S3 buckets, by name.")
+    databases: dict[ComponentName, Database] = Field(default_factory=dict, description="RDS databases, by name.")
+    services: dict[ComponentName, Service] = Field(
+        default_factory=dict, description="Services, by name: `type` is `ec2`, `beanstalk` or `lambda`."
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _reserved_tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        for key in tags:
+            if key.lower().startswith(("aws:", "envspec:")):
+                raise ValueError(f"tag key {key!r} is reserved (prefix 'aws:' or 'envspec:')")
+        return tags
+
+    @model_validator(mode="after")
+    def _names_unique_across_sections(self) -> "Spec":
+        seen: dict[str, str] = {}
+        for section in ("buckets", "databases", "services"):
+            for name in getattr(self, section):
+                if name in seen:
+                    raise ValueError(
+                        f"{section}.{name} and {seen[name]}.{name} would share the AWS name "
+                        f"'{self.app}-ENV-{name}'; rename one"
+                    )
+                seen[name] = section
+        return self

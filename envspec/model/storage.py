@@ -1,0 +1,73 @@
+"""`secrets`, `buckets` and `databases`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .common import Component, SpecString
+
+
+class Secret(Component):
+    """A secret's container. Its value is set outside envspec and never appears in a spec or in output."""
+
+    description: SpecString | None = Field(default=None, description="What the secret is for (shown in the AWS console).")
+    store: Literal["secretsmanager", "ssm"] = Field(
+        default="secretsmanager",
+        description="Where the value lives: AWS Secrets Manager (`secretsmanager`, default) or an SSM "
+        "Parameter Store SecureString (`ssm`). envspec creates the container only.",
+    )
+
+
+class Bucket(Component):
+    """An S3 bucket: encrypted, public access blocked unless `public: true`."""
+
+    versioning: bool = Field(default=False, description="Keep every version of every object.")
+    public: bool = Field(
+        default=False,
+        description="Allow public reads of objects. Off by default: the bucket blocks all public access.",
+    )
+    expire_after_days: int | None = Field(
+        default=None, ge=1, le=36500, description="Delete objects this many days after they are written."
+    )
+
+
+class Database(Component):
+    """An RDS instance in the private subnets, storage encrypted, master password managed in Secrets Manager."""
+
+    engine: Literal["postgres", "mysql"] = Field(description="Database engine: `postgres` or `mysql`.")
+    version: str = Field(
+        pattern=r"^[0-9]+(\.[0-9]+){0,2}$",
+        description='Engine version, a string such as `"16.4"` (quote it in YAML).',
+        json_schema_extra={"examples": ["16.4"]},
+    )
+    instance_class: str = Field(
+        pattern=r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$",
+        description="RDS instance class, for example `db.t4g.medium`.",
+        json_schema_extra={"examples": ["db.t4g.medium"]},
+    )
+    storage_gb: int = Field(default=20, ge=20, le=65536, description="Allocated storage in GiB (20..65536).")
+    multi_az: bool = Field(default=False, description="Keep a standby in another availability zone.")
+    backup_retention_days: int = Field(default=7, ge=0, le=35, description="Days of automated backups (0..35).")
+    deletion_protection: bool = Field(
+        default=True, description="Refuse to delete the database until this is turned off."
+    )
+    database_name: str | None = Field(
+        default=None,
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$",
+        description="Name of the database created in the instance. Defaults to the component name "
+        "with `-` replaced by `_`.",
+    )
+    username: str = Field(
+        default="app",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
+        description="Master user name. Its password is generated and kept in Secrets Manager only "
+        "(attribute `secret_arn`).",
+    )
+
+    @model_validator(mode="after")
+    def _username(self) -> "Database":
+        if self.username.lower() == "rdsadmin":
+            raise ValueError(f"username {self.username!r} is reserved by RDS")
+        return self

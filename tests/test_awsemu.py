@@ -1,0 +1,150 @@
+"""The emulated-AWS harness itself: moto + ansible-playbook + ansible-lint, and that it can fail."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.awsemu.ansible import lint, run_playbook, syntax_check
+from tests.awsemu.moto import NotLoopbackError, aws_env, boto3_client, require_loopback
+
+pytest_plugins = ["tests.awsemu.fixtures"]
+
+# A value that Ansible would template (and run a command for) unless it is marked !unsafe.
+UNSAFE_VALUE = "{{ lookup('pipe','id') }} {% raw %}$(id) `id` 'q' \"dq\" \\ é"
+
+BUCKET_PLAYBOOK = """\
+- name: Emulated S3
+  hosts: localhost
+  gather_facts: false
+  vars:
+    odd_value: !unsafe '{unsafe}'
+  tasks:
+    - name: Create the bucket with tags
+      amazon.aws.s3_bucket:
+        name: envspec-harness-bucket
+        state: present
+        versioning: true
+        tags:
+          envspec:app: xkit
+          envspec:owner: ansible
+          odd: "{{{{ odd_value }}}}"
+"""
+
+GOOD_PLAYBOOK = """\
+- name: Good
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Create a bucket
+      amazon.aws.s3_bucket:
+        name: good-bucket
+        state: present
+"""
+
+# Parses, but an unknown module option, a non-boolean and a missing required-together option.
+BAD_ARGS_PLAYBOOK = """\
+- name: Bad arguments
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Bucket with an unknown option
+      amazon.aws.s3_bucket:
+        name: bad-bucket
+        nonsense_option: 1
+    - name: Target group health check without protocol
+      community.aws.elb_target_group:
+        name: tg
+        protocol: HTTP
+        port: 80
+        vpc_id: vpc-123
+        health_check_path: /health
+        state: present
+"""
+
+BAD_SYNTAX_PLAYBOOK = """\
+- name: Bad syntax
+  hosts: localhost
+  tasks:
+    - name: Two modules in one task
+      ansible.builtin.debug:
+        msg: hi
+      ansible.builtin.command: echo hi
+"""
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_aws_env_refuses_non_loopback() -> None:
+    for endpoint in ("http://127.0.0.1:5000", "http://localhost:1", "http://[::1]:9"):
+        assert require_loopback(endpoint) == endpoint
+    for endpoint in ("https://s3.amazonaws.com", "http://10.0.0.1:5000", "http://169.254.169.254", "file:///x"):
+        with pytest.raises(NotLoopbackError):
+            aws_env(endpoint)
+    env = aws_env("http://127.0.0.1:5000", "eu-west-1", base={"AWS_PROFILE": "prod", "AWS_SESSION_TOKEN": "t"})
+    assert "AWS_PROFILE" not in env and "AWS_SESSION_TOKEN" not in env
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
+    assert env["AWS_EC2_METADATA_DISABLED"] == "true"
+
+
+@pytest.mark.slow
+def test_s3_bucket_created_then_unchanged(aws: dict[str, str], tmp_path: Path) -> None:
+    playbook = _write(tmp_path / "bucket.yml", BUCKET_PLAYBOOK.format(unsafe=UNSAFE_VALUE.replace("'", "''")))
+
+    first = run_playbook(playbook, env=aws, cwd=tmp_path)
+    assert first.succeeded, first.summary()
+    assert first.changed > 0, first.summary()
+
+    second = run_playbook(playbook, env=aws, cwd=tmp_path)
+    assert second.succeeded, second.summary()
+    assert second.changed == 0, second.summary()
+    assert second.stats["localhost"].ok >= 1
+
+    s3 = boto3_client("s3", aws)
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket="envspec-harness-bucket")["TagSet"]}
+    assert tags == {"envspec:app": "xkit", "envspec:owner": "ansible", "odd": UNSAFE_VALUE}
+    assert s3.get_bucket_versioning(Bucket="envspec-harness-bucket")["Status"] == "Enabled"
+
+
+@pytest.mark.slow
+def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:
+    playbook = _write(tmp_path / "fail.yml", BAD_ARGS_PLAYBOOK)
+    result = run_playbook(playbook, env=aws, cwd=tmp_path)
+    assert result.rc != 0
+    assert result.stats["localhost"].failed == 1
+    assert "nonsense_option" in result.failed_tasks[0].msg
+
+
+@pytest.mark.slow
+def test_syntax_check_passes_good_and_fails_bad(tmp_path: Path) -> None:
+    assert syntax_check(_write(tmp_path / "good.yml", GOOD_PLAYBOOK)).rc == 0
+    bad = syntax_check(_write(tmp_path / "bad.yml", BAD_SYNTAX_PLAYBOOK))
+    assert bad.rc != 0
+    assert "conflicting action statements" in bad.stderr
+
+
+@pytest.mark.slow
+def test_lint_passes_good_and_fails_bad(tmp_path: Path) -> None:
+    _write(tmp_path / "good.yml", GOOD_PLAYBOOK)
+    _write(tmp_path / "bad.yml", BAD_ARGS_PLAYBOOK)
+
+    good = lint("good.yml", cwd=tmp_path)
+    assert good.rc == 0 and not good.findings, good.summary()
+
+    # With ansible-lint's default warn list the experimental `args` rule only warns ...
+    relaxed = lint("bad.yml", cwd=tmp_path)
+    assert relaxed.rc == 0, relaxed.summary()
+    assert {f.rule for f in relaxed.warnings} == {"args[module]"}
+    assert len(relaxed.warnings) == 2
+
+    # ... and fails the run once `experimental` is taken off the warn list.
+    strict = lint("bad.yml", cwd=tmp_path, warn=("jinja[spacing]", "fqcn[deep]"))
+    assert strict.rc == 2, strict.summary()
+    messages = sorted(f.message for f in strict.errors)
+    assert "health_check_protocol" in messages[0] and "nonsense_option" in messages[1], strict.summary()
+    assert {f.line for f in strict.errors} == {5, 9}
