@@ -105,6 +105,19 @@ class Node:
     inputs: Mapping[str, Value]        # the module's variables / the role's arguments
     resources: tuple[Resource, ...]    # what its module or role creates, in creation order
     depends_on: tuple[str, ...]        # addresses this node needs first (sorted)
+    history: tuple[Owner, ...] = ()    # owners it had in earlier compiles (from the previous manifest):
+                                       # terraform-owned with "ansible" in history -> import blocks;
+                                       # ansible-owned with "terraform" in history -> removed blocks
+
+    @property
+    def adopted(self) -> bool:
+        """Terraform must import this node's resources: Ansible created them."""
+        return self.owner == "terraform" and "ansible" in self.history
+
+    @property
+    def released(self) -> bool:
+        """Terraform must forget (never destroy) this node: Ansible owns it now."""
+        return self.owner == "ansible" and "terraform" in self.history
 
 
 @dataclass(frozen=True)

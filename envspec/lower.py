@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from .graph import Attr, Interp, Lookup, Node, Resource, ResourceGraph, SecretValue, Value
+from .graph import Owner, Attr, Interp, Lookup, Node, Resource, ResourceGraph, SecretValue, Value
 from .model import BeanstalkService, Bucket, Database, Ec2Service, LambdaService, Network, Secret
 from .resolved import Interpolated, Reference, ResolvedComponent, ResolvedEnv
 
@@ -36,10 +37,18 @@ def aws_name(*parts: str, max_len: int = 63) -> str:
     return f"{name[: max_len - 7].rstrip('-')}-{digest}"
 
 
-def lower(env: ResolvedEnv) -> ResourceGraph:
-    """Lower every component of one environment into nodes, in dependency order."""
+def lower(env: ResolvedEnv, history: Mapping[str, tuple[Owner, ...]] | None = None) -> ResourceGraph:
+    """Lower every component of one environment into nodes, in dependency order.
+
+    `history` maps a component address to the owners it had in earlier compiles of this
+    environment (read from the previous manifest); it decides Terraform import and removed blocks.
+    """
     ctx = _Context(env)
-    nodes = [ctx.lower_component(c) for c in env.components.values()]
+    history = history or {}
+    nodes = [
+        replace(node, history=tuple(sorted(set(history.get(node.address, ())))))
+        for node in (ctx.lower_component(c) for c in env.components.values())
+    ]
     return ResourceGraph(
         app=env.app,
         env=env.env,
@@ -607,6 +616,7 @@ def resource_inventory(graph: ResourceGraph) -> Mapping[str, Any]:
             "kind": node.kind,
             "owner": node.owner,
             "depends_on": list(node.depends_on),
+            "history": sorted(set(node.history) | {node.owner}),
             "resources": [
                 {
                     "key": r.key,

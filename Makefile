@@ -1,0 +1,46 @@
+# Two commands set everything up on a machine with only Python >= 3.11 and make:
+#   make run   - create .venv, install envspec, compile specs/ into build/ and show the result
+#   make test  - create .venv with the test tools, run the whole suite (starts what it needs itself)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-fast bench schema golden clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/envspec validate specs/
+	$(BIN)/envspec compile specs/ --out build
+	@echo
+	@echo "Compiled into build/:"
+	@find build -maxdepth 3 -type d | sort | sed 's/^/  /'
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+schema: $(VENV)/.installed
+	$(BIN)/envspec schema --out schemas/envspec.schema.json
+
+golden: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests -k golden --update-golden -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) build .cache
