@@ -1,16 +1,29 @@
-"""Generate a valid spec with N components (every kind), for benchmarks and scale tests."""
+"""Generate a valid spec with N components (every kind), for benchmarks and scale tests.
+
+The spec looks like a large real one, so that every stage has the work it would have there:
+
+* owners are mixed (by default): the network and every other component belong to Terraform, the
+  rest to Ansible, and every fifth Ansible component is being migrated (`owner: terraform` in
+  staging only), so both backends render modules *and* look up what the other tool owns;
+* services reference databases, secrets, buckets and each other (ec2 -> lambda `arn`,
+  beanstalk -> a public ec2's `url`), so permissions, dependency order and the cycle check run;
+* every tenth ec2 service is public (one listener rule each on the shared load balancer);
+  every fourth lambda runs in the VPC and reaches a database.
+
+`owner="terraform"` (or `"ansible"`) gives every component that one owner instead.
+"""
 
 from __future__ import annotations
 
 import sys
 
 
-def generate(n: int, app: str = "bench") -> str:
+def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
     """A spec with about `n` components: one network, then secrets, buckets, databases and services."""
     lines = [
         "envspec: 1",
         f"app: {app}",
-        "owner: ansible",
+        f"owner: {owner or 'ansible'}",
         "tags:",
         "  cost-center: bench",
         "environments:",
@@ -22,43 +35,77 @@ def generate(n: int, app: str = "bench") -> str:
         '    account_id: "222222222222"',
         "network:",
         "  cidr: 10.20.0.0/16",
-        "  owner: terraform",
     ]
+    if owner is None:
+        lines.append("  owner: terraform")
+    position = 0  # of a component among all of them (the network is 0): decides its owner
+
+    def owned(extra_overrides: dict[str, list[str]] | None = None) -> list[str]:
+        """Owner lines (and overrides) of the next component, in mixed mode."""
+        nonlocal position
+        position += 1
+        overrides = {env: list(body) for env, body in (extra_overrides or {}).items()}
+        out: list[str] = []
+        if owner is None:
+            if position % 2 == 0:
+                out.append("    owner: terraform")
+            elif position % 5 == 0:  # being migrated: staging first
+                overrides.setdefault("staging", []).insert(0, "owner: terraform")
+        if overrides:
+            out.append("    overrides:")
+            for env, body in overrides.items():
+                out.append(f"      {env}:")
+                out += [f"        {line}" for line in body]
+        return out
+
     rest = max(n - 1, 0)
     kinds = ["secret", "bucket", "database", "ec2", "lambda", "beanstalk"]
     counts = {k: rest // len(kinds) + (1 if i < rest % len(kinds) else 0) for i, k in enumerate(kinds)}
     lines.append("secrets:" if counts["secret"] else "secrets: {}")
     for i in range(counts["secret"]):
         lines += [f"  s{i}:", f"    description: secret {i}"]
+        lines += owned()
     lines.append("buckets:" if counts["bucket"] else "buckets: {}")
     for i in range(counts["bucket"]):
-        lines += [f"  b{i}:", "    versioning: true", "    overrides:", "      production:", "        expire_after_days: 90"]
+        lines += [f"  b{i}:", "    versioning: true"]
+        lines += owned({"production": ["expire_after_days: 90"]})
     lines.append("databases:" if counts["database"] else "databases: {}")
     for i in range(counts["database"]):
-        lines += [
-            f"  d{i}:", "    engine: postgres", '    version: "16.4"', "    instance_class: db.t4g.medium",
-            "    overrides:", "      production:", "        instance_class: db.r6g.large", "        multi_az: true",
-        ]
+        lines += [f"  d{i}:", "    engine: postgres", '    version: "16.4"', "    instance_class: db.t4g.medium"]
+        lines += owned({"production": ["instance_class: db.r6g.large", "multi_az: true"]})
     services = counts["ec2"] + counts["lambda"] + counts["beanstalk"]
     lines.append("services:" if services else "services: {}")
+    public = [i for i in range(counts["ec2"]) if i % 10 == 0]
     for i in range(counts["ec2"]):
         env = [f"      DB: ${{databases.d{i % counts['database']}.url}}"] if counts["database"] else []
         env += [f"      SECRET: ${{secrets.s{i % counts['secret']}}}"] if counts["secret"] else []
+        env += [f"      UPLOADS: ${{buckets.b{i % counts['bucket']}.name}}"] if counts["bucket"] else []
+        env += [f"      WORKER: ${{services.l{i % counts['lambda']}.arn}}"] if counts["lambda"] else []
         lines += [
             f"  e{i}:", "    type: ec2", "    ami: ami-0123456789abcdef0", "    instance_type: t3.small",
-            "    count: 2", "    port: 4000", f"    public: {'true' if i == 0 else 'false'}",
+            "    count: 2", "    port: 4000", f"    public: {'true' if i in public else 'false'}",
         ]
         if env:
             lines += ["    env:"] + env
+        lines += owned({"production": ["count: 4"]})
     for i in range(counts["lambda"]):
+        vpc = i % 4 == 0
         lines += [
             f"  l{i}:", "    type: lambda", "    runtime: nodejs20.x", "    handler: index.handler",
             f"    code: s3://{app}-artifacts/l{i}.zip", "    schedule: rate(5 minutes)",
         ]
-        if counts["bucket"]:
-            lines += ["    env:", f"      BUCKET: ${{buckets.b{i % counts['bucket']}.name}}"]
+        env = [f"      BUCKET: ${{buckets.b{i % counts['bucket']}.name}}"] if counts["bucket"] else []
+        if vpc:
+            lines.append("    vpc: true")
+            env += [f"      DB_HOST: ${{databases.d{i % counts['database']}.host}}"] if counts["database"] else []
+        if env:
+            lines += ["    env:"] + env
+        lines += owned()
     for i in range(counts["beanstalk"]):
         lines += [f"  w{i}:", "    type: beanstalk", '    platform: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"']
+        if public:
+            lines += ["    env:", f"      API_URL: ${{services.e{public[i % len(public)]}.url}}"]
+        lines += owned()
     return "\n".join(lines) + "\n"
 
 

@@ -46,6 +46,20 @@ ENV_DESCRIPTION = (
 )
 
 
+class FieldError(ValueError):
+    """A rule broken by one field, raised from a model-level validator.
+
+    `loc` is relative to the model whose validator raises it (for example `("max_instances",)`);
+    with `key=True` the problem is a mapping key rather than its value. Error reporting uses them
+    to point at the right line; otherwise it behaves exactly like a ValueError.
+    """
+
+    def __init__(self, message: str, *loc: str | int, key: bool = False) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.key = key
+
+
 class SpecModel(BaseModel):
     """Base of every spec model: unknown keys are errors, values are immutable."""
 

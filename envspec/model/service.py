@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .common import ENV_DESCRIPTION, Component, EnvVarName, SpecModel, SpecString
+from .common import ENV_DESCRIPTION, Component, EnvVarName, FieldError, SpecModel, SpecString
 
 INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
 S3_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$"
@@ -88,8 +88,9 @@ class BeanstalkService(_Service):
     @model_validator(mode="after")
     def _bounds(self) -> "BeanstalkService":
         if self.max_instances < self.min_instances:
-            raise ValueError(
-                f"max_instances ({self.max_instances}) is less than min_instances ({self.min_instances})"
+            raise FieldError(
+                f"max_instances ({self.max_instances}) is less than min_instances ({self.min_instances})",
+                "max_instances",
             )
         return self
 
@@ -124,7 +125,7 @@ class LambdaService(_Service):
     def _reserved(self) -> "LambdaService":
         reserved = sorted(set(self.env) & RESERVED_LAMBDA_ENV)
         if reserved:
-            raise ValueError(f"environment variable {reserved[0]} is reserved by AWS Lambda")
+            raise FieldError(f"environment variable {reserved[0]} is reserved by AWS Lambda", "env", reserved[0], key=True)
         return self
 
 

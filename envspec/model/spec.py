@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from .common import ComponentName, EnvName, Owner, SecretName, SpecModel, SpecString
+from .common import ComponentName, EnvName, FieldError, Owner, SecretName, SpecModel, SpecString
 from .network import Network
 from .service import Service
 from .storage import Bucket, Database, Secret
@@ -66,7 +66,7 @@ class Spec(SpecModel):
     def _reserved_tags(cls, tags: dict[str, str]) -> dict[str, str]:
         for key in tags:
             if key.lower().startswith(("aws:", "envspec:")):
-                raise ValueError(f"tag key {key!r} is reserved (prefix 'aws:' or 'envspec:')")
+                raise FieldError(f"tag key {key!r} is reserved (prefix 'aws:' or 'envspec:')", key, key=True)
         return tags
 
     @model_validator(mode="after")
@@ -75,9 +75,12 @@ class Spec(SpecModel):
         for section in ("buckets", "databases", "services"):
             for name in getattr(self, section):
                 if name in seen:
-                    raise ValueError(
+                    raise FieldError(
                         f"{section}.{name} and {seen[name]}.{name} would share the AWS name "
-                        f"'{self.app}-ENV-{name}'; rename one"
+                        f"'{self.app}-ENV-{name}'; rename one",
+                        section,
+                        name,
+                        key=True,
                     )
                 seen[name] = section
         return self

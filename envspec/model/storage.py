@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Component, SpecString
+from .common import Component, FieldError, SpecString
 
 
 class Secret(Component):
@@ -69,5 +69,5 @@ class Database(Component):
     @model_validator(mode="after")
     def _username(self) -> "Database":
         if self.username.lower() == "rdsadmin":
-            raise ValueError(f"username {self.username!r} is reserved by RDS")
+            raise FieldError(f"username {self.username!r} is reserved by RDS", "username")
         return self

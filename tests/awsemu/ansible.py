@@ -16,7 +16,8 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class TaskResult:
     failed: bool
     skipped: bool
     result: Mapping[str, Any]
+    duration: float = 0.0
 
     @property
     def msg(self) -> str:
@@ -102,7 +104,7 @@ class Result:
         """A short human-readable account, for assertion messages."""
         lines = [f"rc={self.rc} duration={self.duration:.1f}s"]
         lines += [f"  {h}: {s}" for h, s in self.stats.items()]
-        lines += [f"  CHANGED  {t.host}: {t.task}" for t in self.changed_tasks]
+        lines += [f"  CHANGED  {t.host}: {t.task} ({t.duration:.1f}s)" for t in self.changed_tasks]
         for t in self.failed_tasks:
             lines.append(f"  FAILED   {t.host}: {t.task}: {t.msg or json.dumps(dict(t.result))[:2000]}")
         if not self.tasks:
@@ -192,14 +194,27 @@ def parse_recap(text: str) -> dict[str, HostStats]:
         start = max(i for i, line in enumerate(lines) if line.startswith("PLAY RECAP"))
     except ValueError:
         return stats
-    fields = set(HostStats.__dataclass_fields__)
     for line in lines[start + 1 :]:
         match = _RECAP_LINE.match(line.strip())
         if not match:
             continue
-        counts = dict(kv.split("=") for kv in match["counts"].split())
-        stats[match["host"]] = HostStats(**{k: int(v) for k, v in counts.items() if k in fields})
+        stats[match["host"]] = _host_stats(dict(kv.split("=") for kv in match["counts"].split()))
     return stats
+
+
+def _host_stats(counts: Mapping[str, Any]) -> HostStats:
+    # ansible's stats.summarize() says "failures" where the recap text says "failed"
+    named = {("failed" if k == "failures" else k): v for k, v in counts.items()}
+    return HostStats(**{k: int(v) for k, v in named.items() if k in HostStats.__dataclass_fields__})
+
+
+def _seconds(span: Mapping[str, str]) -> float:
+    try:
+        start = datetime.fromisoformat(span["start"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(span["end"].replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return 0.0
+    return (end - start).total_seconds()
 
 
 def _parse_json_output(stdout: str) -> tuple[dict[str, HostStats], tuple[TaskResult, ...]] | None:
@@ -210,16 +225,13 @@ def _parse_json_output(stdout: str) -> tuple[dict[str, HostStats], tuple[TaskRes
         doc = json.loads(stdout[start:])
     except json.JSONDecodeError:
         return None
-    fields = set(HostStats.__dataclass_fields__)
-    stats = {
-        host: HostStats(**{k: int(v) for k, v in counts.items() if k in fields})
-        for host, counts in doc.get("stats", {}).items()
-    }
+    stats = {host: _host_stats(counts) for host, counts in doc.get("stats", {}).items()}
     tasks: list[TaskResult] = []
     for play in doc.get("plays", []):
         play_name = play.get("play", {}).get("name", "")
         for task in play.get("tasks", []):
             task_name = task.get("task", {}).get("name", "")
+            task_duration = _seconds(task.get("task", {}).get("duration", {}))
             for host, res in task.get("hosts", {}).items():
                 tasks.append(
                     TaskResult(
@@ -230,6 +242,7 @@ def _parse_json_output(stdout: str) -> tuple[dict[str, HostStats], tuple[TaskRes
                         failed=bool(res.get("failed")) or bool(res.get("unreachable")),
                         skipped=bool(res.get("skipped")),
                         result=res,
+                        duration=task_duration,
                     )
                 )
     return stats, tuple(tasks)

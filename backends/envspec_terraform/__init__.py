@@ -1,0 +1,59 @@
+"""The Terraform backend of envspec: a module per component kind and a root per environment.
+
+`TerraformBackend().emit(graph)` returns, relative to the app's output folder:
+
+* `terraform/modules/<kind>/{main,variables,outputs,versions}.tf` for every kind: hand-written
+  modules (in `modules/` beside this file), identical for every environment and app;
+* `terraform/<env>/{backend,providers,main,lookups,imports,removed,outputs}.tf`: the root of the
+  graph's environment (see :mod:`envspec_terraform.roots`).
+
+Pure and deterministic: the same graph always gives the same bytes, with no time, host or
+absolute path in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import PurePosixPath
+
+from envspec.errors import BackendError
+from envspec.graph import ResourceGraph
+
+from .hcl import HclError
+from .names import KINDS, UnmappedResource
+from .roots import RenderError, render_root
+
+__all__ = ["TerraformBackend", "module_files"]
+
+MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
+ROOT = PurePosixPath("terraform")
+
+
+@cache
+def module_files() -> Mapping[PurePosixPath, str]:
+    """The hand-written modules, by path relative to the app's output folder."""
+    package = resources.files(__name__) / "modules"
+    files: dict[PurePosixPath, str] = {}
+    for kind in KINDS:
+        for name in MODULE_FILES:
+            text = (package / kind / name).read_text(encoding="utf-8")
+            files[ROOT / "modules" / kind / name] = text
+    return files
+
+
+class TerraformBackend:
+    """Renders a ResourceGraph as Terraform: shared modules and the environment's root."""
+
+    name = "terraform"
+
+    def emit(self, graph: ResourceGraph) -> dict[PurePosixPath, str]:
+        files = dict(module_files())
+        try:
+            root = render_root(graph)
+        except (RenderError, HclError, UnmappedResource) as exc:
+            raise BackendError(f"terraform backend, {graph.app}/{graph.env}: {exc}") from exc
+        for name, text in root.items():
+            files[ROOT / graph.env / name] = text
+        return dict(sorted(files.items()))

@@ -1,0 +1,496 @@
+"""envspec benchmarks: cold start, compile time by size and backend, per-stage split, peak memory.
+
+    .venv/bin/python benchmarks/run.py                  # `make bench`: sizes 10, 100, 1000
+    .venv/bin/python benchmarks/run.py --smoke          # CI: sizes 10 and 100, one run each (< 1 min)
+    .venv/bin/python benchmarks/run.py --sizes 100,1000,3000 --json bench.json
+
+What is measured (see benchmarks/README.md for how to read the numbers):
+
+* **cold start**: `envspec validate specs/xkit.yaml` in a fresh interpreter against the floor
+  `python -c "import pydantic, yaml, typer"` (the measurement of benchmarks/validate_cold.py);
+* **in-process compile** of a spec from benchmarks/generate.py with N components, for each
+  backend alone and both together: the median over a few runs of every stage (load, resolve,
+  lower, emit per backend, the writer's merge and manifest, write) and of their sum;
+* **cold CLI compile**: `envspec compile SPEC --out DIR` as a user runs it (when the CLI has a
+  `compile` command), for the largest size;
+* **peak memory** of a process that compiles the spec once: its peak RSS (`ru_maxrss`, the whole
+  interpreter) and the peak of Python allocations during the compile (tracemalloc).
+
+Nothing here asserts on time: the script exits 0 whenever every measurement ran. Everything is
+written under a temporary folder; nothing in the checkout changes. `--json FILE` also writes the
+numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+import validate_cold  # noqa: E402
+
+BACKEND_SETS: tuple[tuple[str, ...], ...] = (("terraform",), ("ansible",), ("terraform", "ansible"))
+STAGES = ("load", "resolve", "lower", "emit", "merge", "write")
+
+
+# ---- the machine -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers came from: CPU count and model, Python, OS (no host name, no path)."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    except OSError:
+        model = platform.processor() or "unknown"
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 0
+    return {
+        "nproc": cpus,
+        "cpu": model,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "os": f"{platform.system()} {platform.machine()}",
+    }
+
+
+# ---- one in-process compile, stage by stage ---------------------------------------------------
+
+
+class _TimedBackend:
+    """A backend that adds the time of each `emit` to `sink[name]` (it passes as a Backend)."""
+
+    def __init__(self, backend: Any, sink: dict[str, float], clock: Callable[[], float]) -> None:
+        self.name = backend.name
+        self._backend = backend
+        self._sink = sink
+        self._clock = clock
+
+    def emit(self, graph: Any) -> Any:
+        start = self._clock()
+        try:
+            return self._backend.emit(graph)
+        finally:
+            self._sink[self.name] = self._sink.get(self.name, 0.0) + self._clock() - start
+
+
+@contextmanager
+def _timed_lower(sink: dict[str, float], clock: Callable[[], float]) -> Iterator[None]:
+    """Time the `lower` calls that `output.render` makes (it lowers each environment itself)."""
+    from envspec import output
+
+    original = getattr(output, "lower", None)
+    if original is None:  # the writer no longer lowers: the time shows up in `merge`
+        yield
+        return
+
+    def lower(*args: Any, **kwargs: Any) -> Any:
+        start = clock()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            sink["lower"] = sink.get("lower", 0.0) + clock() - start
+
+    output.lower = lower  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        output.lower = original  # type: ignore[attr-defined]
+
+
+def compile_once(
+    spec: Path, out: Path, backend_names: Sequence[str], *, clock: Callable[[], float] = time.perf_counter,
+    previous: bool = False,
+) -> dict[str, float]:
+    """Compile `spec` into `out` with the named backends, as `envspec compile` does; seconds per stage.
+
+    Stages: load, resolve, lower (all environments), emit:<backend> (all environments), merge
+    (what `output.render` does besides lowering and emitting: collect the files, check the shared
+    ones agree, hash them, write the manifest), write (`output.write`, atomic, fsync'd). `clock`
+    is wall time by default (`time.process_time` for CPU time). With `previous`, the manifest
+    already in `out` is read first and passed on, as a recompile does (it decides import blocks).
+    """
+    from envspec import output, plugins
+    from envspec.resolve import resolve
+    from envspec.source import load
+
+    backends = plugins.load(list(backend_names))
+    times: dict[str, float] = {}
+    start = clock()
+    documents = load([spec])
+    old = output.read_manifest(out) if previous else None
+    times["load"] = clock() - start
+
+    start = clock()
+    apps = resolve(documents)
+    times["resolve"] = clock() - start
+
+    inner: dict[str, float] = {}
+    timed = [_TimedBackend(b, inner, clock) for b in backends]
+    with _timed_lower(inner, clock):
+        start = clock()
+        files = output.render(apps, timed, previous=old)  # type: ignore[arg-type]
+        rendering = clock() - start
+    times["lower"] = inner.get("lower", 0.0)
+    emits = 0.0
+    for backend in backends:
+        times[f"emit:{backend.name}"] = inner.get(backend.name, 0.0)
+        emits += times[f"emit:{backend.name}"]
+    times["merge"] = max(rendering - times["lower"] - emits, 0.0)
+
+    start = clock()
+    output.write(out, files)
+    times["write"] = clock() - start
+    times["total"] = sum(times.values())
+    return times
+
+
+def _median_times(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+# ---- subprocesses: cold commands and peak memory --------------------------------------------------
+
+
+def _bytecode_env(cache: str) -> dict[str, str]:
+    """The environment validate_cold.py measures in: byte-code cached in a temporary prefix."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def _run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in KiB of that one process, stdout); exits on failure."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = b"", b""
+    if hasattr(os, "wait4"):
+        # Read the pipes first (a large output would otherwise block the child), then reap the
+        # child ourselves to get its own rusage (RUSAGE_CHILDREN is the maximum over all of them).
+        stdout = process.stdout.read() if process.stdout else b""
+        stderr = process.stderr.read() if process.stderr else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        peak = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss // 1024
+    else:  # pragma: no cover - Windows
+        stdout, stderr = process.communicate()
+        elapsed = time.perf_counter() - start
+        peak = 0
+    for pipe in (process.stdout, process.stderr):
+        if pipe:
+            pipe.close()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr.decode(errors='replace')}")
+    return elapsed, peak, stdout.decode(errors="replace")
+
+
+def _envspec_command() -> list[str]:
+    script = Path(sys.executable).parent / "envspec"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "envspec"]
+
+
+def has_compile_command() -> bool:
+    done = subprocess.run([*_envspec_command(), "compile", "--help"], cwd=ROOT, capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def cold_validate(runs: int, spec: str) -> dict[str, Any]:
+    """validate_cold.py's measurement: interleaved fresh-interpreter runs of the floor and validate."""
+    floor = [sys.executable, "-c", validate_cold.FLOOR]
+    validate = [*_envspec_command(), "validate", spec]
+    with tempfile.TemporaryDirectory(prefix="envspec-bench-") as cache:
+        env = _bytecode_env(cache)
+        validate_cold._time(floor, env)  # warm-up: writes the byte code, discarded
+        validate_cold._time(validate, env)
+        floor_times: list[float] = []
+        validate_times: list[float] = []
+        for _ in range(runs):
+            floor_times.append(validate_cold._time(floor, env))
+            validate_times.append(validate_cold._time(validate, env))
+    return {
+        "spec": spec,
+        "runs": runs,
+        "floor_command": f'python -c "{validate_cold.FLOOR}"',
+        "floor_median_s": statistics.median(floor_times),
+        "floor_min_s": min(floor_times),
+        "validate_median_s": statistics.median(validate_times),
+        "validate_min_s": min(validate_times),
+        "ratio": statistics.median(validate_times) / statistics.median(floor_times),
+        "goal": validate_cold.GOAL,
+    }
+
+
+def cold_compile(spec: Path, work: Path, backend_names: Sequence[str], runs: int, cache: str) -> dict[str, Any]:
+    """`envspec compile SPEC --out DIR [--backend NAME]` in fresh interpreters: wall time and peak RSS."""
+    command = [*_envspec_command(), "compile", str(spec)]
+    if len(backend_names) < len(BACKEND_SETS[-1]):
+        for name in backend_names:
+            command += ["--backend", name]
+    env = _bytecode_env(cache)
+    times: list[float] = []
+    peaks: list[int] = []
+    for i in range(runs + 1):  # the first run writes the byte code: discarded
+        elapsed, peak, _ = _run_measured([*command, "--out", str(work / f"cold-{i}")], env)
+        if i:
+            times.append(elapsed)
+            peaks.append(peak)
+    return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs, "peak_rss_kib": max(peaks)}
+
+
+def memory(spec: Path, out: Path, backend_names: Sequence[str]) -> dict[str, Any]:
+    """Peak RSS of a fresh process that compiles `spec` once, and tracemalloc's peak during it."""
+    _, peak, stdout = _run_measured(
+        [sys.executable, str(Path(__file__).resolve()), "--child-compile", str(spec), str(out), ",".join(backend_names)]
+    )
+    child = json.loads(stdout)
+    return {"peak_rss_kib": peak, "tracemalloc_peak_kib": child["tracemalloc_peak_kib"],
+            "baseline_rss_kib": child["baseline_rss_kib"]}
+
+
+def _child_compile(spec: str, out: str, backends: str) -> int:
+    """Child mode for `memory()`: import everything, then compile once under tracemalloc."""
+    import resource
+    import tracemalloc
+
+    import envspec.output  # noqa: F401 - imported before the baseline is taken
+    import envspec.resolve  # noqa: F401
+
+    from envspec import plugins
+
+    names = backends.split(",")
+    plugins.load(names)  # imports the backends
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    compile_once(Path(spec), Path(out), names)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if sys.platform == "darwin":
+        baseline //= 1024
+    print(json.dumps({"tracemalloc_peak_kib": peak // 1024, "baseline_rss_kib": baseline}))
+    return 0
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1000:.0f}" if seconds >= 0.1 else f"{seconds * 1000:.1f}"
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.0f} MiB"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Callable[[int], bool]) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [str(c).rjust(w) if right(i) else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        return "  " + "  ".join(cells).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def report(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    out = [
+        f"envspec benchmarks -- {m['nproc']} CPUs ({m['cpu']}), {m['implementation']} {m['python']}, {m['os']}",
+        "",
+    ]
+    cold = results.get("cold_validate")
+    if cold:
+        out += [
+            f"Cold start (fresh interpreter, median of {cold['runs']} interleaved runs)",
+            _table(
+                ["command", "median", "min"],
+                [
+                    [cold["floor_command"], f"{cold['floor_median_s']:.3f} s", f"{cold['floor_min_s']:.3f} s"],
+                    [f"envspec validate {cold['spec']}", f"{cold['validate_median_s']:.3f} s",
+                     f"{cold['validate_min_s']:.3f} s"],
+                    ["ratio (medians)", f"{cold['ratio']:.2f}x", f"goal <= {cold['goal']}x"],
+                ],
+                lambda i: i > 0,
+            ),
+            "",
+        ]
+    used = {name for row in results["compile"] for name in row["backends"]}
+    backends = [b for b in BACKEND_SETS[-1] if b in used] + sorted(used - set(BACKEND_SETS[-1]))
+    stage_columns = ["load", "resolve", "lower", *(f"emit:{b}" for b in backends), "merge", "write"]
+    rows = []
+    for row in results["compile"]:
+        t = row["median_s"]
+        rows.append([
+            str(row["components"]), "+".join(row["backends"]), str(row["runs"]),
+            *(_ms(t.get(stage)) if stage in t else "-" for stage in stage_columns),
+            _ms(t["total"]), _ms(t.get("cpu")), f"{row['per_component_ms']:.2f}",
+        ])
+    out += [
+        "In-process compile of a generated spec, 2 environments (milliseconds, median of `runs`)",
+        _table(["components", "backends", "runs", *stage_columns, "total", "cpu", "ms/component"], rows,
+               lambda i: i > 1),
+        "",
+    ]
+    growth = results.get("growth")
+    if growth:
+        out += ["Growth of the median total (linear = the size ratio)"]
+        out += [f"  {g['backends']}: {g['from']} -> {g['to']} components: x{g['factor']:.1f} (linear x{g['linear']:.0f})"
+                for g in growth]
+        out.append("")
+    cold_rows = results.get("cold_compile") or []
+    if cold_rows:
+        out += [
+            "Cold CLI compile (`envspec compile SPEC --out DIR`, fresh interpreter, byte code cached)",
+            _table(
+                ["components", "backends", "runs", "median", "min", "peak RSS"],
+                [[str(r["components"]), "+".join(r["backends"]), str(r["runs"]), f"{r['median_s']:.2f} s",
+                  f"{r['min_s']:.2f} s", _mib(r["peak_rss_kib"])] for r in cold_rows],
+                lambda i: i > 1,
+            ),
+            "",
+        ]
+    elif results.get("cold_compile_skipped"):
+        out += [f"Cold CLI compile: skipped ({results['cold_compile_skipped']})", ""]
+    mem = results.get("memory") or []
+    if mem:
+        out += [
+            "Peak memory of one compile in a fresh process (both backends)",
+            _table(
+                ["components", "peak RSS", "RSS after imports", "tracemalloc peak"],
+                [[str(r["components"]), _mib(r["peak_rss_kib"]), _mib(r["baseline_rss_kib"]),
+                  _mib(r["tracemalloc_peak_kib"])] for r in mem],
+                lambda i: i > 0,
+            ),
+            "",
+        ]
+    return "\n".join(out)
+
+
+# ---- main -----------------------------------------------------------------------------------------
+
+
+def _runs_for(size: int, smoke: bool, runs: int | None) -> int:
+    if runs is not None:
+        return runs
+    if smoke:
+        return 1
+    return 7 if size <= 10 else 5 if size <= 100 else 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a quick run for CI: sizes 10 and 100, one run each")
+    parser.add_argument("--sizes", help="comma-separated component counts (default 10,100,1000; smoke 10,100)")
+    parser.add_argument("--runs", type=int, default=None, help="in-process runs per size and backend set")
+    parser.add_argument("--cold-runs", type=int, default=None, help="fresh-interpreter runs (default 20; smoke 3)")
+    parser.add_argument("--spec", default="specs/xkit.yaml", help="spec for the cold validate (default specs/xkit.yaml)")
+    parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON to FILE")
+    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: cold, memory")
+    parser.add_argument("--child-compile", nargs=3, metavar=("SPEC", "OUT", "BACKENDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_compile:
+        return _child_compile(*args.child_compile)
+
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 100] if args.smoke else [10, 100, 1000])
+    cold_runs = args.cold_runs if args.cold_runs is not None else (3 if args.smoke else 20)
+
+    from envspec import plugins
+
+    installed = set(plugins.installed())
+    backend_sets = [s for s in BACKEND_SETS if set(s) <= installed]
+    results: dict[str, Any] = {"machine": machine(), "smoke": args.smoke, "sizes": sizes}
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    if "cold" not in skip:
+        say(f"cold start: {cold_runs} runs of each command ...")
+        results["cold_validate"] = cold_validate(cold_runs, args.spec)
+
+    with tempfile.TemporaryDirectory(prefix="envspec-bench-") as tmp:
+        work = Path(tmp)
+        specs: dict[int, Path] = {}
+        for size in sizes:
+            specs[size] = work / f"bench-{size}.yaml"
+            specs[size].write_text(generate(size), encoding="utf-8")
+
+        results["compile"] = []
+        for names in backend_sets:  # warm-up: imports, template loading and first-call caches
+            compile_once(specs[min(sizes)], work / f"warm-{'-'.join(names)}", names)
+        for size in sizes:
+            for names in backend_sets:
+                runs = _runs_for(size, args.smoke, args.runs)
+                say(f"compile: {size} components, {'+'.join(names)}, {runs} run(s) ...")
+                measured = []
+                for i in range(runs):
+                    cpu = time.process_time()
+                    measured.append(compile_once(specs[size], work / f"out-{size}-{'-'.join(names)}-{i}", names))
+                    measured[-1]["cpu"] = time.process_time() - cpu
+                median = _median_times(measured)
+                results["compile"].append({
+                    "components": size, "backends": list(names), "runs": runs, "median_s": median,
+                    "per_component_ms": median["total"] * 1000 / size,
+                })
+
+        results["growth"] = []
+        for names in backend_sets:
+            rows = [r for r in results["compile"] if tuple(r["backends"]) == names]
+            for a, b in zip(rows, rows[1:]):
+                results["growth"].append({
+                    "backends": "+".join(names), "from": a["components"], "to": b["components"],
+                    "factor": b["median_s"]["total"] / a["median_s"]["total"],
+                    "linear": b["components"] / a["components"],
+                })
+
+        results["cold_compile"] = []
+        if "cold" in skip:
+            results["cold_compile_skipped"] = "--skip cold"
+        elif not has_compile_command():
+            results["cold_compile_skipped"] = "this envspec has no `compile` command yet"
+        else:
+            largest = max(sizes)
+            with tempfile.TemporaryDirectory(prefix="envspec-bench-pyc-") as cache:
+                for names in [s for s in backend_sets if s != ("ansible",)]:
+                    runs = 1 if args.smoke else 3
+                    say(f"cold compile: {largest} components, {'+'.join(names)}, {runs} run(s) ...")
+                    row = cold_compile(specs[largest], work, names, runs, cache)
+                    results["cold_compile"].append({"components": largest, "backends": list(names), **row})
+
+        results["memory"] = []
+        both = backend_sets[-1] if backend_sets else ()
+        for size in sizes if "memory" not in skip else []:
+            say(f"memory: {size} components ...")
+            row = memory(specs[size], work / f"mem-{size}", both)
+            results["memory"].append({"components": size, "backends": list(both), **row})
+
+    print(report(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

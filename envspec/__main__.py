@@ -1,0 +1,5 @@
+"""`python -m envspec` is the `envspec` command."""
+
+from .cli import main
+
+main()

