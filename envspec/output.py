@@ -222,3 +222,36 @@ def write(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
         if new.exists() and new != out_dir:
             shutil.rmtree(new, ignore_errors=True)
         raise
+
+
+def compile_into(
+    out_dir: Path,
+    apps: Sequence[ResolvedApp],
+    backends: Sequence[Backend],
+    *,
+    only_envs: Sequence[str] | None = None,
+    check_only: bool = False,
+) -> list[str]:
+    """Render and write (or, with `check_only`, compare) the output folder.
+
+    Returns the paths that differ from what is on disk (before writing). The previous manifest
+    supplies the ownership history; with `only_envs`, the other environments are carried over.
+    """
+    if only_envs:
+        declared = {env for app in apps for env in app.environments}
+        for env in only_envs:
+            if env not in declared:
+                from .errors import did_you_mean
+
+                hint = did_you_mean(env, declared)
+                raise UsageError(
+                    f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
+                    + f"; declared: {', '.join(sorted(declared))}"
+                )
+    previous = read_manifest(out_dir)
+    previous_files = read_tree(out_dir) if only_envs else None
+    files = render(apps, backends, previous=previous, only_envs=only_envs, previous_files=previous_files)
+    differing = check(out_dir, files)
+    if not check_only and differing:
+        write(out_dir, files)
+    return differing

@@ -399,7 +399,9 @@ class _Resolver:
             return False
 
         if target is None:
-            return error(f"unknown reference {found.text}", did_you_mean(reference.address, kinds))
+            section = reference.address.split(".", 1)[0]
+            candidates = [a for a in kinds if a.split(".", 1)[0] == section]
+            return error(f"unknown reference {found.text}", did_you_mean(reference.address, candidates))
         kind, component = target
         if kind is None:
             return False  # a service with a bad `type`: reported by the model

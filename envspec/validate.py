@@ -151,8 +151,10 @@ def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -
         return at_key(path, "missing required field 'type'", f"one of {_or(tags)}" if tags else None)
     if kind == "union_tag_invalid":
         tags = _tags(target.type)
-        tag = ctx.get("tag", "")
-        return at_value((*path, "type"), f"unknown type '{tag}': expected {_or(tags)}", did_you_mean(str(tag), tags))
+        written = value.get("type") if isinstance(value, dict) else ctx.get("tag")
+        if not isinstance(written, str):
+            return at_value((*path, "type"), f"expected {_or(tags)}, found {_found(written, None)}")
+        return at_value((*path, "type"), f"unknown type '{written}': expected {_or(tags)}", did_you_mean(written, tags))
     if target.key:
         return at_key(path, _key_message(kind, ctx, value, err["msg"]))
     if kind in ("value_error", "assertion_error"):

@@ -1,4 +1,4 @@
-"""Test helper: spec file -> {env: ResourceGraph}, through the real pipeline."""
+"""Test helper: spec file -> resolved apps / {env: ResourceGraph}, through the real pipeline."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ from pathlib import Path
 
 from envspec.graph import ResourceGraph
 from envspec.lower import lower
+from envspec.resolved import ResolvedApp
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (REPO / "examples").rglob("*.yaml"))
 SPECS = sorted((REPO / "specs").glob("*.yaml"))
 
 
-def graphs_for(path: Path | str) -> dict[str, ResourceGraph]:
-    """Load, validate, resolve and lower one spec file; {env name: graph}."""
+def load_apps(*paths: Path | str) -> list[ResolvedApp]:
+    """Load, validate and resolve spec files or folders."""
     from envspec import resolve, source
 
-    apps = resolve.resolve([source.load(Path(path))])
+    return resolve.resolve(source.load([Path(p) for p in paths]))
+
+
+def graphs_for(path: Path | str) -> dict[str, ResourceGraph]:
+    """Load, validate, resolve and lower one spec file; {env name: graph}."""
+    apps = load_apps(path)
     assert len(apps) == 1
     return {name: lower(env) for name, env in apps[0].environments.items()}

@@ -138,8 +138,15 @@ def _overrides(draw: st.DrawFn, kind: str, envs: list[str]) -> dict[str, Any]:
     return overrides
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes shared objects out in full: envspec rejects anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(spec: Any) -> str:
-    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
+    return yaml.dump(spec, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 def check(text: str) -> None:

@@ -27,21 +27,21 @@ variable "min_instances" {
   description = "Auto Scaling minimum."
   type        = number
   default     = 1
-}
-
-variable "max_instances" {
-  description = "Auto Scaling maximum."
-  type        = number
-  default     = 2
 
   validation {
-    condition     = var.max_instances >= var.min_instances
-    error_message = "max_instances must be at least min_instances."
+    condition     = var.min_instances >= 1
+    error_message = "min_instances must be at least 1."
   }
 }
 
+variable "max_instances" {
+  description = "Auto Scaling maximum (at least `min_instances`)."
+  type        = number
+  default     = 2
+}
+
 variable "role_name" {
-  description = "Name of the instances' IAM role (its inline policy has the same name)."
+  description = "Name of the instances' IAM role (its inline policy is `envspec-references`, as with Ansible)."
   type        = string
 }
 

@@ -77,6 +77,13 @@ resource "aws_nat_gateway" "this" {
   tags = merge(var.tags, { Name = each.key })
 
   depends_on = [aws_internet_gateway.this]
+
+  lifecycle {
+    precondition {
+      condition     = each.value.public_subnet_index >= 0 && each.value.public_subnet_index < length(var.public_subnets)
+      error_message = "The public_subnet_index of NAT gateway ${each.key} names none of public_subnets."
+    }
+  }
 }
 
 ################################################################################
@@ -118,6 +125,16 @@ resource "aws_route_table" "private" {
   }
 
   tags = merge(var.tags, { Name = each.key })
+
+  lifecycle {
+    precondition {
+      condition = (
+        each.value.private_subnet_index >= 0 && each.value.private_subnet_index < length(var.private_subnets)
+        && (each.value.nat_index == null ? true : each.value.nat_index >= 0 && each.value.nat_index < length(var.nat_gateways))
+      )
+      error_message = "Route table ${each.key} must name one of private_subnets, and its nat_index (when set) one of nat_gateways."
+    }
+  }
 }
 
 resource "aws_route_table_association" "private" {
@@ -135,7 +152,7 @@ resource "aws_security_group" "lb" {
   count = local.load_balancer ? 1 : 0
 
   name        = var.load_balancer.security_group_name
-  description = var.load_balancer.security_group_name
+  description = "Load balancer of ${var.name}" # as the Ansible role: cannot change in place
   vpc_id      = aws_vpc.this.id
 
   tags = merge(var.tags, { Name = var.load_balancer.security_group_name })
@@ -169,7 +186,7 @@ resource "aws_vpc_security_group_egress_rule" "lb_to_vpc" {
   security_group_id = aws_security_group.lb[0].id
   description       = "To the services in the VPC"
   ip_protocol       = "tcp"
-  from_port         = 1
+  from_port         = 0
   to_port           = 65535
   cidr_ipv4         = var.cidr
 }
@@ -185,6 +202,13 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
 
   tags = merge(var.tags, { Name = var.load_balancer.name })
+
+  lifecycle {
+    precondition {
+      condition     = length(var.public_subnets) >= 2
+      error_message = "An application load balancer needs public subnets in at least two availability zones."
+    }
+  }
 }
 
 resource "aws_lb_listener" "https" {

@@ -152,4 +152,11 @@ resource "aws_elastic_beanstalk_environment" "this" {
   }
 
   tags = merge(var.tags, { Name = var.environment_name })
+
+  lifecycle {
+    precondition {
+      condition     = var.max_instances >= var.min_instances
+      error_message = "max_instances must be at least min_instances."
+    }
+  }
 }

@@ -77,6 +77,13 @@ resource "aws_nat_gateway" "this" {
   tags = merge(var.tags, { Name = each.key })
 
   depends_on = [aws_internet_gateway.this]
+
+  lifecycle {
+    precondition {
+      condition     = each.value.public_subnet_index >= 0 && each.value.public_subnet_index < length(var.public_subnets)
+      error_message = "The public_subnet_index of NAT gateway ${each.key} names none of public_subnets."
+    }
+  }
 }
 
 ################################################################################
@@ -118,6 +125,16 @@ resource "aws_route_table" "private" {
   }
 
   tags = merge(var.tags, { Name = each.key })
+
+  lifecycle {
+    precondition {
+      condition = (
+        each.value.private_subnet_index >= 0 && each.value.private_subnet_index < length(var.private_subnets)
+        && (each.value.nat_index == null ? true : each.value.nat_index >= 0 && each.value.nat_index < length(var.nat_gateways))
+      )
+      error_message = "Route table ${each.key} must name one of private_subnets, and its nat_index (when set) one of nat_gateways."
+    }
+  }
 }
 
 resource "aws_route_table_association" "private" {
@@ -185,6 +202,13 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
 
   tags = merge(var.tags, { Name = var.load_balancer.name })
+
+  lifecycle {
+    precondition {
+      condition     = length(var.public_subnets) >= 2
+      error_message = "An application load balancer needs public subnets in at least two availability zones."
+    }
+  }
 }
 
 resource "aws_lb_listener" "https" {

@@ -27,17 +27,17 @@ variable "min_instances" {
   description = "Auto Scaling minimum."
   type        = number
   default     = 1
+
+  validation {
+    condition     = var.min_instances >= 1
+    error_message = "min_instances must be at least 1."
+  }
 }
 
 variable "max_instances" {
-  description = "Auto Scaling maximum."
+  description = "Auto Scaling maximum (at least `min_instances`)."
   type        = number
   default     = 2
-
-  validation {
-    condition     = var.max_instances >= var.min_instances
-    error_message = "max_instances must be at least min_instances."
-  }
 }
 
 variable "role_name" {

@@ -53,11 +53,6 @@ variable "nat_gateways" {
     public_subnet_index = number
   }))
   default = []
-
-  validation {
-    condition     = alltrue([for n in var.nat_gateways : n.public_subnet_index >= 0 && n.public_subnet_index < length(var.public_subnets)])
-    error_message = "Each NAT gateway's public_subnet_index must name one of public_subnets."
-  }
 }
 
 variable "public_route_table_name" {
@@ -73,15 +68,6 @@ variable "private_route_tables" {
     nat_index            = number
   }))
   default = []
-
-  validation {
-    condition = alltrue([
-      for t in var.private_route_tables :
-      t.private_subnet_index >= 0 && t.private_subnet_index < length(var.private_subnets)
-      && (t.nat_index == null ? true : t.nat_index >= 0 && t.nat_index < length(var.nat_gateways))
-    ])
-    error_message = "Each private route table must name one of private_subnets, and its nat_index (when set) one of nat_gateways."
-  }
 }
 
 variable "load_balancer" {
