@@ -77,7 +77,9 @@ def validate(
 def schema(
     out: Annotated[
         Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.11
-        typer.Option("--out", "-o", help="Write the schema to this file instead of standard output.", show_default=False),
+        typer.Option(
+            "--out", "-o", help="Write the schema to this file instead of standard output.", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Print the JSON Schema of spec files (for editors and CI)."""

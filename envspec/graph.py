@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 Owner = Literal["ansible", "terraform"]
@@ -132,10 +133,15 @@ class ResourceGraph:
     nodes: tuple[Node, ...]
 
     def node(self, address: str) -> Node:
+        """The node of `address` (KeyError if none), in constant time: backends ask once per reference."""
+        return self._by_address[address]
+
+    @cached_property
+    def _by_address(self) -> Mapping[str, Node]:
+        by_address: dict[str, Node] = {}
         for node in self.nodes:
-            if node.address == address:
-                return node
-        raise KeyError(address)
+            by_address.setdefault(node.address, node)
+        return by_address
 
     def owned_by(self, owner: Owner) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.owner == owner)

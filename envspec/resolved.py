@@ -1,6 +1,6 @@
 """The output of resolution: one frozen view of the app per environment.
 
-`resolve.resolve(spec, document)` produces a :class:`ResolvedApp`; `lower.lower()` consumes one
+`resolve.resolve(documents)` produces a :class:`ResolvedApp` per spec file; `lower.lower()` consumes one
 :class:`ResolvedEnv` at a time. Everything here is immutable.
 """
 

@@ -65,6 +65,7 @@ _FLOAT_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _FLOAT_NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 _CORE = "tag:yaml.org,2002:"
+_EXPECTED_ROOT = "expected a mapping with `envspec: 1`, `app` and `environments`"
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL"}
 
 
@@ -204,7 +205,8 @@ def parse(text: str, path: str) -> Document:
     bad = _FORBIDDEN_RAW.search(text)
     if bad:
         line, col = _line_col(text, bad.start())
-        raise SpecError([Diagnostic(path, line, col, "", f"{_describe_char(bad.group())} is not allowed in a spec file")])
+        message = f"{_describe_char(bad.group())} is not allowed in a spec file"
+        raise SpecError([Diagnostic(path, line, col, "", message)])
     builder = _Builder(path, text)
     try:
         data = builder.build(yaml.parse(text, Loader=_Loader))
@@ -333,7 +335,7 @@ class _Builder:
         event = next(events)
         if isinstance(event, yaml.StreamEndEvent):
             self.diagnostics.append(
-                Diagnostic(self.path, 1, 1, "", "empty file: expected a mapping with `envspec: 1`, `app` and `environments`")
+                Diagnostic(self.path, 1, 1, "", f"empty file: {_EXPECTED_ROOT}")
             )
             return {}
         assert isinstance(event, yaml.DocumentStartEvent)
@@ -344,7 +346,7 @@ class _Builder:
         if isinstance(event, yaml.DocumentStartEvent):
             self.error(event.start_mark, "a second YAML document: a spec file holds exactly one document (one app)")
         if root is None and (self.positions[()].value.scalar):
-            self.error(start, "empty document: expected a mapping with `envspec: 1`, `app` and `environments`")
+            self.error(start, f"empty document: {_EXPECTED_ROOT}")
             return {}
         if not isinstance(root, dict):
             found = "a list" if isinstance(root, list) else f"{_kind(root)}"
@@ -355,7 +357,9 @@ class _Builder:
             return {}
         return root
 
-    def node(self, events: Iterator[yaml.Event], event: yaml.Event, path: DataPath, key: Position | None, depth: int) -> Any:
+    def node(
+        self, events: Iterator[yaml.Event], event: yaml.Event, path: DataPath, key: Position | None, depth: int
+    ) -> Any:
         if isinstance(event, yaml.AliasEvent):
             self.error(event.start_mark, f"alias *{event.anchor}: anchors and aliases are not supported "
                        "(use `overrides` for per-environment differences)", path)

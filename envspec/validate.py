@@ -57,19 +57,14 @@ def validate(model: type[M], data: Any, document: Document, *, origin: Origin | 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(diagnostics(exc, model, data, document, origin=origin)) from None
+        raise SpecError(diagnostics(exc, model, document, origin=origin)) from None
 
 
 def diagnostics(
-    error: ValidationError,
-    model: type[BaseModel],
-    data: Any,
-    document: Document,
-    *,
-    origin: Origin | None = None,
+    error: ValidationError, model: type[BaseModel], document: Document, *, origin: Origin | None = None
 ) -> list[Diagnostic]:
-    """One Diagnostic per pydantic error, placed on the YAML node it concerns."""
-    return [explain(e, model, data, document, origin=origin).diagnostic for e in error.errors(include_url=False)]
+    """One Diagnostic per pydantic error of validating with `model`, placed on the YAML node it concerns."""
+    return [explain(e, model, document, origin=origin).diagnostic for e in error.errors(include_url=False)]
 
 
 class Explained(NamedTuple):
@@ -81,11 +76,9 @@ class Explained(NamedTuple):
     kind: str
 
 
-def explain(
-    error: ErrorDetails, model: type[BaseModel], data: Any, document: Document, *, origin: Origin | None = None
-) -> Explained:
+def explain(error: ErrorDetails, model: type[BaseModel], document: Document, *, origin: Origin | None = None) -> Explained:
     """Place one pydantic error (an item of `ValidationError.errors()`) on the YAML."""
-    target = _Target(model, data, error["loc"])
+    target = _Target(model, error["loc"])
     diagnostic = _diagnostic(error, target, document, origin or (lambda path: path))
     return Explained(diagnostic, target.path, error["type"])
 
@@ -97,12 +90,11 @@ class _Target:
     """Where a pydantic `loc` lands: the data path, the type expected there, whether the error
     concerns a mapping key, and the enclosing model (for field names)."""
 
-    def __init__(self, model: type[BaseModel], data: Any, loc: Sequence[str | int]) -> None:
+    def __init__(self, model: type[BaseModel], loc: Sequence[str | int]) -> None:
         self.path: DataPath = ()
         self.type: Any = model
         self.parent: Any = None  # the type that holds the last step (model for field errors)
         self.key = False
-        value: Any = data
         for segment in loc:
             if segment == "[key]":
                 self.key = True
@@ -115,10 +107,6 @@ class _Target:
             self.parent = _unwrap(self.type)
             self.type = _step(self.parent, segment)
             self.path = (*self.path, segment)
-            value = value.get(segment) if isinstance(value, dict) else (
-                value[segment] if isinstance(value, list) and isinstance(segment, int) and segment < len(value) else None
-            )
-        self.value = value
 
 
 def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -> Diagnostic:

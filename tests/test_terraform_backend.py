@@ -36,7 +36,7 @@ from envspec.lower import lower
 from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
 from envspec_terraform.roots import NOT_RENDERED
-from tests.graphs import EXAMPLES, REPO, SPECS
+from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
 
 GOLDEN = REPO / "tests" / "golden"
 XKIT = REPO / "specs" / "xkit.yaml"
@@ -58,8 +58,9 @@ assert len(CASES) == len(EXAMPLES) + len(SPECS), "two specs map to the same gold
 
 @cache
 def graphs(path: Path, owner: str | None = None, owners: tuple[tuple[str, str], ...] = ()) -> dict[str, ResourceGraph]:
-    """{env: graph} of one spec through the real pipeline; `owner`/`owners` override who owns what
-    (before lowering, so names, tags and resources follow the owner as they would in the spec)."""
+    """{env: graph} of one spec through the real pipeline (as `graphs_for`), with `owner`/`owners`
+    overriding who owns what before lowering, so names, tags and resources follow the owner as they
+    would if the spec said so."""
     apps = resolve.resolve(source.load([path]))
     assert len(apps) == 1
     chosen = dict(owners)
@@ -120,7 +121,7 @@ def variant(name: str) -> dict[str, ResourceGraph]:
         history = {**{a: ("ansible",) for a in ADOPTED}, **{a: ("terraform",) for a in RELEASED}}
         return {env: with_history(g, history) for env, g in envs.items()}
     if name in CASES:
-        return graphs(CASES[name])
+        return graphs_for(CASES[name])
     raise KeyError(name)
 
 

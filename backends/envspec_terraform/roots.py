@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -374,14 +375,14 @@ class RootRenderer:
             if not node.adopted:
                 continue
             module = self.modules[node.address]
-            known = set(self.import_data.blocks)
+            known = len(self.import_data.blocks)  # the dict only grows: what this node adds comes last
             targets = [(resource_address(node, r), self.import_id(node, r)) for r in node.resources]
             targets += self.network_attachments(node) if node.kind == "network" else []
             imports = [
                 Block("import", body=Body([Attribute("to", Expr(f"module.{module}.{to}")), Attribute("id", id_)]))
                 for to, id_ in targets
             ]
-            finders = [b for k, b in self.import_data.blocks.items() if k not in known]
+            finders = list(islice(reversed(self.import_data.blocks.values()), len(self.import_data.blocks) - known))
             blocks.append(Comment(f"{node.address}: created by Ansible, adopted by Terraform."))
             blocks.extend(sorted(finders, key=_block_key))
             blocks.extend(imports)
@@ -415,8 +416,11 @@ class RootRenderer:
 
     def render_lookups(self) -> str:
         blocks: list[Block | Comment] = []
+        by_node: dict[str, list[Block]] = {}  # grouped once: a scan per node would be quadratic
+        for k, b in self.lookups.blocks.items():
+            by_node.setdefault(self.lookups.found_by[k], []).append(b)
         for node in self.graph.nodes:
-            found = [b for k, b in self.lookups.blocks.items() if self.lookups.found_by[k] == node.address]
+            found = by_node.get(node.address, [])
             if found:
                 blocks.append(Comment(f"{node.address} ({node.kind}), owned by Ansible."))
                 blocks.extend(sorted(found, key=_block_key))

@@ -368,7 +368,7 @@ def lint(
     pass e.g. ``warn=("jinja[spacing]", "fqcn[deep]")`` to make them errors.
     """
     args = [str(ANSIBLE_LINT), "--offline", "--nocolor", "-f", "codeclimate", "-q"]
-    args += ["--profile", profile, "--project-dir", str(cwd)]
+    args += ["--profile", profile, "--project-dir", str(Path(cwd).resolve())]
     if enable:
         args += ["--enable-list", ",".join(enable)]
     if warn is not None:

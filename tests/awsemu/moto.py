@@ -161,21 +161,33 @@ class MotoServer:
         self.stop()
 
 
+def _server_command(port: int, patched: bool) -> list[str]:
+    if not patched:
+        exe = moto_server_executable()
+        if not exe.exists():
+            raise FileNotFoundError(f"moto_server not found next to {sys.executable}; install 'moto[server]'")
+        return [str(exe), "-H", "127.0.0.1", "-p", str(port)]
+    # run_path, not `python moto_patches.py`: the script's folder holds this module, which would shadow moto
+    script = Path(__file__).with_name("moto_patches.py")
+    code = f"import runpy, sys; sys.argv[0] = {str(script)!r}; runpy.run_path(sys.argv[0], run_name='__main__')"
+    return [sys.executable, "-c", code, "-H", "127.0.0.1", "-p", str(port)]
+
+
 def start_moto(
     *,
+    patched: bool = True,
     log_dir: Path | None = None,
     startup_timeout: float = 30.0,
     attempts: int = 3,
 ) -> MotoServer:
-    """Start ``moto_server -H 127.0.0.1`` on a free port, wait until it answers, and return it.
+    """Start a moto server on 127.0.0.1 and a free port, wait until it answers, and return it.
 
-    ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed policies (``arn:aws:iam::aws:policy/...``) exist.
-    The server's output goes to ``moto_server.log`` in ``log_dir`` (a temporary directory if not given).
-    A port taken between choosing and binding it is retried on another port.
+    ``patched=True`` runs moto with the fixes in ``moto_patches.py`` (where moto's answers differ from
+    AWS in ways that make amazon.aws modules fail or never settle); ``patched=False`` runs the venv's
+    plain ``moto_server``. ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed policies exist.
+    The server's output goes to ``moto_server.log`` in ``log_dir`` (a temporary directory if not given),
+    which is also its working directory. A port taken between choosing and binding it is retried.
     """
-    exe = moto_server_executable()
-    if not exe.exists():
-        raise FileNotFoundError(f"moto_server not found next to {sys.executable}; install 'moto[server]'")
     owned = None
     if log_dir is None:
         owned = tempfile.TemporaryDirectory(prefix="moto-")
@@ -189,7 +201,8 @@ def start_moto(
         endpoint = f"http://127.0.0.1:{port}"
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
-                [str(exe), "-H", "127.0.0.1", "-p", str(port)],
+                _server_command(port, patched),
+                cwd=log_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -152,7 +152,7 @@ resource "aws_security_group" "lb" {
   count = local.load_balancer ? 1 : 0
 
   name        = var.load_balancer.security_group_name
-  description = var.load_balancer.security_group_name
+  description = "Load balancer of ${var.name}" # as the Ansible role: cannot change in place
   vpc_id      = aws_vpc.this.id
 
   tags = merge(var.tags, { Name = var.load_balancer.security_group_name })
@@ -186,7 +186,7 @@ resource "aws_vpc_security_group_egress_rule" "lb_to_vpc" {
   security_group_id = aws_security_group.lb[0].id
   description       = "To the services in the VPC"
   ip_protocol       = "tcp"
-  from_port         = 1
+  from_port         = 0
   to_port           = 65535
   cidr_ipv4         = var.cidr
 }

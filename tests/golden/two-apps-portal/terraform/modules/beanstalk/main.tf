@@ -3,6 +3,13 @@
 # to), Auto Scaling bounds, IMDSv2 only, and the application's environment properties.
 
 locals {
+  # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
+  # resource then matches (a security group's description cannot change without replacing it).
+  component   = lookup(var.tags, "envspec:component", var.environment_name)
+  policy_name = "envspec-references"
+  app         = lookup(var.tags, "envspec:app", var.application_name)
+  env         = lookup(var.tags, "envspec:env", var.environment_name)
+
   in_vpc    = var.vpc_id != null
   databases = { for access in var.database_access : access.database => access }
 
@@ -60,7 +67,7 @@ resource "aws_iam_role_policy_attachment" "this" {
 resource "aws_iam_role_policy" "this" {
   count = length(var.policy_statements) > 0 ? 1 : 0
 
-  name = var.role_name
+  name = local.policy_name
   role = aws_iam_role.this.id
   policy = jsonencode({
     Version = "2012-10-17"
@@ -86,7 +93,7 @@ resource "aws_iam_instance_profile" "this" {
 
 resource "aws_security_group" "this" {
   name        = var.security_group_name
-  description = var.security_group_name
+  description = "Instances of ${local.component}"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = var.security_group_name })
@@ -107,7 +114,7 @@ resource "aws_vpc_security_group_ingress_rule" "database" {
   for_each = local.databases
 
   security_group_id            = each.value.security_group_id
-  description                  = "From ${var.security_group_name}"
+  description                  = "From ${local.component}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
@@ -130,7 +137,8 @@ resource "aws_vpc_security_group_egress_rule" "database" {
 ################################################################################
 
 resource "aws_elastic_beanstalk_application" "this" {
-  name = var.application_name
+  name        = var.application_name
+  description = "${local.component} of ${local.app} (${local.env})"
 
   tags = merge(var.tags, { Name = var.application_name })
 }

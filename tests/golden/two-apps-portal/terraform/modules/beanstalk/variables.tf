@@ -41,7 +41,7 @@ variable "max_instances" {
 }
 
 variable "role_name" {
-  description = "Name of the instances' IAM role (its inline policy has the same name)."
+  description = "Name of the instances' IAM role (its inline policy is `envspec-references`, as with Ansible)."
   type        = string
 }
 

@@ -48,7 +48,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
   rule {
-    id     = "expire"
+    id     = "envspec-expire"
     status = "Enabled"
 
     filter {}

@@ -4,6 +4,11 @@
 # app's shared load balancer. Releases are deployed by Ansible, never by Terraform.
 
 locals {
+  # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
+  # resource then matches (a security group's description cannot change without replacing it).
+  component   = lookup(var.tags, "envspec:component", var.name)
+  policy_name = "envspec-references"
+
   instances = { for index, name in var.instances : name => index }
   public    = var.load_balancer != null
   databases = { for access in var.database_access : access.database => access }
@@ -15,7 +20,7 @@ locals {
 
 resource "aws_security_group" "this" {
   name        = var.security_group_name
-  description = var.security_group_name
+  description = "Instances of ${local.component}"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = var.security_group_name })
@@ -47,7 +52,7 @@ resource "aws_vpc_security_group_ingress_rule" "database" {
   for_each = local.databases
 
   security_group_id            = each.value.security_group_id
-  description                  = "From ${var.security_group_name}"
+  description                  = "From ${local.component}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
@@ -93,7 +98,7 @@ resource "aws_iam_role_policy_attachment" "this" {
 resource "aws_iam_role_policy" "this" {
   count = length(var.policy_statements) > 0 ? 1 : 0
 
-  name = var.role_name
+  name = local.policy_name
   role = aws_iam_role.this.id
   policy = jsonencode({
     Version = "2012-10-17"

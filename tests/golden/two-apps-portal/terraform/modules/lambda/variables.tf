@@ -51,7 +51,7 @@ variable "timeout" {
 }
 
 variable "role_name" {
-  description = "Name of the function's execution role (its inline policy has the same name)."
+  description = "Name of the function's execution role (its inline policy is `envspec-references`, as with Ansible)."
   type        = string
 }
 

@@ -71,7 +71,7 @@ variable "security_group_name" {
 }
 
 variable "role_name" {
-  description = "Name of the instances' IAM role (its inline policy has the same name)."
+  description = "Name of the instances' IAM role (its inline policy is `envspec-references`, as with Ansible)."
   type        = string
 }
 

@@ -3,6 +3,13 @@
 # own security group and access to the databases it references.
 
 locals {
+  # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
+  # resource then matches (a security group's description cannot change without replacing it).
+  component    = lookup(var.tags, "envspec:component", var.function_name)
+  policy_name  = "envspec-references"
+  statement_id = "envspec-schedule"
+  target_id    = "function"
+
   in_vpc    = var.vpc != null
   databases = local.in_vpc ? { for access in var.database_access : access.database => access } : {}
 }
@@ -35,7 +42,7 @@ resource "aws_iam_role_policy_attachment" "this" {
 resource "aws_iam_role_policy" "this" {
   count = length(var.policy_statements) > 0 ? 1 : 0
 
-  name = var.role_name
+  name = local.policy_name
   role = aws_iam_role.this.id
   policy = jsonencode({
     Version = "2012-10-17"
@@ -67,7 +74,7 @@ resource "aws_security_group" "this" {
   count = local.in_vpc ? 1 : 0
 
   name        = var.vpc.security_group_name
-  description = var.vpc.security_group_name
+  description = "Lambda function ${local.component}"
   vpc_id      = var.vpc.vpc_id
 
   tags = merge(var.tags, { Name = var.vpc.security_group_name })
@@ -90,7 +97,7 @@ resource "aws_vpc_security_group_ingress_rule" "database" {
   for_each = local.databases
 
   security_group_id            = each.value.security_group_id
-  description                  = "From ${var.vpc.security_group_name}"
+  description                  = "From ${local.component}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
@@ -157,7 +164,7 @@ resource "aws_cloudwatch_event_rule" "this" {
   count = var.schedule == null ? 0 : 1
 
   name                = var.schedule.rule_name
-  description         = "Runs ${var.function_name} on a schedule"
+  description         = "Runs ${local.component}"
   schedule_expression = var.schedule.expression
 
   tags = merge(var.tags, { Name = var.schedule.rule_name })
@@ -167,14 +174,14 @@ resource "aws_cloudwatch_event_target" "this" {
   count = var.schedule == null ? 0 : 1
 
   rule      = aws_cloudwatch_event_rule.this[0].name
-  target_id = var.function_name
+  target_id = local.target_id
   arn       = aws_lambda_function.this.arn
 }
 
 resource "aws_lambda_permission" "schedule" {
   count = var.schedule == null ? 0 : 1
 
-  statement_id  = "AllowEventBridgeSchedule"
+  statement_id  = local.statement_id
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
   principal     = "events.amazonaws.com"

@@ -1,0 +1,109 @@
+"""Run ``moto_server`` with a few fixes that make moto answer like AWS where amazon.aws modules depend on it.
+
+Used as a script (``python moto_patches.py -H 127.0.0.1 -p PORT``) by :func:`tests.awsemu.moto.start_moto`
+when ``patched=True``. Each fix is applied only if the moto code it targets still looks as expected, so a
+moto upgrade that fixes or moves the code degrades to plain moto (reported on stderr, i.e. in the log).
+Every fix is checked by ``tests/test_awsemu.py``; see RECON.md for the module failures each one avoids.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+# AWS's defaults for application load balancer attributes that amazon.aws.elb_application_lb reads
+# unconditionally once the matching option is set (moto leaves them out: KeyError in the module).
+_ALB_DEFAULT_ATTRIBUTES = {
+    "access_logs.s3.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "routing.http2.enabled": "true",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "waf.fail_open.enabled": "false",
+}
+
+
+def _nat_gateway_tag_resource_type() -> None:
+    """DescribeTags reports NAT gateways as resource type ``natgateway`` (moto: ``nat-gateway``).
+
+    amazon.aws.ec2_vpc_nat_gateway filters its tags by ``resource-type=natgateway``; with moto it finds
+    none, re-tags the gateway on every run and never reports ``changed=false``.
+    """
+    from moto.ec2.models import tags
+
+    if tags.EC2_PREFIX_TO_RESOURCE.get("nat") != "nat-gateway":
+        raise LookupError("moto.ec2 prefix map changed")
+    tags.EC2_PREFIX_TO_RESOURCE["nat"] = "natgateway"
+
+
+def _alb_default_attributes() -> None:
+    """Application load balancers start with AWS's full attribute set (idle timeout, http2, ...)."""
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original = FakeLoadBalancer.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if getattr(self, "type", "application") == "application":
+            for key, value in _ALB_DEFAULT_ATTRIBUTES.items():
+                self.attrs.setdefault(key, value)
+
+    if not isinstance(getattr(FakeLoadBalancer, "VALID_ATTRS", None), set):
+        raise LookupError("moto.elbv2 FakeLoadBalancer changed")
+    FakeLoadBalancer.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _rds_gp3_baseline() -> None:
+    """gp3 DB instances report their baseline Iops (3000) and StorageThroughput (125) like AWS.
+
+    amazon.aws.rds_instance reads ``instance["StorageThroughput"]`` for gp3 instances (KeyError on the
+    second run against moto), and AWS rejects setting them explicitly below 400 GiB.
+    """
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if getattr(self, "storage_type", None) == "gp3":
+            if getattr(self, "storage_throughput", None) is None:
+                self._storage_throughput = 125
+            if getattr(self, "iops", None) is None:
+                self.iops = 3000
+
+    if not isinstance(getattr(DBInstance, "storage_throughput", None), property):
+        raise LookupError("moto.rds DBInstance changed")
+    DBInstance.__init__ = __init__  # type: ignore[method-assign]
+
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
+    "alb-default-attributes": _alb_default_attributes,
+    "rds-gp3-baseline": _rds_gp3_baseline,
+}
+
+
+def apply() -> list[str]:
+    """Apply every patch that still fits; return the names of those that did not."""
+    skipped = []
+    for name, patch in PATCHES.items():
+        try:
+            patch()
+        except (ImportError, LookupError, AttributeError) as exc:
+            skipped.append(name)
+            print(f"envspec moto patch {name!r} not applied: {exc}", file=sys.stderr)
+    return skipped
+
+
+def main() -> None:
+    apply()
+    from moto.server import main as moto_main
+
+    moto_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
