@@ -261,9 +261,7 @@ class _Context:
                         }
                     )
             elif isinstance(model, Database):
-                if ("db", ref.address) not in seen and component.kind != "beanstalk" and (
-                    component.kind == "ec2" or (isinstance(component.model, LambdaService) and component.model.vpc)
-                ):
+                if ("db", ref.address) not in seen and self.in_vpc(component):
                     seen.add(("db", ref.address))
                     access.append(
                         {
@@ -312,6 +310,14 @@ class _Context:
         model = component.model
         assert isinstance(model, Database)
         return model.database_name or component.name.replace("-", "_")
+
+    def in_vpc(self, component: ResolvedComponent) -> bool:
+        """Whether the component's compute runs in the app's VPC (and so can reach its databases)."""
+        if component.kind == "ec2":
+            return True
+        if component.kind == "beanstalk":
+            return self.network_model() is not None
+        return isinstance(component.model, LambdaService) and component.model.vpc
 
     def network_model(self) -> Network | None:
         network = self.components.get("network")
