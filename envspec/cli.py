@@ -100,6 +100,56 @@ def schema(
         raise UsageError(f"{out}: cannot write: {exc.strerror or exc}") from None
 
 
+@app.command(name="compile")
+def compile_(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced as a whole, atomically).")] = Path(
+        "build"
+    ),
+    env: Annotated[
+        Optional[list[str]],  # noqa: UP045 - typer needs Optional on Python 3.11
+        typer.Option("--env", "-e", help="Only this environment (repeatable); the others are kept as they were.", show_default=False),
+    ] = None,
+    backend: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--backend", "-b", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 listing the files that differ (for CI).")
+    ] = False,
+) -> None:
+    """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
+    from . import plugins
+    from .output import compile_into
+    from .resolve import resolve
+    from .source import load
+
+    apps = resolve(load(paths))
+    differing = compile_into(out, apps, plugins.load(backend), only_envs=env, check_only=check)
+    if check:
+        if differing:
+            for path in differing:
+                typer.echo(f"{out / path}: differs", err=True)
+            typer.echo(f"{len(differing)} file{'s' if len(differing) != 1 else ''} out of date; run envspec compile", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{out}: up to date")
+        return
+    typer.echo(f"{out}: {len(differing)} file{'s' if len(differing) != 1 else ''} changed" if differing else f"{out}: unchanged")
+
+
+@app.command()
+def backends() -> None:
+    """List the installed backends (entry-point group envspec.backends)."""
+    from . import plugins
+
+    for name, entry in plugins.installed().items():
+        dist = entry.dist.name if entry.dist is not None else "?"
+        typer.echo(f"{name:<12} {entry.value}  ({dist})")
+
+
 def summary(apps: Sequence[ResolvedApp]) -> str:
     """A plain-text table per app: each component's kind and its owner in every environment."""
     blocks = []

@@ -1,0 +1,122 @@
+"""`envspec compile` end to end: determinism, --check, --env, --backend, history."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from envspec import output
+from envspec.cli import run
+from tests.graphs import REPO
+
+XKIT = REPO / "specs" / "xkit.yaml"
+
+
+def envspec(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "envspec", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(k): v for k, v in output.read_tree(folder).items()}
+
+
+@pytest.mark.slow
+def test_byte_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("0", "1", "4242"):
+        out = tmp_path / f"out-{seed}"
+        result = envspec("compile", str(XKIT), "--out", str(out), env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        trees.append(tree(out))
+    assert trees[0] == trees[1] == trees[2]
+    assert len(trees[0]) > 50
+
+
+def test_check_reports_stale_files_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "build"
+    assert run(["compile", str(XKIT), "--out", str(out)]) == 0
+    assert run(["compile", str(XKIT), "--out", str(out), "--check"]) == 0
+    main_tf = out / "xkit" / "terraform" / "staging" / "main.tf"
+    main_tf.write_text("# edited by hand\n")
+    (out / "stray.txt").write_text("x")
+    capsys.readouterr()
+    assert run(["compile", str(XKIT), "--out", str(out), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert f"{out / 'xkit/terraform/staging/main.tf'}: differs" in err
+    assert f"{out / 'stray.txt'}: differs" in err
+    assert "2 files out of date" in err
+    assert main_tf.read_text() == "# edited by hand\n"  # --check wrote nothing
+    assert run(["compile", str(XKIT), "--out", str(out)]) == 0
+    assert not (out / "stray.txt").exists()
+
+
+def test_only_one_environment_keeps_the_others(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert run(["compile", str(XKIT), "--out", str(out)]) == 0
+    before = tree(out)
+    assert run(["compile", str(XKIT), "--out", str(out), "--env", "staging"]) == 0
+    assert tree(out) == before
+
+
+def test_unknown_environment_and_backend_are_user_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(["compile", str(XKIT), "--out", str(tmp_path / "b"), "--env", "prod"]) == 1
+    assert "no environment 'prod'" in capsys.readouterr().err
+    assert run(["compile", str(XKIT), "--out", str(tmp_path / "b"), "--backend", "pulumi"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown backend 'pulumi'" in err and "installed backends: ansible, terraform" in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_one_backend_only(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert run(["compile", str(XKIT), "--out", str(out), "--backend", "terraform"]) == 0
+    assert {p.name for p in (out / "xkit").iterdir()} == {"terraform"}
+
+
+def test_bad_spec_leaves_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert run(["compile", str(XKIT), "--out", str(out)]) == 0
+    before = tree(out)
+    bad = tmp_path / "xkit.yaml"
+    bad.write_text(XKIT.read_text().replace("instance_type:", "instance_typ:", 1))
+    assert run(["compile", str(bad), "--out", str(out)]) == 1
+    assert tree(out) == before
+
+
+def test_moving_a_component_to_terraform_adopts_it(tmp_path: Path) -> None:
+    """The history in the manifest turns an owner change into import blocks, and keeps them."""
+    out = tmp_path / "build"
+    spec = tmp_path / "xkit.yaml"
+    text = XKIT.read_text()
+    spec.write_text(text)
+    assert run(["compile", str(spec), "--out", str(out)]) == 0
+    imports = out / "xkit" / "terraform" / "staging" / "imports.tf"
+    assert "import {" not in imports.read_text()
+
+    moved = text.replace("  uploads:\n", "  uploads:\n    owner: terraform\n", 1)
+    assert moved != text
+    spec.write_text(moved)
+    assert run(["compile", str(spec), "--out", str(out)]) == 0
+    first = imports.read_text()
+    assert 'id = "xkit-staging-uploads"' in first
+    manifest = json.loads((out / "manifest.json").read_text())
+    uploads = manifest["apps"]["xkit"]["environments"]["staging"]["components"]["buckets.uploads"]
+    assert uploads["owner"] == "terraform" and uploads["history"] == ["ansible", "terraform"]
+    assert run(["compile", str(spec), "--out", str(out), "--check"]) == 0  # stable once adopted
+
+    spec.write_text(text)  # and back to Ansible: removed blocks, nothing destroyed
+    assert run(["compile", str(spec), "--out", str(out)]) == 0
+    removed = (out / "xkit" / "terraform" / "staging" / "removed.tf").read_text()
+    assert "removed {" in removed and "destroy = false" in removed
