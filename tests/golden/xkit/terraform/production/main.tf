@@ -76,7 +76,7 @@ module "network" {
   load_balancer = {
     name                = "xkit-production"
     security_group_name = "xkit-production-lb"
-    certificate_arn     = null
+    certificate_arn     = "arn:aws:acm:us-west-2:222222222222:certificate/9a8b7c6d-5e4f-4a3b-9c2d-1e0f98765432"
   }
   tags = {
     "cost-center"       = "platform"

@@ -53,7 +53,7 @@ module "network" {
   load_balancer = {
     name                = "xkit-staging"
     security_group_name = "xkit-staging-lb"
-    certificate_arn     = null
+    certificate_arn     = "arn:aws:acm:us-west-2:111111111111:certificate/0c1f2d3e-4a5b-4c6d-8e7f-901234567890"
   }
   tags = {
     "cost-center"       = "platform"
