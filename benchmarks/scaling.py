@@ -46,7 +46,7 @@ def measure(size: int, scenario: str, runs: int, work: Path) -> dict[str, float]
         out = work / f"out-{scenario}-{size}-{i}"
         if scenario == "adopt":
             compile_once(before, out, BACKENDS)
-        times = compile_once(mixed, out, BACKENDS, clock=time.process_time, previous=scenario == "adopt")
+        times = compile_once(mixed, out, BACKENDS, clock=time.process_time)
         for stage, seconds in times.items():
             best[stage] = min(best.get(stage, seconds), seconds)
     return best

@@ -63,22 +63,23 @@ def _dependency_order(nodes: list[Node]) -> tuple[Node, ...]:
     """Stable topological order: a node comes after what it depends on, else in spec order."""
     by_address = {n.address: n for n in nodes}
     done: dict[str, Node] = {}
-    visiting: set[str] = set()
-
-    def visit(node: Node) -> None:
-        if node.address in done:
-            return
-        if node.address in visiting:  # resolve rejects cycles; never loop here regardless
-            return
-        visiting.add(node.address)
-        for dep in node.depends_on:
-            if dep in by_address:
-                visit(by_address[dep])
-        visiting.discard(node.address)
-        done[node.address] = node
-
-    for node in nodes:
-        visit(node)
+    visiting: set[str] = set()  # resolve rejects cycles; never loop here regardless
+    for root in nodes:  # depth-first with an explicit stack: a long chain must not hit the recursion limit
+        if root.address in done:
+            continue
+        visiting.add(root.address)
+        stack = [(root, iter(root.depends_on))]
+        while stack:
+            node, deps = stack[-1]
+            for dep in deps:
+                if dep in by_address and dep not in done and dep not in visiting:
+                    visiting.add(dep)
+                    stack.append((by_address[dep], iter(by_address[dep].depends_on)))
+                    break
+            else:
+                stack.pop()
+                visiting.discard(node.address)
+                done[node.address] = node
     return tuple(done.values())
 
 

@@ -112,6 +112,43 @@ def test_s3_bucket_created_then_unchanged(aws: dict[str, str], tmp_path: Path) -
 
 
 @pytest.mark.slow
+def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
+    """The session server runs moto_patches.py; if a moto upgrade moved the patched code, this says so."""
+    ec2 = boto3_client("ec2", aws)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    tag_spec = [{"ResourceType": "natgateway", "Tags": [{"Key": "k", "Value": "v"}]}]
+    nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=eip, TagSpecifications=tag_spec)["NatGateway"]
+    filters = [
+        {"Name": "resource-id", "Values": [nat["NatGatewayId"]]},
+        {"Name": "resource-type", "Values": ["natgateway"]},
+    ]
+    assert ec2.describe_tags(Filters=filters)["Tags"], "nat-gateway-tag-resource-type"
+
+    elb = boto3_client("elbv2", aws)
+    lb = elb.create_load_balancer(Name="patch-check", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    attrs = {a["Key"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=lb)["Attributes"]}
+    assert {"idle_timeout.timeout_seconds", "routing.http2.enabled"} <= attrs, "alb-default-attributes"
+
+    rds = boto3_client("rds", aws)
+    rds.create_db_instance(
+        DBInstanceIdentifier="patch-check",
+        Engine="postgres",
+        DBInstanceClass="db.t4g.micro",
+        AllocatedStorage=20,
+        StorageType="gp3",
+        MasterUsername="patch",
+        MasterUserPassword="patch-check-password",
+    )
+    db = rds.describe_db_instances(DBInstanceIdentifier="patch-check")["DBInstances"][0]
+    assert (db.get("StorageThroughput"), db.get("Iops")) == (125, 3000), "rds-gp3-baseline"
+
+
+@pytest.mark.slow
 def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:
     playbook = _write(tmp_path / "fail.yml", BAD_ARGS_PLAYBOOK)
     result = run_playbook(playbook, env=aws, cwd=tmp_path)
