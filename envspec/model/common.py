@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 Owner = Literal["ansible", "terraform"]
 
@@ -16,11 +16,11 @@ ENV_VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 # and SSM accept it, and other sections keep the stricter rule because their names reach DNS-like
 # AWS names (buckets, load balancer target groups).
 SECRET_NAME = r"^[a-z][a-z0-9_-]{0,30}$"
-ComponentName = Annotated[str, StringConstraints(pattern=COMPONENT_NAME)]
-SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME)]
-EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME)]
-EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR_NAME)]
-SpecString = Annotated[str, StringConstraints(max_length=4096)]
+ComponentName = Annotated[str, Field(pattern=COMPONENT_NAME)]
+SecretName = Annotated[str, Field(pattern=SECRET_NAME)]
+EnvName = Annotated[str, Field(pattern=ENV_NAME)]
+EnvVarName = Annotated[str, Field(pattern=ENV_VAR_NAME)]
+SpecString = Annotated[str, Field(max_length=4096)]
 
 OWNER_DESCRIPTION = (
     "Which tool provisions this component: `ansible` or `terraform`. Defaults to the spec's "

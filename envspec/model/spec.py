@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .common import ComponentName, EnvName, FieldError, Owner, SecretName, SpecModel, SpecString
 from .network import Network
 from .service import Service
 from .storage import Bucket, Database, Secret
 
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+\-@]+$")]
-TagValue = Annotated[str, StringConstraints(max_length=256)]
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w .:/=+\-@]+$")]
+TagValue = Annotated[str, Field(max_length=256)]
 
 
 class Environment(SpecModel):
