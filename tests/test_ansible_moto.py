@@ -557,7 +557,9 @@ def provision_twice(aws: Mapping[str, str], graph: ResourceGraph, tmp: Path) -> 
     assert first.succeeded, first.summary()
     second = provision(tree, graph, env, tmp, "second run")
     assert second.succeeded, second.summary()
-    assert second.changed == 0, "the second run changed something:\n" + second.summary()
+    assert second.changed == 0, "the second run changed something:\n" + second.summary() + "".join(
+        f"\n{t.task}: {json.dumps(dict(t.result), default=str)[:3000]}" for t in second.changed_tasks
+    )
     return Run(graph, env, tree, first, second, provisioned, fixtures)
 
 
@@ -611,10 +613,10 @@ HOSTILE = {
     "YAML_LEADING_PERCENT": "%YAML 1.2",
     "YAML_LEADING_AT": "@reserved",
     "YAML_INDICATORS": "- dash | pipe > gt ? q [a, b] {c: d}",
-    "NUMBER": "0123",
-    "BOOLEAN": "yes",
-    "NULL": "~",
-    "DATE": "2024-01-01",
+    "LOOKS_NUMBER": "0123",
+    "LOOKS_BOOLEAN": "yes",
+    "LOOKS_NULL": "~",
+    "LOOKS_DATE": "2024-01-01",
     "SPACES": "  padded  ",
     "SHELL": "$(id) `id` ; rm -rf / && echo",
     "UNICODE": "é ü ñ 中文 😀 \u2028 \xa0 \u200b",
@@ -626,7 +628,7 @@ HOSTILE_DESCRIPTION = "Secret for {{ x }}\nsecond line: \"quoted\" 'single' \\ {
 
 
 def spec_text(value: str) -> str:
-    """`value` as a spec string: JSON (valid YAML), with `${` written `$${` (envspec's escape)."""
+    """`value` as a component's string field: JSON (valid YAML), with `${` written `$${` (envspec's escape)."""
     return json.dumps(value.replace("${", "$${"), ensure_ascii=False)
 
 
@@ -636,10 +638,10 @@ def hostile_spec(folder: Path) -> Path:
     spec.write_text(
         f"""envspec: 1
 app: hostile
-description: {spec_text(HOSTILE_DESCRIPTION)}
-tags:
-  odd: {spec_text(HOSTILE_TAG)}
-  "weird key:/=+-@ é": {spec_text("*&!% " + HOSTILE_TAG[:60])}
+description: {json.dumps(HOSTILE_DESCRIPTION, ensure_ascii=False)}
+tags:  # taken literally: no references, no escapes
+  odd: {json.dumps(HOSTILE_TAG, ensure_ascii=False)}
+  "weird key:/=+-@ é": {json.dumps("*&!% " + HOSTILE_TAG[:60], ensure_ascii=False)}
 environments:
   test:
     region: us-east-1

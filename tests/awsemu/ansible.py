@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tests.awsemu.moto import require_loopback
+
 BIN_DIR = Path(sys.executable).parent
 ANSIBLE_PLAYBOOK = BIN_DIR / "ansible-playbook"
 ANSIBLE_LINT = BIN_DIR / "ansible-lint"
@@ -179,7 +181,6 @@ def ansible_env(env: Mapping[str, str] | None, home: Path) -> dict[str, str]:
             "NO_COLOR": "1",
             "ANSIBLE_HOST_KEY_CHECKING": "false",
             "ANSIBLE_LINT_SKIP_SCHEMA_UPDATE": "1",
-            "ANSIBLE_GALAXY_DISABLE_GPG_VERIFY": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
@@ -262,7 +263,8 @@ def run_playbook(
 ) -> Result:
     """Run ``ansible-playbook`` from this venv and return its exit code, output and parsed recap.
 
-    ``env`` is the whole process environment (for AWS, use ``tests.awsemu.moto.aws_env``).
+    ``env`` is the whole process environment (for AWS, use ``tests.awsemu.moto.aws_env``); an
+    ``AWS_ENDPOINT_URL`` in it must be on loopback. A relative ``playbook`` is relative to ``cwd``.
     Without ``inventory`` the play runs against ``localhost`` with the local connection.
     ``extra_vars`` are passed as one JSON ``-e``; ``ansible_python_interpreter`` is always this interpreter.
     """
@@ -277,6 +279,8 @@ def run_playbook(
     if check:
         args.append("--check")
     args += list(extra_args)
+    if env is not None and env.get("AWS_ENDPOINT_URL"):
+        require_loopback(env["AWS_ENDPOINT_URL"])
     with _isolated_home(tmp_dir) as home:
         run_env = ansible_env(env, home)
         run_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
