@@ -19,6 +19,7 @@ Then, alternating, fresh processes of `envspec compile SPEC --out DIR --backend 
 `kapitan compile`, each into an empty folder, and the median of each. Every file of the Kapitan
 output is compared with envspec's: identical, identical once the `=` alignment is ignored, or
 different (with a diff). Nothing asserts; the exit status is 0 when everything ran.
+`--check-spec SPEC` only compares, for any spec whose components Terraform owns (exit 1 on a difference).
 
 Kapitan conflicts with envspec's pins, so it lives in its own venv, `.cache/kapitan-venv`
 (git-ignored), created on first use with `pip install kapitan==0.36.3`. If that fails, the
@@ -37,7 +38,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
-from run import machine  # noqa: E402
+from run import Child, machine, run_child  # noqa: E402
 
 KAPITAN_VERSION = "0.36.3"
 VENV = ROOT / ".cache" / "kapitan-venv"
@@ -203,16 +203,6 @@ def kapitan_project(spec: Path, project: Path) -> None:
 # ---- running and comparing -------------------------------------------------------------------------
 
 
-def _run(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"kapitan_compare: `{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-4000:]}"
-                 f"{done.stdout[-4000:]}")
-    return elapsed
-
-
 def _aligned(text: str) -> list[str]:
     """Lines with the `=` alignment of `terraform fmt` taken out."""
     return [re.sub(r"^(\s*\S+?)\s+= ", r"\1 = ", line) for line in text.splitlines()]
@@ -226,7 +216,7 @@ def compare(envspec_root: Path, kapitan_root: Path, envs: list[str]) -> dict[str
             pairs.append((f"{env}/{name}", envspec_root / env / name, kapitan_root / env / name))
     for path in sorted((envspec_root / "modules").rglob("*.tf")):
         rel = path.relative_to(envspec_root / "modules")
-        pairs.append((f"modules/{rel.as_posix()}", path, kapitan_root / "modules" / "modules" / rel))
+        pairs.append((f"modules/{rel.as_posix()}", path, kapitan_root / "modules" / rel))
     result: dict[str, Any] = {"files": len(pairs), "identical": 0, "aligned": 0, "different": [], "missing": [],
                               "modules_envspec": 0, "modules_kapitan": 0, "diff": ""}
     for name, ours, theirs in pairs:
@@ -261,60 +251,88 @@ def measure(size: int, runs: int, work: Path, kapitan: Path) -> dict[str, Any]:
     envspec_cmd = [str(envspec_cli)] if envspec_cli.exists() else [sys.executable, "-m", "envspec"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")  # envspec's byte code; kapitan's venv keeps its own
-    times: dict[str, list[float]] = {"envspec": [], "kapitan": []}
+    children: dict[str, list[Child]] = {"envspec": [], "kapitan": []}
     for i in range(runs + 1):  # run 0 warms the byte code and the disk cache: discarded
         out = base / f"envspec-{i}"
-        elapsed = _run([*envspec_cmd, "compile", str(spec), "--out", str(out), "--backend", "terraform"], ROOT, env)
+        child = run_child([*envspec_cmd, "compile", str(spec), "--out", str(out), "--backend", "terraform"], env)
         if i:
-            times["envspec"].append(elapsed)
+            children["envspec"].append(child)
         compiled = base / f"kapitan-{i}"
-        elapsed = _run([str(kapitan), "compile", "--output-path", str(compiled)], project, env)
+        child = run_child([str(kapitan), "compile", "--output-path", str(compiled)], env, cwd=project)
         if i:
-            times["kapitan"].append(elapsed)
+            children["kapitan"].append(child)
     envs = list(yaml.safe_load(spec.read_text(encoding="utf-8"))["environments"])
     app = "bench"
     comparison = compare(base / "envspec-0" / app / "terraform", base / "kapitan-0" / "compiled", envs)
-    return {
-        "components": size,
-        "runs": runs,
-        "envspec_median_s": statistics.median(times["envspec"]),
-        "kapitan_median_s": statistics.median(times["kapitan"]),
-        "envspec_s": times["envspec"],
-        "kapitan_s": times["kapitan"],
-        "ratio": statistics.median(times["kapitan"]) / statistics.median(times["envspec"]),
-        "comparison": comparison,
-    }
+    row: dict[str, Any] = {"components": size, "runs": runs, "comparison": comparison}
+    for tool, measured in children.items():
+        row[f"{tool}_median_s"] = statistics.median(c.wall for c in measured)
+        row[f"{tool}_cpu_median_s"] = statistics.median(c.cpu or 0.0 for c in measured)
+        row[f"{tool}_peak_rss_kib"] = max(c.peak_kib for c in measured)
+        row[f"{tool}_s"] = [c.wall for c in measured]
+    row["ratio"] = row["kapitan_median_s"] / row["envspec_median_s"]
+    row["cpu_ratio"] = row["kapitan_cpu_median_s"] / max(row["envspec_cpu_median_s"], 1e-9)
+    return row
+
+
+def check_spec(spec: Path, kapitan: Path) -> int:
+    """Compile one spec with `envspec compile --backend terraform` and with Kapitan; compare the trees."""
+    from envspec.source import read
+
+    data = read(spec).data
+    with tempfile.TemporaryDirectory(prefix="envspec-kapitan-") as tmp:
+        work = Path(tmp)
+        kapitan_project(spec, work / "kapitan")
+        envspec_cli = Path(sys.executable).parent / "envspec"
+        envspec_cmd = [str(envspec_cli)] if envspec_cli.exists() else [sys.executable, "-m", "envspec"]
+        run_child([*envspec_cmd, "compile", str(spec.resolve()), "--out", str(work / "envspec"), "--backend", "terraform"])
+        run_child([str(kapitan), "compile", "--output-path", str(work / "out")], cwd=work / "kapitan")
+        c = compare(work / "envspec" / data["app"] / "terraform", work / "out" / "compiled", list(data["environments"]))
+    print(f"{spec}: {c['identical']} of {c['files']} files identical, {c['aligned']} equal but for `=` alignment, "
+          f"different {c['different']}, missing {c['missing']}; module calls: envspec {c['modules_envspec']}, "
+          f"kapitan {c['modules_kapitan']}")
+    if c["diff"]:
+        print(c["diff"])
+    return 0 if c["identical"] == c["files"] else 1
 
 
 def report(results: dict[str, Any]) -> str:
     m = results["machine"]
+    rows = results["rows"]
     lines = [
         f"envspec vs Kapitan {KAPITAN_VERSION} -- {m['nproc']} CPUs ({m['cpu']}), {m['implementation']} {m['python']}",
-        "Fresh processes, median of each; both write the Terraform roots of 2 environments and the modules.",
+        "Fresh processes, each into an empty folder; median of the runs. Both write the Terraform roots of",
+        "2 environments and the 7 modules. CPU = user + system time, Kapitan's worker processes included.",
         "",
-        "  components  envspec compile --backend terraform  kapitan compile  kapitan / envspec"
-        "  files identical / aligned / different  module calls (envspec, kapitan)",
     ]
-    for row in results["rows"]:
+    header = ["components", "envspec wall", "kapitan wall", "ratio", "envspec CPU", "kapitan CPU", "CPU ratio",
+              "envspec RSS", "kapitan RSS", "files identical", "module calls"]
+    table = [header]
+    for row in rows:
         c = row["comparison"]
-        lines.append(
-            f"  {row['components']:>10}  {row['envspec_median_s']:>33.2f} s  {row['kapitan_median_s']:>13.2f} s"
-            f"  {row['ratio']:>16.2f}x  {c['identical']:>14} / {c['aligned']} / {len(c['different']) + len(c['missing'])}"
-            f" of {c['files']}  {c['modules_envspec']:>12}, {c['modules_kapitan']}"
-        )
-    rows = results["rows"]
+        table.append([
+            str(row["components"]), f"{row['envspec_median_s']:.2f} s", f"{row['kapitan_median_s']:.2f} s",
+            f"{row['ratio']:.1f}x", f"{row['envspec_cpu_median_s']:.2f} s", f"{row['kapitan_cpu_median_s']:.2f} s",
+            f"{row['cpu_ratio']:.1f}x", f"{row['envspec_peak_rss_kib'] / 1024:.0f} MiB",
+            f"{row['kapitan_peak_rss_kib'] / 1024:.0f} MiB", f"{c['identical']}/{c['files']}",
+            f"{c['modules_envspec']} / {c['modules_kapitan']}",
+        ])
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for r in table:
+        lines.append("  " + "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))))
     if len(rows) >= 2:
         a, b = rows[0], rows[-1]
         span = b["components"] - a["components"]
-        ours = (b["envspec_median_s"] - a["envspec_median_s"]) / span * 1000
-        theirs = (b["kapitan_median_s"] - a["kapitan_median_s"]) / span * 1000
-        lines += [
-            "",
-            f"  marginal cost per component ({a['components']} -> {b['components']}): envspec {ours:.2f} ms, "
-            f"kapitan {theirs:.2f} ms ({theirs / ours:.2f}x)" if ours > 0 else "",
-        ]
+        for what, key in (("wall", "median_s"), ("CPU", "cpu_median_s")):
+            ours = (b[f"envspec_{key}"] - a[f"envspec_{key}"]) / span * 1000
+            theirs = (b[f"kapitan_{key}"] - a[f"kapitan_{key}"]) / span * 1000
+            ratio = f" ({theirs / ours:.1f}x)" if ours > 0 else ""
+            lines.append(f"  marginal {what} per component, {a['components']} -> {b['components']}: "
+                         f"envspec {ours:.2f} ms, kapitan {theirs:.2f} ms{ratio}")
     for row in rows:
         c = row["comparison"]
+        if c["aligned"]:
+            lines.append(f"  {row['components']} components: {c['aligned']} file(s) equal once `=` alignment is ignored")
         if c["different"] or c["missing"]:
             lines += ["", f"  {row['components']} components: differing {c['different']}, missing {c['missing']}"]
             lines += ["  " + line for line in c["diff"].splitlines()]
@@ -327,8 +345,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="measured runs of each tool per size (default 3)")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON to FILE")
     parser.add_argument("--keep", metavar="DIR", help="build the projects and outputs in DIR and keep them")
+    parser.add_argument("--check-spec", metavar="SPEC",
+                        help="no timing: compile SPEC (every component owned by Terraform) with both and compare")
     args = parser.parse_args()
     kapitan = kapitan_binary()
+    if args.check_spec:
+        return check_spec(Path(args.check_spec), kapitan)
     version = subprocess.run([str(kapitan), "--version"], capture_output=True, text=True, check=False).stdout.strip()
     results: dict[str, Any] = {"machine": machine(), "kapitan": version, "rows": []}
     with tempfile.TemporaryDirectory(prefix="envspec-kapitan-") as tmp:

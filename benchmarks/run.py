@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -184,30 +184,34 @@ def _bytecode_env(cache: str) -> dict[str, str]:
     return env
 
 
-def _run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in KiB of that one process, stdout); exits on failure."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    stdout, stderr = b"", b""
-    if hasattr(os, "wait4"):
-        # Read the pipes first (a large output would otherwise block the child), then reap the
-        # child ourselves to get its own rusage (RUSAGE_CHILDREN is the maximum over all of them).
-        stdout = process.stdout.read() if process.stdout else b""
-        stderr = process.stderr.read() if process.stderr else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        peak = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss // 1024
-    else:  # pragma: no cover - Windows
-        stdout, stderr = process.communicate()
-        elapsed = time.perf_counter() - start
-        peak = 0
-    for pipe in (process.stdout, process.stderr):
-        if pipe:
-            pipe.close()
-    if process.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr.decode(errors='replace')}")
-    return elapsed, peak, stdout.decode(errors="replace")
+class Child(NamedTuple):
+    """One finished subprocess: wall and CPU seconds, peak RSS in KiB, what it printed."""
+
+    wall: float
+    cpu: float | None  # user + system of the process and of the children it waited for
+    peak_kib: int  # of the process itself (its largest child's, if that was larger)
+    stdout: str
+
+
+def run_child(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Child:
+    """Run `command` to completion and measure it; exits with its stderr if it fails."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
+        if hasattr(os, "wait4"):  # this child's own rusage (RUSAGE_CHILDREN would mix all children)
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - start
+            process.returncode = os.waitstatus_to_exitcode(status)
+            cpu: float | None = usage.ru_utime + usage.ru_stime
+            peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+        else:  # pragma: no cover - Windows
+            process.wait()
+            wall, cpu, peak = time.perf_counter() - start, None, 0
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{err.read().decode(errors='replace')[-4000:]}")
+        return Child(wall, cpu, peak, out.read().decode(errors="replace"))
 
 
 def _envspec_command() -> list[str]:
@@ -254,30 +258,36 @@ def cold_validate(runs: int, spec: str) -> dict[str, Any]:
 
 
 def cold_compile(spec: Path, work: Path, backend_names: Sequence[str], runs: int, cache: str) -> dict[str, Any]:
-    """`envspec compile SPEC --out DIR [--backend NAME]` in fresh interpreters: wall time and peak RSS."""
+    """`envspec compile SPEC --out DIR [--backend NAME]` in fresh interpreters, each into an empty folder."""
     command = [*_envspec_command(), "compile", str(spec)]
     if len(backend_names) < len(BACKEND_SETS[-1]):
         for name in backend_names:
             command += ["--backend", name]
     env = _bytecode_env(cache)
-    times: list[float] = []
-    peaks: list[int] = []
+    children: list[Child] = []
     for i in range(runs + 1):  # the first run writes the byte code: discarded
-        elapsed, peak, _ = _run_measured([*command, "--out", str(work / f"cold-{i}")], env)
+        out = work / f"cold-{'-'.join(backend_names)}-{i}"
+        child = run_child([*command, "--out", str(out)], env)
         if i:
-            times.append(elapsed)
-            peaks.append(peak)
-    return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs, "peak_rss_kib": max(peaks)}
+            children.append(child)
+    cpu = [c.cpu for c in children if c.cpu is not None]
+    return {
+        "median_s": statistics.median(c.wall for c in children),
+        "min_s": min(c.wall for c in children),
+        "cpu_median_s": statistics.median(cpu) if cpu else None,
+        "runs": runs,
+        "peak_rss_kib": max(c.peak_kib for c in children),
+    }
 
 
 def memory(spec: Path, out: Path, backend_names: Sequence[str]) -> dict[str, Any]:
     """Peak RSS of a fresh process that compiles `spec` once, and tracemalloc's peak during it."""
-    _, peak, stdout = _run_measured(
+    child = run_child(
         [sys.executable, str(Path(__file__).resolve()), "--child-compile", str(spec), str(out), ",".join(backend_names)]
     )
-    child = json.loads(stdout)
-    return {"peak_rss_kib": peak, "tracemalloc_peak_kib": child["tracemalloc_peak_kib"],
-            "baseline_rss_kib": child["baseline_rss_kib"]}
+    numbers = json.loads(child.stdout)
+    return {"peak_rss_kib": child.peak_kib, "tracemalloc_peak_kib": numbers["tracemalloc_peak_kib"],
+            "baseline_rss_kib": numbers["baseline_rss_kib"]}
 
 
 def _child_compile(spec: str, out: str, backends: str) -> int:
@@ -383,9 +393,9 @@ def report(results: dict[str, Any]) -> str:
         out += [
             "Cold CLI compile (`envspec compile SPEC --out DIR`, fresh interpreter, byte code cached)",
             _table(
-                ["components", "backends", "runs", "median", "min", "peak RSS"],
+                ["components", "backends", "runs", "median", "min", "CPU median", "peak RSS"],
                 [[str(r["components"]), "+".join(r["backends"]), str(r["runs"]), f"{r['median_s']:.2f} s",
-                  f"{r['min_s']:.2f} s", _mib(r["peak_rss_kib"])] for r in cold_rows],
+                  f"{r['min_s']:.2f} s", _seconds(r.get("cpu_median_s")), _mib(r["peak_rss_kib"])] for r in cold_rows],
                 lambda i: i > 1,
             ),
             "",
@@ -492,7 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             largest = max(sizes)
             with tempfile.TemporaryDirectory(prefix="envspec-bench-pyc-") as cache:
-                for names in [s for s in backend_sets if s != ("ansible",)]:
+                for names in backend_sets[-1:] if args.smoke else backend_sets:
                     runs = 1 if args.smoke else 3
                     say(f"cold compile: {largest} components, {'+'.join(names)}, {runs} run(s) ...")
                     row = cold_compile(specs[largest], work, names, runs, cache)

@@ -42,6 +42,7 @@ import pytest
 
 from envspec.graph import DYNAMIC_ATTRIBUTES, Lookup, Node, Resource, ResourceGraph
 from envspec_ansible import AnsibleBackend, provision_lookups
+from envspec_ansible.yamlout import scalar
 from tests.awsemu import moto as awsemu_moto
 from tests.awsemu.ansible import ANSIBLE_PLAYBOOK, Result, ansible_env, run_playbook
 from tests.awsemu.moto import MotoServer, aws_env, boto3_client, start_moto
@@ -62,8 +63,8 @@ def _moto_beanstalk() -> None:
 
     Adds: application descriptions and tags, DescribeApplications/DescribeEnvironments filters,
     the solution stack and option settings of an environment (moto drops both),
-    DescribeConfigurationSettings, UpdateEnvironment and TerminateEnvironment. Runs inside the moto
-    server process.
+    DescribeConfigurationSettings, UpdateEnvironment, TerminateEnvironment and application versions.
+    Runs inside the moto server process.
     """
     from moto.core.responses import ActionResult, EmptyResult
     from moto.elasticbeanstalk import responses
@@ -151,6 +152,27 @@ def _moto_beanstalk() -> None:
         env.option_settings = merged(getattr(env, "option_settings", []), options(self._get_param("OptionSettings")))
         return ActionResult(env)
 
+    def create_application_version(self: Any) -> Any:
+        app = self.elasticbeanstalk_backend.applications[self._get_param("ApplicationName")]
+        label = self._get_param("VersionLabel")
+        versions = app.__dict__.setdefault("versions", {})
+        if label in versions:
+            raise InvalidParameterValueError(f"Application Version {label} already exists.")
+        versions[label] = {
+            "ApplicationName": app.application_name,
+            "ApplicationVersionArn": app.arn.replace(":application/", ":applicationversion/") + "/" + label,
+            "VersionLabel": label,
+            "SourceBundle": self._get_param("SourceBundle"),
+            "Status": "PROCESSED",
+        }
+        return ActionResult({"ApplicationVersion": versions[label]})
+
+    def describe_application_versions(self: Any) -> Any:
+        app = self.elasticbeanstalk_backend.applications[self._get_param("ApplicationName")]
+        labels = self._get_param("VersionLabels") or []
+        versions = [v for label, v in getattr(app, "versions", {}).items() if not labels or label in labels]
+        return ActionResult({"ApplicationVersions": versions})
+
     def terminate_environment(self: Any) -> Any:
         env = environment(self.elasticbeanstalk_backend, self._get_param("EnvironmentName"))
         env.application.environments.pop(env.environment_name)
@@ -173,7 +195,7 @@ def _moto_beanstalk() -> None:
     for fn in (
         create_application, describe_applications, update_application, create_environment, describe_environments,
         describe_configuration_settings, update_environment, terminate_environment, update_tags_for_resource,
-        list_tags_for_resource,
+        list_tags_for_resource, create_application_version, describe_application_versions,
     ):
         setattr(cls, fn.__name__, fn)
 
@@ -428,8 +450,9 @@ class Emulator:
     def _profiles(self) -> dict[str, dict[str, str]]:
         iam = self.client("iam")
         profiles = iam.list_instance_profiles()["InstanceProfiles"]
+        # moto has no ListInstanceProfileTags; GetInstanceProfile returns the tags too
         return {
-            p["InstanceProfileName"]: _tags(iam.list_instance_profile_tags(InstanceProfileName=p["InstanceProfileName"])["Tags"])
+            p["InstanceProfileName"]: _tags(iam.get_instance_profile(InstanceProfileName=p["InstanceProfileName"])["InstanceProfile"].get("Tags"))
             for p in profiles
         }
 
@@ -628,8 +651,8 @@ HOSTILE_DESCRIPTION = "Secret for {{ x }}\nsecond line: \"quoted\" 'single' \\ {
 
 
 def spec_text(value: str) -> str:
-    """`value` as a component's string field: JSON (valid YAML), with `${` written `$${` (envspec's escape)."""
-    return json.dumps(value.replace("${", "$${"), ensure_ascii=False)
+    """`value` as a component's string field: a YAML double-quoted scalar, `${` written `$${` (envspec's escape)."""
+    return scalar(value.replace("${", "$${"))
 
 
 def hostile_spec(folder: Path) -> Path:
@@ -638,10 +661,10 @@ def hostile_spec(folder: Path) -> Path:
     spec.write_text(
         f"""envspec: 1
 app: hostile
-description: {json.dumps(HOSTILE_DESCRIPTION, ensure_ascii=False)}
+description: {scalar(HOSTILE_DESCRIPTION)}
 tags:  # taken literally: no references, no escapes
-  odd: {json.dumps(HOSTILE_TAG, ensure_ascii=False)}
-  "weird key:/=+-@ é": {json.dumps("*&!% " + HOSTILE_TAG[:60], ensure_ascii=False)}
+  odd: {scalar(HOSTILE_TAG)}
+  "weird key:/=+-@ é": {scalar("*&!% " + HOSTILE_TAG[:60])}
 environments:
   test:
     region: us-east-1
@@ -884,3 +907,183 @@ def test_variant_reads_only_what_is_needed() -> None:
     all_terraform = dataclasses.replace(graph, nodes=tuple(dataclasses.replace(n, owner="terraform") for n in graph.nodes))
     assert variant(all_terraform) is None
 
+
+
+# ---- deploy.yml: what runs on the controller, and the files it writes on an ec2 host -----------------
+
+RELEASE_SPEC = """\
+envspec: 1
+app: release
+environments:
+  test:
+    region: eu-west-1
+    account_id: "333333333333"
+services:
+  fn:
+    type: lambda
+    runtime: python3.12
+    handler: index.handler
+    code: s3://release-artifacts/fn.zip
+  web:
+    type: beanstalk
+    platform: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"
+"""
+
+
+@pytest.mark.slow
+def test_deploy_updates_lambda_code_and_beanstalk_version(aws: dict[str, str], tmp_path: Path) -> None:
+    spec = tmp_path / "release.yaml"
+    spec.write_text(RELEASE_SPEC)
+    graph = graphs_for(spec)["test"]
+    env = in_account(aws, graph.account_id, graph.region)
+    upload_code(graph, env)
+    tree = write_tree(graph, tmp_path / "out")
+    made = provision(tree, graph, env, tmp_path, "provision")
+    assert made.succeeded, made.summary()
+
+    s3 = boto3_client("s3", env)
+    new_code = io.BytesIO()
+    with zipfile.ZipFile(new_code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {'version': 2}\n")
+    s3.put_object(Bucket="release-artifacts", Key="fn.zip", Body=new_code.getvalue())
+    s3.put_object(Bucket="release-artifacts", Key="web/2.0.zip", Body=b"bundle")
+    deploy = run_playbook(
+        tree / "deploy.yml", inventory=tree / "inventories" / "test", env=env, cwd=tree, tmp_dir=tmp_path / "deploy",
+        extra_vars={"envspec_version": "2.0", "envspec_bundles": {"services.web": "s3://release-artifacts/web/{version}.zip"}},
+        extra_args=("--limit", "localhost"),
+    )
+    TIMINGS.append(("release/test", "deploy", deploy.duration))
+    assert deploy.succeeded, deploy.summary()
+
+    import base64
+    import hashlib
+
+    code = boto3_client("lambda", env).get_function_configuration(FunctionName="release-test-fn")
+    assert code["CodeSha256"] == base64.b64encode(hashlib.sha256(new_code.getvalue()).digest()).decode()
+    eb = boto3_client("elasticbeanstalk", env)
+    (environment,) = eb.describe_environments(ApplicationName="release-test-web", EnvironmentNames=["release-test-web"])["Environments"]
+    assert environment["VersionLabel"] == "2.0"
+    (version,) = eb.describe_application_versions(ApplicationName="release-test-web", VersionLabels=["2.0"])["ApplicationVersions"]
+    assert version["SourceBundle"] == {"S3Bucket": "release-artifacts", "S3Key": "web/2.0.zip"}
+
+    bad = run_playbook(tree / "deploy.yml", inventory=tree / "inventories" / "test", env=env, cwd=tree,
+                       tmp_dir=tmp_path / "deploy-bad", extra_vars={"envspec_version": "1.0; rm -rf /"},
+                       extra_args=("--limit", "localhost"))
+    assert not bad.succeeded and "Pass the version to release" in bad.failed_tasks[0].msg
+
+
+def parse_environment_file(text: str) -> dict[str, str]:
+    """A systemd EnvironmentFile of `NAME="value"` lines: inside double quotes, a backslash before
+    one of \\ " $ ` stands for that character, and line breaks are part of the value."""
+    values: dict[str, str] = {}
+    i = 0
+    while i < len(text):
+        if text[i] == "#":
+            i = text.index("\n", i) + 1
+            continue
+        name_end = text.index('="', i)
+        name, i = text[i:name_end], name_end + 2
+        out = []
+        while text[i] != '"':
+            if text[i] == "\\" and text[i + 1] in '\\"$`':
+                out.append(text[i + 1])
+                i += 2
+            else:
+                out.append(text[i])
+                i += 1
+        values[name] = "".join(out)
+        assert text[i + 1] == "\n", f"garbage after the value of {name}"
+        i += 2
+    return values
+
+
+def parse_exec_start(line: str) -> list[str]:
+    """systemd's ExecStart: words, double-quoted with C escapes; `%%` is `%` and `$$` is `$`."""
+    words, i = [], len("ExecStart=")
+    while i < len(line):
+        if line[i] == " ":
+            i += 1
+            continue
+        word = []
+        if line[i] == '"':
+            i += 1
+            while line[i] != '"':
+                if line[i] == "\\":
+                    word.append({"n": "\n", "t": "\t"}.get(line[i + 1], line[i + 1]))
+                    i += 2
+                else:
+                    word.append(line[i])
+                    i += 1
+            i += 1
+        else:
+            while i < len(line) and line[i] != " ":
+                word.append(line[i])
+                i += 1
+        words.append("".join(word).replace("%%", "%").replace("$$", "$"))
+    return words
+
+
+@pytest.mark.slow
+def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], tmp_path: Path) -> None:
+    """deploy.yml's environment file and systemd unit for an ec2 service, rendered by Ansible with
+    hostile values and secrets read from the emulator (the hosts themselves cannot be emulated)."""
+    graph = graphs_for(REPO / "examples" / "contract.yaml")["staging"]
+    start = 'bin/xkit start --name "x y" $HOME %h \\ {{ 7 * 6 }}'
+    hostile_env = {k: v for k, v in list(HOSTILE.items())[:-1]}  # all but LONG, to keep the file readable
+    api = graph.node("services.api")
+    environment = {**api.inputs["environment"], **hostile_env}
+    api = dataclasses.replace(api, inputs={**api.inputs, "environment": environment, "release": {
+        "artifact": "s3://xkit-releases/api/{version}.tar.gz", "start": start}})
+    graph = dataclasses.replace(graph, nodes=tuple(api if n.address == api.address else n for n in graph.nodes))
+    env = in_account(aws, graph.account_id, graph.region)
+    secret_value = "s3cr3t \"with\" $dollar `tick` \\ {{ 7 * 6 }}\nsecond line"
+    sm = boto3_client("secretsmanager", env)
+    sm.create_secret(Name="xkit/staging/secret_key_base", SecretString=secret_value)
+
+    tree = write_tree(graph, tmp_path / "out")
+    outputs = {"databases.main": {"host": "db.example.internal"}}
+    playbook = tree / "render_release_files.yml"
+    playbook.write_text(textwrap.dedent(f"""\
+        - name: Render the release files of services.api
+          hosts: localhost
+          gather_facts: false
+          vars_files:
+            - roles/ec2/defaults/main.yml
+            - roles/ec2/vars/main.yml
+          vars:
+            ec2_address: services.api
+            ec2_inputs: "{{{{ envspec_components['services.api'].inputs }}}}"
+            envspec_version: "1.0"
+          tasks:
+            - name: Write the environment file
+              ansible.builtin.template:
+                src: roles/ec2/templates/env.j2
+                dest: {tmp_path}/api.env
+                mode: "0600"
+              no_log: true
+            - name: Write the unit
+              ansible.builtin.template:
+                src: roles/ec2/templates/unit.j2
+                dest: {tmp_path}/api.service
+                mode: "0644"
+        """))
+    result = run_playbook(playbook, inventory=tree / "inventories" / "staging", env=env, cwd=tree,
+                          tmp_dir=tmp_path / "render", extra_vars={"envspec_out": outputs})
+    assert result.succeeded, result.summary()
+    assert "s3cr3t" not in result.stdout + result.stderr  # no_log
+
+    env_file = tmp_path / "api.env"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    values = parse_environment_file(env_file.read_text(encoding="utf-8"))
+    assert values == {
+        "DATABASE_URL": "postgres://app@db.example.internal:5432/main",
+        "SECRET_KEY_BASE": secret_value,
+        "UPLOADS_BUCKET": "xkit-staging-uploads",
+        "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker",
+        **hostile_env,
+    }
+    unit = (tmp_path / "api.service").read_text(encoding="utf-8")
+    (exec_start,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    assert parse_exec_start(exec_start) == ["/bin/sh", "-c", "exec " + start]
+    assert "EnvironmentFile=/etc/envspec/xkit-staging-api.env" in unit
+    assert "WorkingDirectory=/opt/xkit-staging-api/current" in unit

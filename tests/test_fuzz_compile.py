@@ -129,11 +129,13 @@ def check_agrees_with_spec(apps: list[ResolvedApp], files: Mapping[PurePosixPath
                 files[PurePosixPath(name, "ansible", "inventories", env_name, "group_vars", "all", "components.yml")],
                 Loader=AnsibleYamlLoader,
             )["envspec_components"]
+            if not owners:  # known Ansible backend bug: see test_an_app_without_components_gives_ansible_a_mapping
+                continue
             assert {a: c["owner"] for a, c in components.items()} == owners
             main_tf = PurePosixPath(name, "terraform", env_name, "main.tf")
             if main_tf in parsed:
                 modules = module_names(owners)
-                called = {m for block in parsed[main_tf].get("module", []) for m in block}
+                called = {m.strip('"') for block in parsed[main_tf].get("module", []) for m in block}
                 assert called == {modules[a] for a, owner in owners.items() if owner == "terraform"}
 
 
@@ -204,3 +206,17 @@ def test_check_clean_failure_rejects_a_bad_position() -> None:
         except AssertionError:
             continue
         raise AssertionError(f"{bad} was accepted")
+
+
+def test_an_app_without_components_gives_ansible_a_mapping() -> None:
+    """An app with environments and no components is valid; its group_vars must still hold a
+    mapping `envspec_components` (provision.yml loops over `envspec_components.keys()`).
+
+    BUG (Ansible backend, open): `_components()` writes `envspec_components:` with nothing under
+    it, which YAML reads as null, and provision.yml fails on `None.keys()`."""
+    text = 'envspec: 1\napp: empty\nenvironments:\n  dev: {region: us-east-1, account_id: "123456789012"}\n'
+    _, files = compile_text(text)
+    group_vars = yaml.load(
+        files[PurePosixPath("empty/ansible/inventories/dev/group_vars/all/components.yml")], Loader=AnsibleYamlLoader
+    )
+    assert group_vars["envspec_components"] == {}
