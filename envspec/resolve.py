@@ -19,7 +19,7 @@ Rules beyond the model:
 * Component references (`${services.api.url}`) are allowed in `env` values only; `${app}` and
   `${env.*}` in any string field of a component. Top-level fields (`description`, `tags`) are
   taken literally.
-* ec2 services, lambda functions with `vpc: true` and databases need the app's `network`.
+* ec2 services, and lambda functions with `vpc: true`, need the app's `network`.
 
 Every problem of every file and environment is collected and raised once, in one SpecError.
 A problem that shows up in some environments only says so ("in production: ...").
@@ -386,9 +386,6 @@ class _Resolver:
                 path = view.origin(("services", address.split(".", 1)[1], "vpc"))
                 self.error_at(path, "a lambda function with `vpc: true` needs the app's `network`",
                               "add a top-level `network`", env=env)
-            if kind == "database" and not has_network:  # RDS runs in the network's private subnets
-                self.error_at(("databases", address.split(".", 1)[1]), "a database needs the app's `network`",
-                              "add a top-level `network`", env=env, key=True)
             for found in view.found.get(address, []):
                 if self.check_reference(found, address, kinds, view, env):
                     if found.reference.address.startswith("services."):

@@ -1074,7 +1074,7 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
 
     env_file = tmp_path / "api.env"
     assert env_file.stat().st_mode & 0o777 == 0o600
-    values = parse_environment_file(env_file.read_text(encoding="utf-8"))
+    values = parse_environment_file(env_file.read_bytes().decode("utf-8"))  # keep \r
     assert values == {
         "DATABASE_URL": "postgres://app@db.example.internal:5432/main",
         "SECRET_KEY_BASE": secret_value,

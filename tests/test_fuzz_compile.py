@@ -32,7 +32,7 @@ from typing import Any
 import hcl2
 import jinja2
 import yaml
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from envspec import output, plugins
@@ -139,9 +139,29 @@ def check_agrees_with_spec(apps: list[ResolvedApp], files: Mapping[PurePosixPath
                 assert called == {modules[a] for a, owner in owners.items() if owner == "terraform"}
 
 
-def compile_text(text: str) -> tuple[list[ResolvedApp], dict[PurePosixPath, str]]:
+def compile_text(text: str, *, skip_known_bugs: bool = True) -> tuple[list[ResolvedApp], dict[PurePosixPath, str]]:
     apps = resolve([parse(text, PATH)])
+    if skip_known_bugs:
+        assume(not known_bug(apps))
     return apps, output.render(apps, BACKENDS)
+
+
+# ---- known bugs ---------------------------------------------------------------------------------
+# Inputs that hit a bug already found and pinned by a dedicated test (which fails until it is
+# fixed) are set aside here, so that the fuzzing keeps looking for new ones. Remove an entry when
+# its test passes.
+
+_PLAIN_YAML_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def known_bug(apps: list[ResolvedApp]) -> str | None:
+    for app in apps:
+        spec = app.spec
+        if spec.databases and spec.network is None:
+            return "test_a_database_without_a_network_fails_cleanly"
+        if any(len(k) > 100 and not _PLAIN_YAML_KEY.match(k) for k in spec.tags):
+            return "tests/test_hostile_strings.py::test_long_tag_keys_compile"
+    return None
 
 
 # ---- valid specs ----------------------------------------------------------------------------------
@@ -178,13 +198,15 @@ def check_clean_failure(text: str, error: SpecError) -> None:
         assert d.message and "Traceback" not in str(d), d
 
 
-def compile_or_fail_cleanly(text: str, hcl_env: int) -> bool:
+def compile_or_fail_cleanly(text: str, hcl_env: int, *, skip_known_bugs: bool = True) -> bool:
     """Compile `text` through render; True if it compiled (and its output parses)."""
     try:
         apps = resolve([parse(text, PATH)])
     except SpecError as exc:
         check_clean_failure(text, exc)
         return False
+    if skip_known_bugs:
+        assume(not known_bug(apps))
     files = output.render(apps, BACKENDS)  # a valid spec must render: any exception here is a bug
     check_output_parses(files, hcl_env)
     return True
@@ -215,8 +237,22 @@ def test_an_app_without_components_gives_ansible_a_mapping() -> None:
     BUG (Ansible backend, open): `_components()` writes `envspec_components:` with nothing under
     it, which YAML reads as null, and provision.yml fails on `None.keys()`."""
     text = 'envspec: 1\napp: empty\nenvironments:\n  dev: {region: us-east-1, account_id: "123456789012"}\n'
-    _, files = compile_text(text)
+    _, files = compile_text(text, skip_known_bugs=False)
     group_vars = yaml.load(
         files[PurePosixPath("empty/ansible/inventories/dev/group_vars/all/components.yml")], Loader=AnsibleYamlLoader
     )
     assert group_vars["envspec_components"] == {}
+
+
+def test_a_database_without_a_network_fails_cleanly() -> None:
+    """A spec that validates must compile. A database without the app's `network` validates, then
+    both backends fail on its `vpc_id` (Attr("network", "vpc_id") of a node that does not exist):
+    a BackendError, exit 3, instead of a positioned validation error.
+
+    BUG (core, open): resolve should require `network` for databases, as it does for ec2 services
+    and lambda functions with `vpc: true`."""
+    text = (
+        'envspec: 1\napp: nonet\nenvironments:\n  dev: {region: us-east-1, account_id: "123456789012"}\n'
+        "databases:\n  main: {engine: postgres, version: \"16.4\", instance_class: db.t4g.micro}\n"
+    )
+    assert compile_or_fail_cleanly(text, 0, skip_known_bugs=False) is False
