@@ -19,7 +19,7 @@ Rules beyond the model:
 * Component references (`${services.api.url}`) are allowed in `env` values only; `${app}` and
   `${env.*}` in any string field of a component. Top-level fields (`description`, `tags`) are
   taken literally.
-* ec2 services, and lambda functions with `vpc: true`, need the app's `network`.
+* ec2 services, databases, and lambda functions with `vpc: true`, need the app's `network`.
 
 Every problem of every file and environment is collected and raised once, in one SpecError.
 A problem that shows up in some environments only says so ("in production: ...").
@@ -382,6 +382,10 @@ class _Resolver:
             if kind == "ec2" and not has_network:
                 path = view.origin(("services", address.split(".", 1)[1], "type"))
                 self.error_at(path, "an ec2 service needs the app's `network`", "add a top-level `network`", env=env)
+            if kind == "database" and not has_network:
+                path = view.origin(("databases", address.split(".", 1)[1], "engine"))
+                self.error_at(path, "a database needs the app's `network` (RDS runs in its private subnets)",
+                              "add a top-level `network`", env=env)
             if kind == "lambda" and _truthy(component.get("vpc")) and not has_network:
                 path = view.origin(("services", address.split(".", 1)[1], "vpc"))
                 self.error_at(path, "a lambda function with `vpc: true` needs the app's `network`",
