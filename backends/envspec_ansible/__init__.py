@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import PurePosixPath
@@ -28,7 +29,10 @@ from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, ResourceGraph,
 from . import yamlout
 from .yamlout import Template
 
-__all__ = ["AnsibleBackend", "LIST_ATTRIBUTES", "component_values", "reference"]
+__all__ = [
+    "AnsibleBackend", "LIST_ATTRIBUTES", "SECRET_PLACEHOLDER", "component_values", "deploy_lookups",
+    "provision_lookups", "reference", "static_files",
+]
 
 ROOT = PurePosixPath("ansible")
 # Dynamic attributes whose value is a list (in a string context they are joined with commas).
@@ -49,7 +53,7 @@ class AnsibleBackend:
     name = "ansible"
 
     def emit(self, graph: ResourceGraph) -> dict[PurePosixPath, str]:
-        files = dict(_static_files())
+        files = dict(static_files())
         env_dir = ROOT / "inventories" / graph.env
         files[env_dir / "aws_ec2.yml"] = _inventory(graph)
         files[env_dir / "group_vars" / "all" / "envspec.yml"] = _env_vars(graph)
@@ -60,7 +64,8 @@ class AnsibleBackend:
 # ---- shared files ------------------------------------------------------------------------------
 
 
-def _static_files() -> Iterator[tuple[PurePosixPath, str]]:
+@cache
+def static_files() -> tuple[tuple[PurePosixPath, str], ...]:
     """Every file under the package's `files/` folder, at the same place under `ansible/`."""
 
     def walk(node: Traversable, rel: PurePosixPath) -> Iterator[tuple[PurePosixPath, str]]:
@@ -72,7 +77,7 @@ def _static_files() -> Iterator[tuple[PurePosixPath, str]]:
             else:
                 yield ROOT / rel / child.name, child.read_text(encoding="utf-8")
 
-    yield from walk(resources.files(__package__) / "files", PurePosixPath())
+    return tuple(walk(resources.files(__package__) / "files", PurePosixPath()))
 
 
 # ---- values: IR -> YAML data ----------------------------------------------------------------------
