@@ -196,6 +196,8 @@ def test_errors_in_an_override_point_into_the_override() -> None:
               production:
                 storage_gb: 10
                 instanse_class: db.r6g.large
+        network:
+          cidr: 10.0.0.0/16
         """
     ) == [
         "s.yaml:17:21: databases.main.overrides.production.storage_gb: must be at least 20, found 10",
@@ -230,6 +232,8 @@ def test_the_component_as_written_must_be_valid_too() -> None:
             overrides:
               staging: {instance_class: db.t4g.small}
               production: {instance_class: db.r6g.large}
+        network:
+          cidr: 10.0.0.0/16
         """
     ) == ["s.yaml:11:3: databases.main: missing required field 'instance_class' (for example db.t4g.medium)"]
 
