@@ -268,7 +268,6 @@ def measure(size: int, runs: int, work: Path, kapitan: Path) -> dict[str, Any]:
     for tool, measured in children.items():
         row[f"{tool}_median_s"] = statistics.median(c.wall for c in measured)
         row[f"{tool}_cpu_median_s"] = statistics.median(c.cpu or 0.0 for c in measured)
-        row[f"{tool}_peak_rss_kib"] = max(c.peak_kib for c in measured)
         row[f"{tool}_s"] = [c.wall for c in measured]
     row["ratio"] = row["kapitan_median_s"] / row["envspec_median_s"]
     row["cpu_ratio"] = row["kapitan_cpu_median_s"] / max(row["envspec_cpu_median_s"], 1e-9)
@@ -306,15 +305,14 @@ def report(results: dict[str, Any]) -> str:
         "",
     ]
     header = ["components", "envspec wall", "kapitan wall", "ratio", "envspec CPU", "kapitan CPU", "CPU ratio",
-              "envspec RSS", "kapitan RSS", "files identical", "module calls"]
+              "files identical", "module calls"]
     table = [header]
     for row in rows:
         c = row["comparison"]
         table.append([
             str(row["components"]), f"{row['envspec_median_s']:.2f} s", f"{row['kapitan_median_s']:.2f} s",
             f"{row['ratio']:.1f}x", f"{row['envspec_cpu_median_s']:.2f} s", f"{row['kapitan_cpu_median_s']:.2f} s",
-            f"{row['cpu_ratio']:.1f}x", f"{row['envspec_peak_rss_kib'] / 1024:.0f} MiB",
-            f"{row['kapitan_peak_rss_kib'] / 1024:.0f} MiB", f"{c['identical']}/{c['files']}",
+            f"{row['cpu_ratio']:.1f}x", f"{c['identical']}/{c['files']}",
             f"{c['modules_envspec']} / {c['modules_kapitan']}",
         ])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]

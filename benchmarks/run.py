@@ -13,7 +13,7 @@ What is measured (see benchmarks/README.md for how to read the numbers):
   lower, emit per backend, the writer's merge and manifest, write) and of their sum;
 * **cold CLI compile**: `envspec compile SPEC --out DIR` as a user runs it (when the CLI has a
   `compile` command), for the largest size;
-* **peak memory** of a process that compiles the spec once: its peak RSS (`ru_maxrss`, the whole
+* **peak memory** of a process that compiles the spec once: its peak RSS (VmHWM, the whole
   interpreter) and the peak of Python allocations during the compile (tracemalloc).
 
 Nothing here asserts on time: the script exits 0 whenever every measurement ran. Everything is
@@ -185,11 +185,10 @@ def _bytecode_env(cache: str) -> dict[str, str]:
 
 
 class Child(NamedTuple):
-    """One finished subprocess: wall and CPU seconds, peak RSS in KiB, what it printed."""
+    """One finished subprocess: wall and CPU seconds, what it printed."""
 
     wall: float
     cpu: float | None  # user + system of the process and of the children it waited for
-    peak_kib: int  # of the process itself (its largest child's, if that was larger)
     stdout: str
 
 
@@ -203,15 +202,44 @@ def run_child(command: list[str], env: dict[str, str] | None = None, cwd: Path =
             wall = time.perf_counter() - start
             process.returncode = os.waitstatus_to_exitcode(status)
             cpu: float | None = usage.ru_utime + usage.ru_stime
-            peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
         else:  # pragma: no cover - Windows
             process.wait()
-            wall, cpu, peak = time.perf_counter() - start, None, 0
+            wall, cpu = time.perf_counter() - start, None
         out.seek(0)
         err.seek(0)
         if process.returncode != 0:
             sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{err.read().decode(errors='replace')[-4000:]}")
-        return Child(wall, cpu, peak, out.read().decode(errors="replace"))
+        return Child(wall, cpu, out.read().decode(errors="replace"))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS since it started its program, in KiB.
+
+    Linux: VmHWM of /proc/self/status. Not `ru_maxrss`: the kernel carries the maximum over to
+    the program a forked child execs, so a child's ru_maxrss is at least its parent's RSS.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
+# `envspec ARGS` as the console script runs it, then the peak RSS into $ENVSPEC_BENCH_RSS.
+CLI_WITH_PEAK = (
+    "import os, sys\n"
+    "from envspec.cli import run\n"
+    "status = run(sys.argv[1:])\n"
+    "sys.path.insert(0, os.environ['ENVSPEC_BENCH_DIR'])\n"
+    "from run import peak_rss_kib\n"
+    "open(os.environ['ENVSPEC_BENCH_RSS'], 'w').write(str(peak_rss_kib()))\n"
+    "sys.exit(status)\n"
+)
 
 
 def _envspec_command() -> list[str]:
@@ -258,58 +286,67 @@ def cold_validate(runs: int, spec: str) -> dict[str, Any]:
 
 
 def cold_compile(spec: Path, work: Path, backend_names: Sequence[str], runs: int, cache: str) -> dict[str, Any]:
-    """`envspec compile SPEC --out DIR [--backend NAME]` in fresh interpreters, each into an empty folder."""
-    command = [*_envspec_command(), "compile", str(spec)]
+    """`envspec compile SPEC --out DIR [--backend NAME]` in fresh interpreters, each into an empty folder.
+
+    Run as the console script runs it (`envspec.cli.run(argv)`), in a `python -c` that also
+    records the process's peak RSS when the command is done.
+    """
+    command = [sys.executable, "-c", CLI_WITH_PEAK, "compile", str(spec)]
     if len(backend_names) < len(BACKEND_SETS[-1]):
         for name in backend_names:
             command += ["--backend", name]
     env = _bytecode_env(cache)
+    env["ENVSPEC_BENCH_DIR"] = str(HERE)
     children: list[Child] = []
+    peaks: list[int] = []
     for i in range(runs + 1):  # the first run writes the byte code: discarded
         out = work / f"cold-{'-'.join(backend_names)}-{i}"
+        env["ENVSPEC_BENCH_RSS"] = str(work / f"cold-{i}.rss")
         child = run_child([*command, "--out", str(out)], env)
         if i:
             children.append(child)
+            peaks.append(int(Path(env["ENVSPEC_BENCH_RSS"]).read_text(encoding="ascii")))
     cpu = [c.cpu for c in children if c.cpu is not None]
     return {
         "median_s": statistics.median(c.wall for c in children),
         "min_s": min(c.wall for c in children),
         "cpu_median_s": statistics.median(cpu) if cpu else None,
         "runs": runs,
-        "peak_rss_kib": max(c.peak_kib for c in children),
+        "peak_rss_kib": max(peaks),
     }
 
 
 def memory(spec: Path, out: Path, backend_names: Sequence[str]) -> dict[str, Any]:
-    """Peak RSS of a fresh process that compiles `spec` once, and tracemalloc's peak during it."""
-    child = run_child(
-        [sys.executable, str(Path(__file__).resolve()), "--child-compile", str(spec), str(out), ",".join(backend_names)]
-    )
-    numbers = json.loads(child.stdout)
-    return {"peak_rss_kib": child.peak_kib, "tracemalloc_peak_kib": numbers["tracemalloc_peak_kib"],
-            "baseline_rss_kib": numbers["baseline_rss_kib"]}
+    """One compile of `spec` in a fresh process: its peak RSS, its RSS once everything is imported,
+    and (in a second process, as tracing slows the compile and adds to RSS) tracemalloc's peak."""
+    script = [sys.executable, str(Path(__file__).resolve()), "--child-compile"]
+    backends = ",".join(backend_names)
+    rss = json.loads(run_child([*script, str(spec), str(out.with_name(out.name + "-rss")), backends, "rss"]).stdout)
+    traced = json.loads(run_child([*script, str(spec), str(out), backends, "tracemalloc"]).stdout)
+    return {"peak_rss_kib": rss["peak_rss_kib"], "baseline_rss_kib": rss["baseline_rss_kib"],
+            "tracemalloc_peak_kib": traced["tracemalloc_peak_kib"]}
 
 
-def _child_compile(spec: str, out: str, backends: str) -> int:
-    """Child mode for `memory()`: import everything, then compile once under tracemalloc."""
-    import resource
+def _child_compile(spec: str, out: str, backends: str, mode: str) -> int:
+    """Child mode for `memory()`: import everything, then compile once (`mode`: rss or tracemalloc)."""
     import tracemalloc
 
     import envspec.output  # noqa: F401 - imported before the baseline is taken
     import envspec.resolve  # noqa: F401
-
+    import envspec.source  # noqa: F401
     from envspec import plugins
 
     names = backends.split(",")
     plugins.load(names)  # imports the backends
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
+    result: dict[str, int] = {"baseline_rss_kib": peak_rss_kib()}
+    if mode == "tracemalloc":
+        tracemalloc.start()
     compile_once(Path(spec), Path(out), names)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    if sys.platform == "darwin":
-        baseline //= 1024
-    print(json.dumps({"tracemalloc_peak_kib": peak // 1024, "baseline_rss_kib": baseline}))
+    if mode == "tracemalloc":
+        result["tracemalloc_peak_kib"] = tracemalloc.get_traced_memory()[1] // 1024
+        tracemalloc.stop()
+    result["peak_rss_kib"] = peak_rss_kib()
+    print(json.dumps(result))
     return 0
 
 
@@ -437,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spec", default="specs/xkit.yaml", help="spec for the cold validate (default specs/xkit.yaml)")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON to FILE")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: cold, memory")
-    parser.add_argument("--child-compile", nargs=3, metavar=("SPEC", "OUT", "BACKENDS"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-compile", nargs=4, metavar=("SPEC", "OUT", "BACKENDS", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_compile:
         return _child_compile(*args.child_compile)

@@ -19,7 +19,6 @@ test its own counts under the active profile. No example database is written.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import os
 import string
@@ -29,6 +28,7 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from envspec.resolved import ATTRIBUTES
 from envspec.source import _plain
 
 # ---- profiles ------------------------------------------------------------------------------------
@@ -59,12 +59,24 @@ PATH = "gen.yaml"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-gov-west-1", "il-central-1"]
 KINDS = ("bucket", "database", "ec2", "beanstalk", "lambda")
 
-names = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
-long_names = st.from_regex(r"[a-z][a-z0-9-]{25,30}", fullmatch=True)  # past every AWS name limit
-env_names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
-env_var_names = st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True).filter(
-    lambda n: not n.startswith(("AWS_", "LAMBDA_", "_"))
+_LOWER = string.ascii_lowercase
+_DIGITS = string.digits
+_NAME_CHARS = _LOWER + _DIGITS + "-"
+
+
+def _word(first: str, rest: str, low: int, high: int) -> st.SearchStrategy[str]:
+    """One character of `first`, then low..high of `rest` (much cheaper than st.from_regex)."""
+    return st.builds(str.__add__, st.sampled_from(first), st.text(rest, min_size=low, max_size=high))
+
+
+names = _word(_LOWER, _NAME_CHARS, 0, 10)
+long_names = _word(_LOWER, _NAME_CHARS, 25, 30)  # past every AWS name limit
+env_names = _word(_LOWER, _NAME_CHARS, 0, 8)
+env_var_names = _word(string.ascii_uppercase, string.ascii_uppercase + _DIGITS + "_", 0, 10).filter(
+    lambda n: not n.startswith(("AWS_", "LAMBDA_"))
 )
+secret_names = _word(_LOWER, _LOWER + _DIGITS + "_-", 0, 10)
+account_ids = st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
 owners = st.sampled_from(["ansible", "terraform"])
 text = st.text(alphabet=string.ascii_letters + string.digits + " -_/:.,", max_size=20)
 
@@ -76,32 +88,14 @@ _value_chars = st.characters(blacklist_categories=("Cs",), blacklist_characters=
 _NASTY = ['"', "'", "\\", "\n", "\r\n", "\t", "${", "$${", "%{", "%%{", "{{", "}}", "{%", "%}", "{#", "#}",
           ": ", " #", "*", "&", "!", "%", "@", "`", "|", ">", "- ", "? ", "\u2028", "\ufeff", "é", "日本", "🚀", "\u202e"]
 hostile_text = st.lists(st.one_of(st.sampled_from(_NASTY), st.text(_value_chars, max_size=4)), max_size=8).map("".join)
-# Tag keys: the model's own alphabet (`\w` is any Unicode word character), up to 128 characters.
+# Tag keys in the model's alphabet (`\w` is any Unicode word character; a few stand for all), up to
+# 128 characters: past 100 the Ansible backend cannot write them as one-line YAML keys.
+_TAG_KEY_CHARS = string.ascii_letters + _DIGITS + "_ .:/=+-@" + "éßΩж日本"
 tag_keys = st.one_of(
-    st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True),
-    st.from_regex(r"[\w .:/=+\-@]{1,128}", fullmatch=True),
-    st.from_regex(r"[\w .:/=+\-@]{100,128}", fullmatch=True),
-).filter(lambda k: not k.lower().startswith(("aws:", "envspec:")) and _model_accepts_tag_key(k))
-
-
-def _model_accepts_tag_key(key: str) -> bool:
-    # Python's `\w` (hypothesis) is wider than the model's (Rust regex): '²' is one, not the other.
-    from pydantic import ValidationError
-
-    try:
-        _tag_key_adapter().validate_python(key)
-    except ValidationError:
-        return False
-    return True
-
-
-@functools.cache
-def _tag_key_adapter() -> Any:
-    from pydantic import TypeAdapter
-
-    from envspec.model.spec import TagKey
-
-    return TypeAdapter(TagKey)
+    _word(_LOWER, _NAME_CHARS, 0, 12),
+    st.text(_TAG_KEY_CHARS, min_size=1, max_size=128),
+    st.text(_TAG_KEY_CHARS, min_size=100, max_size=128),
+).filter(lambda k: not k.lower().startswith(("aws:", "envspec:")))
 
 
 def literal(value: str) -> str:
@@ -110,31 +104,125 @@ def literal(value: str) -> str:
 
 
 # ---- valid specs --------------------------------------------------------------------------------------
+# Strategies are built once, here: building them inside a draw costs more than drawing from them.
+
+certificate_arns = st.builds(
+    lambda region, account, uuid: f"arn:aws:acm:{region}:{account}:certificate/{uuid}",
+    st.sampled_from(REGIONS), account_ids, st.uuids().map(str),
+)
+_apps = st.one_of(_word(_LOWER, _NAME_CHARS, 1, 12), _word(_LOWER, _NAME_CHARS, 18, 20))
+_env_list = st.lists(st.one_of(env_names, _word(_LOWER, _NAME_CHARS, 12, 15)), min_size=1, max_size=3, unique=True)
+_component_names = st.lists(st.one_of(names, long_names), min_size=0, max_size=9, unique=True)
+_secret_list = st.lists(secret_names, max_size=3, unique=True)
+_tags = st.dictionaries(tag_keys, st.one_of(text, hostile_text.map(lambda t: t[:256])), max_size=3)
+_literal_text = st.one_of(text, hostile_text.map(literal))
+_nonempty_literal = hostile_text.map(literal).filter(bool)
+_nat = st.sampled_from(["none", "single", "per_az"])
+_stores = st.sampled_from(["secretsmanager", "ssm"])
+
+_network_options = st.fixed_dictionaries({}, optional={
+    "availability_zones": st.integers(1, 6), "nat_gateway": _nat, "certificate_arn": certificate_arns,
+})
+_network_overrides = st.fixed_dictionaries({}, optional={
+    "nat_gateway": _nat, "availability_zones": st.integers(1, 6), "certificate_arn": certificate_arns, "owner": owners,
+})
+_secret_options = st.fixed_dictionaries({}, optional={"store": _stores, "description": _literal_text})
+_secret_overrides = st.fixed_dictionaries({"owner": owners}, optional={"store": _stores, "description": text})
+_bucket = st.fixed_dictionaries({}, optional={
+    "versioning": st.booleans(), "public": st.booleans(), "expire_after_days": st.integers(1, 36500),
+})
+_database = st.fixed_dictionaries(
+    {
+        "engine": st.sampled_from(["postgres", "mysql"]),
+        "version": st.sampled_from(["16.4", "8.0.39", "15", "17.2"]),
+        "instance_class": st.sampled_from(["db.t4g.medium", "db.r6g.large", "db.m7g.2xlarge"]),
+    },
+    optional={
+        "storage_gb": st.integers(20, 65536),
+        "multi_az": st.booleans(),
+        "backup_retention_days": st.integers(0, 35),
+        "deletion_protection": st.booleans(),
+        "database_name": _word(string.ascii_letters, string.ascii_letters + _DIGITS + "_", 0, 62),
+        "username": _word(string.ascii_letters, string.ascii_letters + _DIGITS + "_", 0, 15).filter(
+            lambda u: u.lower() != "rdsadmin"),
+    },
+)
+_amis = st.sampled_from([8, 17]).flatmap(lambda n: st.text("0123456789abcdef", min_size=n, max_size=n)).map("ami-".__add__)
+_ec2 = st.fixed_dictionaries(
+    {"type": st.just("ec2"), "ami": _amis, "instance_type": st.sampled_from(["t3.small", "m7g.xlarge", "c6i.large"])},
+    optional={
+        "count": st.integers(0, 6),
+        "port": st.integers(1, 65535),
+        "public": st.booleans(),
+        "health_check": st.text("".join(map(chr, range(0x21, 0x7F))), max_size=20).map(lambda p: literal("/" + p)),
+    },
+)
+_domains = st.builds(
+    lambda labels, tld: ".".join([*labels, tld]),
+    st.lists(_word(_LOWER + _DIGITS, _NAME_CHARS, 0, 8).map(lambda w: w.rstrip("-") or "x"), min_size=1, max_size=3),
+    st.text(_LOWER, min_size=2, max_size=6),
+)
+_releases = st.fixed_dictionaries({
+    "artifact": st.sampled_from(["s3://${app}-releases/{version}.tar.gz", "s3://b/x/{version}.tgz"]),
+    "start": _literal_text,
+})
+_beanstalk = st.fixed_dictionaries(
+    {"type": st.just("beanstalk"),
+     "platform": st.one_of(st.just("64bit Amazon Linux 2023 v6.1.0 running Node.js 20"), _nonempty_literal)},
+    optional={"instance_type": st.just("t3.large")},
+)
+_bounds = st.integers(1, 3).flatmap(lambda low: st.fixed_dictionaries({
+    "min_instances": st.just(low), "max_instances": st.integers(low, 6)}))
+_lambda = st.fixed_dictionaries(
+    {"type": st.just("lambda"),
+     "runtime": st.sampled_from(["python3.12", "nodejs20.x", "java21", "provided.al2023"]),
+     "handler": st.one_of(st.just("app.handler"), _nonempty_literal),
+     "code": st.sampled_from(["s3://${app}-artifacts/${env.name}.zip", "s3://bucket-1/a/b.zip"])},
+    optional={
+        "memory_mb": st.integers(128, 10240),
+        "timeout_s": st.integers(1, 900),
+        "schedule": st.sampled_from(["rate(1 minute)", "rate(12 hours)", "cron(0 12 * * ? *)", "cron(*/5 * * * ? *)"]),
+    },
+)
+_env_var_list = st.lists(env_var_names, max_size=5, unique=True)
+_plain_env_values = st.builds(
+    str.__add__,
+    st.sampled_from(["${app}", "${env.region}", "${env.name}", "${env.account_id}", "$${literal}", ""]),
+    _literal_text,
+)
+# Overrides: only changes that keep every reference valid in every environment; `public` and
+# `vpc` may be switched on, never off (an `url` or `security_group_id` reference needs them).
+_OVERRIDABLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "bucket": {"versioning": st.booleans(), "public": st.booleans(), "expire_after_days": st.integers(1, 400)},
+    "database": {"storage_gb": st.integers(20, 900), "multi_az": st.booleans(), "engine": st.sampled_from(["postgres", "mysql"]),
+                 "instance_class": st.just("db.r6g.large"), "deletion_protection": st.booleans(),
+                 "backup_retention_days": st.integers(0, 35)},
+    "ec2": {"count": st.integers(0, 9), "instance_type": st.sampled_from(["t3.large", "m7g.xlarge"]),
+            "public": st.just(True), "port": st.integers(1, 65535),
+            "release": st.fixed_dictionaries({"start": hostile_text.map(literal)})},
+    "beanstalk": {"instance_type": st.just("t3.large"), "platform": _nonempty_literal},
+    "lambda": {"memory_mb": st.integers(128, 2048), "env": st.just({"EXTRA": "x ${env.name}"}),
+               "handler": _nonempty_literal, "schedule": st.just("rate(5 minutes)"), "vpc": st.just(True)},
+}
 
 
 @st.composite
 def specs(draw: st.DrawFn) -> dict[str, Any]:
     """A valid spec with components of every kind, every option, references and overrides."""
-    spec: dict[str, Any] = {"envspec": 1, "app": draw(st.one_of(
-        st.from_regex(r"[a-z][a-z0-9-]{1,12}", fullmatch=True), st.from_regex(r"[a-z][a-z0-9-]{18,20}", fullmatch=True)
-    ))}
+    spec: dict[str, Any] = {"envspec": 1, "app": draw(_apps)}
     if draw(st.booleans()):
         spec["owner"] = draw(owners)
     if draw(st.booleans()):
         spec["description"] = draw(st.one_of(text, hostile_text))
     if draw(st.integers(0, 3)) == 0:
-        spec["tags"] = draw(st.dictionaries(tag_keys, st.one_of(text, hostile_text.map(lambda t: t[:256])), max_size=3))
-    envs = draw(st.lists(st.one_of(env_names, st.from_regex(r"[a-z][a-z0-9-]{12,15}", fullmatch=True)),
-                         min_size=1, max_size=3, unique=True))
-    spec["environments"] = {
-        e: {"region": draw(st.sampled_from(REGIONS)), "account_id": draw(st.from_regex(r"[0-9]{12}", fullmatch=True))}
-        for e in envs
-    }
-    taken = draw(st.lists(st.one_of(names, long_names), min_size=0, max_size=9, unique=True))
-    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=len(taken), max_size=len(taken)))
-    secrets = draw(st.lists(st.from_regex(r"[a-z][a-z0-9_-]{0,10}", fullmatch=True), max_size=3, unique=True))
-    # Decide on the network first, so that services can reference it. A database needs one too
-    # (RDS runs in its private subnets; see test_a_database_without_a_network_fails_cleanly).
+        spec["tags"] = draw(_tags)
+    envs = draw(_env_list)
+    spec["environments"] = {e: {"region": draw(st.sampled_from(REGIONS)), "account_id": draw(account_ids)} for e in envs}
+    taken = draw(_component_names)
+    kinds = [draw(st.sampled_from(KINDS)) for _ in taken]
+    secrets = draw(_secret_list)
+    # Decide on the network first, so that services can reference it; ec2 services and databases
+    # need it (and lambda functions with `vpc: true`).
     has_network = "ec2" in kinds or "database" in kinds or draw(st.booleans())
     targets: list[tuple[str, str, dict[str, Any]]] = []  # (address, kind, component) later services may reference
     if has_network:
@@ -160,110 +248,49 @@ def _network(draw: st.DrawFn, envs: list[str]) -> dict[str, Any]:
     prefix = draw(st.integers(16, 24))
     address = ipaddress.IPv4Address(draw(st.integers(0, 2**32 - 1)))
     network: dict[str, Any] = {"cidr": str(ipaddress.IPv4Network((address, prefix), strict=False))}
-    if draw(st.booleans()):
-        network["availability_zones"] = draw(st.integers(1, 6))
-    if draw(st.booleans()):
-        network["nat_gateway"] = draw(st.sampled_from(["none", "single", "per_az"]))
-    if draw(st.booleans()):
-        network["certificate_arn"] = draw(certificate_arns)
-    overrides = {}
-    for env in draw(st.lists(st.sampled_from(envs), unique=True)):
-        overrides[env] = draw(st.fixed_dictionaries({}, optional={
-            "nat_gateway": st.sampled_from(["none", "single", "per_az"]),
-            "availability_zones": st.integers(1, 6),
-            "certificate_arn": certificate_arns,
-            "owner": owners,
-        }))
+    network.update(draw(_network_options))
+    overrides = {env: draw(_network_overrides) for env in draw(st.lists(st.sampled_from(envs), unique=True))}
     if any(overrides.values()):
         network["overrides"] = {e: o for e, o in overrides.items() if o}
     return network
 
 
-certificate_arns = st.builds(
-    lambda region, account, uuid: f"arn:aws:acm:{region}:{account}:certificate/{uuid}",
-    st.sampled_from(REGIONS), st.from_regex(r"[0-9]{12}", fullmatch=True), st.uuids().map(str),
-)
-
-
 def _secret(draw: st.DrawFn, envs: list[str]) -> dict[str, Any]:
-    secret = draw(st.fixed_dictionaries({}, optional={
-        "store": st.sampled_from(["secretsmanager", "ssm"]),
-        "description": st.one_of(text, hostile_text.map(literal)),
-    }))
+    secret = draw(_secret_options)
     if draw(st.integers(0, 3)) == 0:
-        env = draw(st.sampled_from(envs))
-        secret["overrides"] = {env: draw(st.fixed_dictionaries({"owner": owners}, optional={
-            "store": st.sampled_from(["secretsmanager", "ssm"]), "description": text,
-        }))}
+        secret["overrides"] = {draw(st.sampled_from(envs)): draw(_secret_overrides)}
     return secret
 
 
 def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[str, Any]]], has_network: bool) -> dict[str, Any]:
     if kind == "bucket":
-        return draw(st.fixed_dictionaries({}, optional={
-            "versioning": st.booleans(), "public": st.booleans(), "expire_after_days": st.integers(1, 36500),
-        }))
+        return draw(_bucket)
     if kind == "database":
-        database: dict[str, Any] = {
-            "engine": draw(st.sampled_from(["postgres", "mysql"])),
-            "version": draw(st.sampled_from(["16.4", "8.0.39", "15", "17.2"])),
-            "instance_class": draw(st.sampled_from(["db.t4g.medium", "db.r6g.large", "db.m7g.2xlarge"])),
-        }
-        database.update(draw(st.fixed_dictionaries({}, optional={
-            "storage_gb": st.integers(20, 65536),
-            "multi_az": st.booleans(),
-            "backup_retention_days": st.integers(0, 35),
-            "deletion_protection": st.booleans(),
-            "database_name": st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,62}", fullmatch=True),
-            "username": st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,15}", fullmatch=True).filter(lambda u: u.lower() != "rdsadmin"),
-        })))
-        return database
+        return draw(_database)
     service: dict[str, Any]
     if kind == "ec2":
-        service = {"type": "ec2", "ami": draw(st.from_regex(r"ami-([0-9a-f]{8}|[0-9a-f]{17})", fullmatch=True)),
-                   "instance_type": draw(st.sampled_from(["t3.small", "m7g.xlarge", "c6i.large"]))}
-        service.update(draw(st.fixed_dictionaries({}, optional={
-            "count": st.integers(0, 6),
-            "port": st.integers(1, 65535),
-            "public": st.booleans(),
-            "health_check": st.from_regex(r"/[\x21-\x7e]{0,20}", fullmatch=True).map(literal),
-        })))
+        service = draw(_ec2)
         if service.get("public") and draw(st.booleans()):
-            service["domain"] = draw(st.from_regex(r"([a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?\.){1,3}[a-z]{2,6}", fullmatch=True))
+            service["domain"] = draw(_domains)
         if draw(st.booleans()):
-            service["release"] = {
-                "artifact": draw(st.sampled_from(["s3://${app}-releases/{version}.tar.gz", "s3://b/x/{version}.tgz"])),
-                "start": draw(st.one_of(text, hostile_text.map(literal))),
-            }
+            service["release"] = draw(_releases)
     elif kind == "beanstalk":
-        low = draw(st.integers(1, 3))
-        service = {"type": "beanstalk", "platform": draw(st.one_of(
-            st.just("64bit Amazon Linux 2023 v6.1.0 running Node.js 20"), hostile_text.map(literal).filter(bool)))}
-        service.update({"min_instances": low, "max_instances": draw(st.integers(low, 6))} if draw(st.booleans()) else {})
+        service = draw(_beanstalk)
         if draw(st.booleans()):
-            service["instance_type"] = "t3.large"
+            service.update(draw(_bounds))
     else:
-        service = {"type": "lambda", "runtime": draw(st.sampled_from(["python3.12", "nodejs20.x", "java21", "provided.al2023"])),
-                   "handler": draw(st.one_of(st.just("app.handler"), hostile_text.map(literal).filter(bool))),
-                   "code": draw(st.sampled_from(["s3://${app}-artifacts/${env.name}.zip", "s3://bucket-1/a/b.zip"]))}
-        service.update(draw(st.fixed_dictionaries({}, optional={
-            "memory_mb": st.integers(128, 10240),
-            "timeout_s": st.integers(1, 900),
-            "schedule": st.sampled_from(["rate(1 minute)", "rate(12 hours)", "cron(0 12 * * ? *)", "cron(*/5 * * * ? *)"]),
-        })))
+        service = draw(_lambda)
         if has_network and draw(st.booleans()):
             service["vpc"] = True
     env: dict[str, str] = {}
-    for var in draw(st.lists(env_var_names, max_size=5, unique=True)):
-        choice = draw(st.integers(0, 3))
-        if targets and choice > 0:
+    for var in draw(_env_var_list):
+        if targets and draw(st.integers(0, 3)) > 0:
             address, target, component = draw(st.sampled_from(targets))
             attribute = draw(st.sampled_from(available_attributes(target, component)))
             reference = f"${{{address}}}" if attribute is None else f"${{{address}.{attribute}}}"
-            env[var] = draw(st.one_of(text, hostile_text.map(literal))) + reference + draw(text)
+            env[var] = draw(_literal_text) + reference + draw(text)
         else:
-            env[var] = draw(st.sampled_from(["${app}", "${env.region}", "${env.name}", "${env.account_id}", "$${literal}", ""])) + draw(
-                st.one_of(text, hostile_text.map(literal)))
+            env[var] = draw(_plain_env_values)
     if env:
         service["env"] = env
     return service
@@ -271,9 +298,7 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
 
 def available_attributes(kind: str, component: dict[str, Any]) -> list[str | None]:
     """Every attribute a reference may name for this component as written (None: `${secrets.X}`)."""
-    from envspec.resolved import ATTRIBUTES
-
-    attributes: list[str | None] = [a for a in ATTRIBUTES[kind] if a != "value"]
+    attributes: list[str | None] = [a for a in ATTRIBUTES[kind] if a != "value"]  # type: ignore[index]
     if kind == "secret":
         attributes.append(None)
     if kind == "ec2" and not component.get("public"):
@@ -284,30 +309,17 @@ def available_attributes(kind: str, component: dict[str, Any]) -> list[str | Non
 
 
 def _overrides(draw: st.DrawFn, kind: str, envs: list[str], component: dict[str, Any], has_network: bool) -> dict[str, Any]:
-    # Only changes that keep every reference valid in every environment: `public` and `vpc` may be
-    # switched on, never off (an `url` or `security_group_id` reference needs them).
-    choices: dict[str, st.SearchStrategy[Any]] = {
-        "bucket": {"versioning": st.booleans(), "public": st.booleans(), "expire_after_days": st.integers(1, 400)},
-        "database": {"storage_gb": st.integers(20, 900), "multi_az": st.booleans(), "engine": st.sampled_from(["postgres", "mysql"]),
-                     "instance_class": st.just("db.r6g.large"), "deletion_protection": st.booleans(),
-                     "backup_retention_days": st.integers(0, 35)},
-        "ec2": {"count": st.integers(0, 9), "instance_type": st.sampled_from(["t3.large", "m7g.xlarge"]),
-                "public": st.just(True), "port": st.integers(1, 65535),
-                "release": st.fixed_dictionaries({"start": hostile_text.map(literal)})},
-        "beanstalk": {"instance_type": st.sampled_from(["t3.large"]), "platform": hostile_text.map(literal).filter(bool)},
-        "lambda": {"memory_mb": st.integers(128, 2048), "env": st.just({"EXTRA": "x ${env.name}"}),
-                   "handler": hostile_text.map(literal).filter(bool), "schedule": st.just("rate(5 minutes)"),
-                   **({"vpc": st.just(True)} if has_network else {})},
-    }[kind]  # type: ignore[assignment]
+    fields = sorted(_OVERRIDABLE[kind])
     if kind == "ec2" and "release" not in component:
-        choices = {k: v for k, v in choices.items() if k != "release"}  # a start without an artifact is invalid
+        fields.remove("release")  # a start command without an artifact is invalid
+    if kind == "lambda" and not has_network:
+        fields.remove("vpc")
     overrides: dict[str, Any] = {}
     for env in draw(st.lists(st.sampled_from(envs), unique=True, max_size=len(envs))):
-        fields = draw(st.lists(st.sampled_from(sorted(choices)), unique=True, min_size=1))
-        overrides[env] = {f: draw(choices[f]) for f in fields}
+        chosen = draw(st.lists(st.sampled_from(fields), unique=True, min_size=1))
+        overrides[env] = {f: draw(_OVERRIDABLE[kind][f]) for f in chosen}
         if kind == "beanstalk" and draw(st.booleans()):
-            low = draw(st.integers(1, 4))
-            overrides[env].update({"min_instances": low, "max_instances": draw(st.integers(low, 8))})
+            overrides[env].update(draw(_bounds))
         if draw(st.booleans()):
             overrides[env]["owner"] = draw(owners)
     return overrides
