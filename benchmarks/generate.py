@@ -102,7 +102,8 @@ def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
             lines += ["    env:"] + env
         lines += owned()
     for i in range(counts["beanstalk"]):
-        lines += [f"  w{i}:", "    type: beanstalk", '    platform: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"']
+        lines += [f"  w{i}:", "    type: beanstalk"]
+        lines += ['    platform: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"']
         if public:
             lines += ["    env:", f"      API_URL: ${{services.e{public[i % len(public)]}.url}}"]
         lines += owned()

@@ -127,8 +127,9 @@ def _override(value: dict[str, Any]) -> dict[str, Any]:
 
 def kapitan_project(spec: Path, project: Path) -> None:
     """Write a Kapitan project equivalent to `spec` (and envspec's Terraform modules) into `project`."""
-    from envspec.source import read
     from envspec_terraform import module_files
+
+    from envspec.source import read
 
     data = read(spec).data
     app = data["app"]
@@ -284,7 +285,8 @@ def check_spec(spec: Path, kapitan: Path) -> int:
         kapitan_project(spec, work / "kapitan")
         envspec_cli = Path(sys.executable).parent / "envspec"
         envspec_cmd = [str(envspec_cli)] if envspec_cli.exists() else [sys.executable, "-m", "envspec"]
-        run_child([*envspec_cmd, "compile", str(spec.resolve()), "--out", str(work / "envspec"), "--backend", "terraform"])
+        run_child([*envspec_cmd, "compile", str(spec.resolve()), "--out", str(work / "envspec"), "--backend",
+                   "terraform"])
         run_child([str(kapitan), "compile", "--output-path", str(work / "out")], cwd=work / "kapitan")
         c = compare(work / "envspec" / data["app"] / "terraform", work / "out" / "compiled", list(data["environments"]))
     print(f"{spec}: {c['identical']} of {c['files']} files identical, {c['aligned']} equal but for `=` alignment, "
@@ -317,7 +319,8 @@ def report(results: dict[str, Any]) -> str:
         ])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for r in table:
-        lines.append("  " + "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))))
+        cells = [cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))]
+        lines.append("  " + "  ".join(cells))
     if len(rows) >= 2:
         a, b = rows[0], rows[-1]
         span = b["components"] - a["components"]
@@ -330,7 +333,8 @@ def report(results: dict[str, Any]) -> str:
     for row in rows:
         c = row["comparison"]
         if c["aligned"]:
-            lines.append(f"  {row['components']} components: {c['aligned']} file(s) equal once `=` alignment is ignored")
+            lines.append(f"  {row['components']} components: {c['aligned']} file(s) equal once `=` alignment "
+                         "is ignored")
         if c["different"] or c["missing"]:
             lines += ["", f"  {row['components']} components: differing {c['different']}, missing {c['missing']}"]
             lines += ["  " + line for line in c["diff"].splitlines()]

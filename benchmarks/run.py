@@ -41,11 +41,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate import generate  # noqa: E402
 import validate_cold  # noqa: E402
+from generate import generate  # noqa: E402
 
 BACKEND_SETS: tuple[tuple[str, ...], ...] = (("terraform",), ("ansible",), ("terraform", "ansible"))
-STAGES = ("load", "resolve", "lower", "emit", "merge", "write")
 
 
 # ---- the machine -----------------------------------------------------------------------------
@@ -208,7 +207,8 @@ def run_child(command: list[str], env: dict[str, str] | None = None, cwd: Path =
         out.seek(0)
         err.seek(0)
         if process.returncode != 0:
-            sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{err.read().decode(errors='replace')[-4000:]}")
+            message = err.read().decode(errors="replace")[-4000:]
+            sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{message}")
         return Child(wall, cpu, out.read().decode(errors="replace"))
 
 
@@ -422,7 +422,8 @@ def report(results: dict[str, Any]) -> str:
     growth = results.get("growth")
     if growth:
         out += ["Growth of the median total (linear = the size ratio)"]
-        out += [f"  {g['backends']}: {g['from']} -> {g['to']} components: x{g['factor']:.1f} (linear x{g['linear']:.0f})"
+        out += [f"  {g['backends']}: {g['from']} -> {g['to']} components: "
+                f"x{g['factor']:.1f} (linear x{g['linear']:.0f})"
                 for g in growth]
         out.append("")
     cold_rows = results.get("cold_compile") or []
@@ -471,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated component counts (default 10,100,1000; smoke 10,100)")
     parser.add_argument("--runs", type=int, default=None, help="in-process runs per size and backend set")
     parser.add_argument("--cold-runs", type=int, default=None, help="fresh-interpreter runs (default 20; smoke 3)")
-    parser.add_argument("--spec", default="specs/xkit.yaml", help="spec for the cold validate (default specs/xkit.yaml)")
+    parser.add_argument("--spec", default="specs/xkit.yaml", help="spec to validate cold (default specs/xkit.yaml)")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON to FILE")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: cold, memory")
     parser.add_argument("--child-compile", nargs=4, metavar=("SPEC", "OUT", "BACKENDS", "MODE"), help=argparse.SUPPRESS)
