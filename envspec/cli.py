@@ -1,9 +1,11 @@
 """The command line. Each command is a few lines calling the core.
 
 Imports are lazy: `envspec --help` and `--version` load only typer, and each command imports
-just the stages it needs (`validate` never loads jinja2 or a backend). To add a command, write a
-function decorated with `@app.command()` that imports what it needs inside; errors are turned
-into exit statuses in one place, `run()`:
+just the stages it needs (`validate` never loads jinja2 or a backend). A plain
+`envspec validate PATH...` (no option), the hot path of editors and CI, does not even load typer.
+The typer application lives in `envspec.commands`; to add a command, write a function decorated
+with `@app.command()` there that imports what it needs inside. Errors are turned into exit
+statuses in one place, `run()`:
 
 * 0 success; 1 a problem in the user's input (SpecError: every diagnostic on stderr, one per
   line, then a count such as `2 errors`) or command line (UsageError); 2 a malformed command
@@ -18,136 +20,19 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .resolved import ResolvedApp
 
-app = typer.Typer(
-    name="envspec",
-    help="Compile one YAML app spec into Terraform and Ansible that run side by side.",
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
+def __getattr__(name: str) -> Any:
+    """`envspec.cli.app`, the typer application, loaded on first use."""
+    if name == "app":
+        from .commands import app
 
-def _print_version(value: bool) -> None:
-    if value:
-        from . import __version__
-
-        typer.echo(f"envspec {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="On an internal error, print the full traceback.")
-    ] = False,
-) -> None:
-    """Compile one YAML app spec into Terraform and Ansible that run side by side."""
-
-
-@app.command()
-def validate(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(
-            metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False
-        ),
-    ],
-) -> None:
-    """Check specs and print their apps, environments, components, kinds and owners."""
-    from .resolve import resolve
-    from .source import load
-
-    typer.echo(summary(resolve(load(paths))), nl=False)
-
-
-@app.command()
-def schema(
-    out: Annotated[
-        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.11
-        typer.Option(
-            "--out", "-o", help="Write the schema to this file instead of standard output.", show_default=False
-        ),
-    ] = None,
-) -> None:
-    """Print the JSON Schema of spec files (for editors and CI)."""
-    from .schema import render
-
-    text = render()
-    if out is None:
-        sys.stdout.write(text)
-        return
-    from .errors import UsageError
-
-    temporary = out.with_name(f".{out.name}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(out)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot write: {exc.strerror or exc}") from None
-
-
-@app.command(name="compile")
-def compile_(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False),
-    ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced as a whole, atomically).")] = Path(
-        "build"
-    ),
-    env: Annotated[
-        Optional[list[str]],  # noqa: UP045 - typer needs Optional on Python 3.11
-        typer.Option("--env", "-e", help="Only this environment (repeatable); the others are kept as they were.", show_default=False),
-    ] = None,
-    backend: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--backend", "-b", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
-    ] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 listing the files that differ (for CI).")
-    ] = False,
-) -> None:
-    """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
-    from . import plugins
-    from .output import compile_into
-    from .resolve import resolve
-    from .source import load
-
-    apps = resolve(load(paths))
-    differing = compile_into(out, apps, plugins.load(backend), only_envs=env, check_only=check)
-    if check:
-        if differing:
-            for path in differing:
-                typer.echo(f"{out / path}: differs", err=True)
-            typer.echo(f"{len(differing)} file{'s' if len(differing) != 1 else ''} out of date; run envspec compile", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"{out}: up to date")
-        return
-    typer.echo(f"{out}: {len(differing)} file{'s' if len(differing) != 1 else ''} changed" if differing else f"{out}: unchanged")
-
-
-@app.command()
-def backends() -> None:
-    """List the installed backends (entry-point group envspec.backends)."""
-    from . import plugins
-
-    for name, entry in plugins.installed().items():
-        dist = entry.dist.name if entry.dist is not None else "?"
-        typer.echo(f"{name:<12} {entry.value}  ({dist})")
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def summary(apps: Sequence[ResolvedApp]) -> str:
@@ -174,16 +59,33 @@ def summary(apps: Sequence[ResolvedApp]) -> str:
     return "\n".join(blocks)
 
 
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
 @contextmanager
 def _pydantic_plugins_disabled() -> Iterator[None]:
-    """Skip pydantic's plugin discovery (a scan of every installed distribution's entry points,
-    a large share of a cold `validate`): envspec's models are internal, no plugin has business
-    with them. Typer does the same around its own TypeAdapters."""
+    """Skip pydantic's plugin discovery: envspec's models are internal, no plugin has business with them.
+
+    `PYDANTIC_DISABLE_PLUGINS=__all__` makes pydantic's `get_plugins()` return no plugin (typer does the
+    same around its own TypeAdapters), but the module defining it imports `importlib.metadata` (and
+    with it the `email` package), a sixth of a cold `validate`. So, unless something already loaded
+    that module, a stand-in whose `get_plugins()` gives the same answer is used meanwhile, and removed
+    afterwards: code that builds pydantic models later in the same process gets pydantic's own.
+    """
     previous = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    stand_in = None
+    if _PLUGIN_LOADER not in sys.modules:
+        import types
+
+        stand_in = types.ModuleType(_PLUGIN_LOADER, "envspec: no pydantic plugins (PYDANTIC_DISABLE_PLUGINS=__all__)")
+        stand_in.get_plugins = tuple  # type: ignore[attr-defined]  # get_plugins() -> ()
+        sys.modules[_PLUGIN_LOADER] = stand_in
     try:
         yield
     finally:
+        if stand_in is not None and sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
         if previous is None:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
         else:
@@ -205,10 +107,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         # standalone: typer reports its own usage errors (exit 2) and turns Ctrl-C into 130
         with _pydantic_plugins_disabled():
             if _plain_validate(args):
-                # the hot path of editors and CI: skip building typer's command (its pydantic
-                # adapters cost more than validating a spec); same function, same output
-                validate([Path(a) for a in args[1:]])
+                # the hot path of editors and CI: no typer at all (importing it and building its
+                # command costs more than validating a spec); same output as the typer command
+                from .resolve import resolve
+                from .source import load
+
+                sys.stdout.write(summary(resolve(load([Path(a) for a in args[1:]]))))
             else:
+                import typer
+
+                from .commands import app
+
                 typer.main.get_command(app).main(args=args, prog_name="envspec", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

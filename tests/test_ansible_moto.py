@@ -238,19 +238,17 @@ def _server_launcher(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     """This module's emulator: started like the harness's (one per xdist worker), with Beanstalk filled in."""
     folder = tmp_path_factory.mktemp("moto")
     launcher = _server_launcher(folder)
 
-    def command(port: int, patched: bool) -> list[str]:
+    def command(port: int) -> list[str]:
         return [sys.executable, str(launcher), "-H", "127.0.0.1", "-p", str(port)]
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(awsemu_moto, "_server_command", command)
-        server: MotoServer = start_moto(log_dir=folder)
+    server: MotoServer = start_moto(log_dir=folder, command=command)
     try:
-        yield server.endpoint
+        yield server
     finally:
         server.stop()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.awsemu.ansible import lint, run_playbook, syntax_check
-from tests.awsemu.moto import NotLoopbackError, aws_env, boto3_client, require_loopback
+from tests.awsemu.moto import NotLoopbackError, aws_env, boto3_client, require_loopback, start_moto
 
 pytest_plugins = ["tests.awsemu.fixtures"]
 
@@ -78,6 +78,33 @@ BAD_SYNTAX_PLAYBOOK = """\
 def _write(path: Path, text: str) -> Path:
     path.write_text(textwrap.dedent(text))
     return path
+
+
+# A stand-in for a wedged moto_server: it answers the readiness probe but never answers a reset.
+WEDGED_SERVER = """\
+import http.server, sys, time
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"{}")
+    def do_POST(self):
+        time.sleep(3600)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_a_server_that_does_not_reset_is_replaced(tmp_path: Path) -> None:
+    import sys
+
+    server = start_moto(log_dir=tmp_path, command=lambda port: [sys.executable, "-c", WEDGED_SERVER, str(port)])
+    try:
+        wedged, endpoint = server.process, server.endpoint
+        with pytest.warns(UserWarning, match="did not reset .*started a new one"):
+            fresh = server.fresh(timeout=1)
+        assert fresh == server.endpoint != endpoint
+        assert wedged.poll() is not None, "the wedged server is still running"
+        assert server.process.poll() is None
+    finally:
+        server.stop()
 
 
 def test_aws_env_refuses_non_loopback() -> None:

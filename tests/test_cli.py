@@ -139,6 +139,21 @@ def test_pydantic_plugin_setting_is_restored(monkeypatch: pytest.MonkeyPatch) ->
     import os
 
     assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    # the stand-in for pydantic's plugin loader is gone: a model built now gets pydantic's own
+    import sys
+
+    assert getattr(sys.modules.get("pydantic.plugin._loader"), "__file__", "real") is not None
+    from pydantic import BaseModel
+
+    model = type("Later", (BaseModel,), {"__annotations__": {"x": int}})
+    assert model(x=1).x == 1
+
+
+def test_plain_validate_skips_plugin_discovery() -> None:
+    modules = imported_by("validate", "specs/xkit.yaml")
+    assert "envspec.resolve" in modules
+    assert "importlib.metadata" not in modules
+    assert "pydantic.plugin._loader" not in modules
 
 
 # ---- version, help, schema ------------------------------------------------------------------------------
@@ -198,3 +213,11 @@ def test_validate_imports_neither_jinja_nor_backends() -> None:
     assert "envspec.resolve" in modules
     unwanted = {m for m in modules if m.startswith(("jinja2", "envspec_", "envspec.lower", "envspec.output", "rich"))}
     assert not unwanted
+
+
+def test_plain_validate_does_not_import_typer() -> None:
+    modules = imported_by("validate", "specs/xkit.yaml")
+    assert "envspec.resolve" in modules
+    assert not {m for m in modules if m == "typer" or m.startswith(("typer.", "click"))}
+    # with an option, typer parses the command line as for every other command
+    assert "typer" in imported_by("--debug", "validate", "specs/xkit.yaml")

@@ -9,21 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env, reset, start_moto
+from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env, start_moto
 
 
 @pytest.fixture(scope="session")
-def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The endpoint URL (``http://127.0.0.1:PORT``) of a moto server started for this session (or xdist worker)."""
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """A moto server on loopback started for this session (or xdist worker)."""
     server: MotoServer = start_moto(log_dir=tmp_path_factory.mktemp("moto"))
     try:
-        yield server.endpoint
+        yield server
     finally:
         server.stop()
 
 
 @pytest.fixture
-def aws(moto_server: str) -> Iterator[dict[str, str]]:
+def aws(moto_server: MotoServer) -> Iterator[dict[str, str]]:
     """An emptied emulator and the full process environment pointing at it (region us-east-1)."""
-    reset(moto_server)
-    yield aws_env(moto_server, DEFAULT_REGION)
+    yield aws_env(moto_server.fresh(), DEFAULT_REGION)

@@ -15,7 +15,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+import signal
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,6 +142,7 @@ class MotoServer:
     process: subprocess.Popen[bytes]
     log_path: Path
     _owned_log_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _command: Callable[[int], list[str]] | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
@@ -147,6 +150,28 @@ class MotoServer:
 
     def reset(self) -> None:
         reset(self.endpoint)
+
+    def fresh(self, timeout: float = 60.0) -> str:
+        """Empty the emulator and return its endpoint; a server that does not answer is replaced.
+
+        A wedged server (seen once under CI load: ``/moto-api/reset`` never answered) must not fail the
+        test that merely comes next on the same worker. Its thread stacks are dumped into its log first
+        (``moto_patches`` registers faulthandler on SIGUSR1) and reported as a warning with the log's tail.
+        """
+        try:
+            reset(self.endpoint, timeout=timeout)
+            return self.endpoint
+        except (urllib.error.URLError, OSError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGUSR1)
+            time.sleep(1.0)
+        tail = self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+        _terminate(self.process)
+        replacement = start_moto(log_dir=self.log_path.parent, command=self._command)
+        self.endpoint, self.process = replacement.endpoint, replacement.process
+        warnings.warn(f"moto_server did not reset ({problem}); started a new one. Log tail:\n{tail}", stacklevel=2)
+        return self.endpoint
 
     def env(self, region: str = DEFAULT_REGION) -> dict[str, str]:
         return aws_env(self.endpoint, region)
@@ -179,6 +204,7 @@ def start_moto(
     log_dir: Path | None = None,
     startup_timeout: float = 30.0,
     attempts: int = 3,
+    command: Callable[[int], list[str]] | None = None,
 ) -> MotoServer:
     """Start a moto server on 127.0.0.1 and a free port, wait until it answers, and return it.
 
@@ -187,6 +213,7 @@ def start_moto(
     plain ``moto_server``. ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed policies exist.
     The server's output goes to ``moto_server.log`` in ``log_dir`` (a temporary directory if not given),
     which is also its working directory. A port taken between choosing and binding it is retried.
+    ``command(port)``, if given, replaces the command line (a launcher with more patches, say).
     """
     owned = None
     if log_dir is None:
@@ -201,7 +228,7 @@ def start_moto(
         endpoint = f"http://127.0.0.1:{port}"
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
-                _server_command(port, patched),
+                command(port) if command is not None else _server_command(port, patched),
                 cwd=log_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -219,7 +246,7 @@ def start_moto(
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.05)
                 continue
-            return MotoServer(endpoint, proc, log_path, owned)
+            return MotoServer(endpoint, proc, log_path, owned, command)
         else:
             last_error = f"moto_server did not answer within {startup_timeout}s (port {port})"
             _terminate(proc)
@@ -248,9 +275,9 @@ def stop_moto(server: MotoServer) -> None:
         server._owned_log_dir = None
 
 
-def reset(endpoint: str) -> None:
+def reset(endpoint: str, timeout: float = 30.0) -> None:
     """Clear every emulated resource (``POST /moto-api/reset``)."""
-    _request("POST", f"{require_loopback(endpoint).rstrip('/')}/moto-api/reset", timeout=30)
+    _request("POST", f"{require_loopback(endpoint).rstrip('/')}/moto-api/reset", timeout=timeout)
 
 
 def boto3_client(service: str, env: Mapping[str, str]) -> Any:

@@ -87,7 +87,15 @@ PATCHES: dict[str, Callable[[], None]] = {
 
 
 def apply() -> list[str]:
-    """Apply every patch that still fits; return the names of those that did not."""
+    """Apply every patch that still fits; return the names of those that did not.
+
+    Also makes ``kill -USR1`` dump every thread's stack into the server's log, so a server that stops
+    answering can be diagnosed (``MotoServer.fresh`` does this before replacing it).
+    """
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     skipped = []
     for name, patch in PATCHES.items():
         try:

@@ -1,0 +1,138 @@
+"""The typer application: each command is a few lines calling the core (see `envspec.cli`).
+
+Imported only when a command line needs typer; a plain `envspec validate PATH...` never does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import summary
+
+app = typer.Typer(
+    name="envspec",
+    help="Compile one YAML app spec into Terraform and Ansible that run side by side.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"envspec {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an internal error, print the full traceback.")
+    ] = False,
+) -> None:
+    """Compile one YAML app spec into Terraform and Ansible that run side by side."""
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False
+        ),
+    ],
+) -> None:
+    """Check specs and print their apps, environments, components, kinds and owners."""
+    from .resolve import resolve
+    from .source import load
+
+    typer.echo(summary(resolve(load(paths))), nl=False)
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.11
+        typer.Option(
+            "--out", "-o", help="Write the schema to this file instead of standard output.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of spec files (for editors and CI)."""
+    from .schema import render
+
+    text = render()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from .errors import UsageError
+
+    temporary = out.with_name(f".{out.name}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(out)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write: {exc.strerror or exc}") from None
+
+
+@app.command(name="compile")
+def compile_(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced as a whole, atomically).")] = Path(
+        "build"
+    ),
+    env: Annotated[
+        Optional[list[str]],  # noqa: UP045 - typer needs Optional on Python 3.11
+        typer.Option("--env", "-e", help="Only this environment (repeatable); the others are kept as they were.", show_default=False),
+    ] = None,
+    backend: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--backend", "-b", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 listing the files that differ (for CI).")
+    ] = False,
+) -> None:
+    """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
+    from . import plugins
+    from .output import compile_into
+    from .resolve import resolve
+    from .source import load
+
+    apps = resolve(load(paths))
+    differing = compile_into(out, apps, plugins.load(backend), only_envs=env, check_only=check)
+    if check:
+        if differing:
+            for path in differing:
+                typer.echo(f"{out / path}: differs", err=True)
+            typer.echo(f"{len(differing)} file{'s' if len(differing) != 1 else ''} out of date; run envspec compile", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{out}: up to date")
+        return
+    typer.echo(f"{out}: {len(differing)} file{'s' if len(differing) != 1 else ''} changed" if differing else f"{out}: unchanged")
+
+
+@app.command()
+def backends() -> None:
+    """List the installed backends (entry-point group envspec.backends)."""
+    from . import plugins
+
+    for name, entry in plugins.installed().items():
+        dist = entry.dist.name if entry.dist is not None else "?"
+        typer.echo(f"{name:<12} {entry.value}  ({dist})")
