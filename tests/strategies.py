@@ -89,7 +89,7 @@ _NASTY = ['"', "'", "\\", "\n", "\r\n", "\t", "${", "$${", "%{", "%%{", "{{", "}
           ": ", " #", "*", "&", "!", "%", "@", "`", "|", ">", "- ", "? ", "\u2028", "\ufeff", "é", "日本", "🚀", "\u202e"]
 hostile_text = st.lists(st.one_of(st.sampled_from(_NASTY), st.text(_value_chars, max_size=4)), max_size=8).map("".join)
 # Tag keys in the model's alphabet (`\w` is any Unicode word character; a few stand for all), up to
-# 128 characters: past 100 the Ansible backend cannot write them as one-line YAML keys.
+# 128 characters: past 100 the Ansible backend writes them as explicit (`? `) YAML keys.
 _TAG_KEY_CHARS = string.ascii_letters + _DIGITS + "_ .:/=+-@" + "éßΩж日本"
 tag_keys = st.one_of(
     _word(_LOWER, _NAME_CHARS, 0, 12),

@@ -489,6 +489,35 @@ def test_yamlout_text_loads_back_as_the_same_string(value: str) -> None:
     assert max(len(line) for line in text.splitlines()) <= 160
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300), st.text(max_size=300))
+def test_yamlout_keys_load_back_as_the_same_string(key: str, value: str) -> None:
+    """Any key, long ones included (past WIDTH a key is an explicit `? ` key), at every depth,
+    next to short and long values and block collections, loads back exactly, lines <= 160."""
+    from ansible._internal._yaml._loader import AnsibleLoader
+
+    data = {
+        key: value,
+        "nested": {key: {key: [value, {key: value, "after": 1}, {key: {"x": value}}]}, "k": [key]},
+        "x" * 90 + key: value,
+        ("long " * 30) + key: {"empty": {}, key: []},
+    }
+    text = yamlout.dump(data)
+    assert _untagged(AnsibleLoader(text).get_single_data()) == data
+    assert max(len(line) for line in text.splitlines()) <= 160
+
+
+def test_yamlout_long_keys() -> None:
+    from ansible._internal._yaml._loader import AnsibleLoader
+
+    for key in ("a b" * 40, "é" * 101, "team/" + "x" * 120, "x" * 128, "k" * 2000):
+        text = yamlout.dump({"tags": {key: "v" * 150, "short": "s"}})
+        assert _untagged(AnsibleLoader(text).get_single_data()) == {"tags": {key: "v" * 150, "short": "s"}}
+        assert max(len(line) for line in text.splitlines()) <= 160
+    assert yamlout.dump({"a b": 1}) == '"a b": 1\n'  # short keys stay one-line keys
+    assert yamlout.dump({"é" * 101: 1}).startswith('? "')
+
+
 def test_yamlout_rule() -> None:
     assert yamlout.text("plain") == '"plain"'
     assert yamlout.text("{{ x }}") == '!unsafe "{{ x }}"'

@@ -525,22 +525,31 @@ def test_a_refused_value_is_a_positioned_error(case: str, placement: str) -> Non
         assert any(d.address.endswith(".".join(p.path[-2:])) for d in at), [d.address for d in at]
 
 
-# ---- known bugs -----------------------------------------------------------------------------------
+# ---- long tag keys -----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="open bug: the ansible backend's YAML writer refuses tag keys over 128 characters (model allows 128)", strict=False)
-def test_long_tag_keys_compile() -> None:
+def test_long_tag_keys_compile(tmp_path: Path) -> None:
     """The model accepts tag keys of up to 128 characters (`[\\w .:/=+\\-@]`), so the backends must
-    render them.
+    render them, and Ansible must read them back exactly.
 
-    BUG (Ansible backend, open): `yamlout._key` raises ValueError ("mapping key too long or
-    multi-line") for a key longer than 100 characters that is not a plain YAML key (it has a space,
-    `:`, `/`, `=`, `+`, `@` or a non-ASCII letter), so compile fails with a BackendError (exit 3)."""
-    for key in ("a b" * 40, "é" * 101, "team/" + "x" * 120):
+    Found here (fixed): `yamlout._key` raised ValueError ("mapping key too long or multi-line")
+    for a key longer than 100 characters that is not a plain YAML key (it has a space, `:`, `/`,
+    `=`, `+`, `@` or a non-ASCII letter), so compile failed with a BackendError (exit 3). Such a
+    key is now an explicit YAML key (`? "..."`), folded like any long string."""
+    for key in ("a b" * 40, "é" * 101, "team/" + "x" * 120, "x" * 128, "@:/=+-. " * 16):
         assert BY_NAME["tag-key"].accepts(key), key
         text, _ = write_spec({"tag-key": key})
         apps = resolve([parse(text, PATH)])
-        output.render(apps, BACKENDS)
+        files = output.render(apps, BACKENDS)
+        for env in ENVS:
+            variables = ansible_vars(files, env, tmp_path / str(len(key)))
+            assert ansible_sees(variables, "envspec_components['network'].inputs.tags[probe_key]", key=key) == "key"
+            seen = ansible_sees(variables, "envspec_components['databases.main'].resources.values() "
+                                           "| map(attribute='tags') | list")
+            assert seen and all(tags[key] == "key" for tags in seen), seen
+        for path, out in files.items():
+            if path.suffix == ".yml":
+                assert max(len(line) for line in out.splitlines()) <= 160, path
 
 
 # ---- (b) with a real ansible-playbook run ---------------------------------------------------------

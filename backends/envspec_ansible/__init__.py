@@ -280,8 +280,12 @@ def _components(graph: ResourceGraph) -> str:
         "# only templates are references to other components' outputs: {{ envspec_out[ADDRESS].ATTR }}.\n"
         "# An environment value is a list of parts that the role joins: text, references and, for\n"
         "# ec2 services, secrets (`secret_name`), whose values only deploy.yml reads, under no_log.\n"
-        "envspec_components:\n"
     )
+    if not graph.nodes:
+        # An app may have no components: still a mapping (provision.yml loops over its keys),
+        # never a key with nothing under it, which YAML reads as null.
+        return text + "envspec_components: {}\n"
+    text += "envspec_components:\n"
     for node in graph.nodes:
         text += f"\n  # {node.address}: {node.kind}, owned by {node.owner}\n"
         text += yamlout.dump({node.address: component_values(graph, node)}, indent=2)

@@ -21,7 +21,13 @@ names, never from spec text.
 Everything else here is plain YAML that round-trips exactly through any YAML 1.1/1.2 loader
 (PyYAML/libyaml, which Ansible uses): double-quoted scalars with escapes for `"`, `\\`, control
 and other non-printable characters, and long scalars folded with escaped line breaks (which add
-nothing to the value) so that no line is longer than yamllint's limit.
+nothing to the value) so that no line is longer than yamllint's limit (LINE_LIMIT).
+
+Mapping keys: a key that fits on one line (at most WIDTH characters escaped) is an ordinary
+(implicit) key, which YAML requires to be on one line and under 1024 characters. A longer key
+(a 128-character tag key with spaces, `/` or non-ASCII letters, for example) is written as an
+explicit key, `? "folded\\` ... `"` on its own lines and `: value` after it, which YAML allows to
+span lines: it loads as exactly the same string.
 
 `dump()` is deterministic: mappings keep their insertion order, the output ends with one newline.
 """
@@ -35,7 +41,8 @@ from dataclasses import dataclass
 __all__ = ["Template", "dump", "scalar", "text"]
 
 INDENT = 2
-WIDTH = 100  # soft limit for a folded scalar's pieces; yamllint's default maximum is 160
+WIDTH = 100  # soft limit for a folded scalar's pieces, and a one-line key's length
+LINE_LIMIT = 160  # yamllint's default maximum line length
 
 # Keys are written plain when they are this simple (and not a YAML 1.1 boolean/null word).
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -120,15 +127,16 @@ def text(value: str, indent: int = 0) -> str:
     return f"!unsafe {quoted}" if "{" in value else quoted
 
 
-def _key(key: object) -> str:
+def _key(key: object, indent: int) -> tuple[str, bool]:
+    """The key as YAML, and whether it fits on one line (else it is written as an explicit `? ` key,
+    its continuation lines indented by `indent` spaces)."""
     if not isinstance(key, str):
         raise TypeError(f"mapping keys must be strings, got {key!r}")
     # Ansible never templates mapping keys; they are still quoted unless trivially plain.
-    if _PLAIN_KEY.match(key) and key.lower() not in _YAML_WORDS:
-        return key
-    if "\n" in key or len(key) > WIDTH:
-        raise ValueError(f"mapping key too long or multi-line: {key!r}")
-    return scalar(key)
+    if _PLAIN_KEY.match(key) and key.lower() not in _YAML_WORDS and len(key) <= WIDTH:
+        return key, True
+    quoted = scalar(key, indent)
+    return quoted, "\n" not in quoted
 
 
 def _inline(value: object, indent: int) -> str | None:
@@ -158,10 +166,18 @@ def _lines(value: object, indent: int) -> list[str]:
     if isinstance(value, Mapping):
         for key, item in value.items():
             inline = _inline(item, indent + INDENT)
-            if inline is not None:
-                out.append(f"{pad}{_key(key)}: {inline}")
-            else:
-                out.append(f"{pad}{_key(key)}:")
+            written, one_line = _key(key, indent + INDENT)
+            if not one_line:  # an explicit key: `? KEY` then `: VALUE` (or `:` and a block)
+                out.append(f"{pad}? {written}")
+                out.append(f"{pad}:" if inline is None else f"{pad}: {inline}")
+            elif inline is None:
+                out.append(f"{pad}{written}:")
+            elif len(pad) + len(written) + 2 + len(inline.split("\n", 1)[0]) <= LINE_LIMIT:
+                out.append(f"{pad}{written}: {inline}")
+            else:  # a long key and a long value: the value on the next line, indented
+                out.append(f"{pad}{written}:")
+                out.append(f"{pad}{' ' * INDENT}{inline}")
+            if inline is None:
                 out.extend(_lines(item, indent + INDENT))
         return out
     assert isinstance(value, Sequence) and not isinstance(value, str)
