@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
+# make test (and so CI) runs the property tests with thousands of examples; test-fast with a few dozen
+HYPOTHESIS_PROFILE ?= ci
+export HYPOTHESIS_PROFILE
 
 .PHONY: run test test-fast bench schema golden clean
 
@@ -31,7 +34,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider -n $(PYTEST_WORKERS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py

@@ -37,7 +37,7 @@ settings.register_profile(
     "dev", max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "ci", max_examples=600, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 PROFILE_NAME = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 PROFILE = settings.get_profile(PROFILE_NAME)

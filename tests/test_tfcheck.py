@@ -20,7 +20,7 @@ from tests.tfcheck import (
     validate,
 )
 from tests.tfcheck.cache import write_atomic
-from tests.tfcheck.provider import os_arch
+from tests.tfcheck.provider import data_fills, os_arch
 from tests.tfcheck.schema import convert
 from tests.tfcheck.terraform import staged
 
@@ -256,6 +256,20 @@ def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
 def test_os_arch_names_a_terraform_platform() -> None:
     os_name, arch = os_arch().split("_")
     assert os_name in {"linux", "darwin"} and arch in {"amd64", "arm64", "386"}
+
+
+def test_data_fills_per_type_and_per_instance() -> None:
+    values = {
+        "aws_security_group": {"description": "any", "@by": {"tags.Name": {"api": {"id": "sg-1"}}}},
+        "aws_vpc_security_group_rule": {"@by": {"security_group_rule_id": {"sgr-1": {"from_port": 443}}}},
+    }
+    assert data_fills("aws_vpc", {}, values) == {"id": "tfcheck-aws_vpc"}
+    api = {"tags": {"Name": "api"}}
+    assert data_fills("aws_security_group", api, values) == {"id": "sg-1", "description": "any"}
+    assert data_fills("aws_security_group", {"tags": {"Name": "db"}}, values)["id"] == "tfcheck-aws_security_group"
+    assert data_fills("aws_security_group", {"tags": None}, values)["id"] == "tfcheck-aws_security_group"
+    rule = data_fills("aws_vpc_security_group_rule", {"security_group_rule_id": "sgr-1"}, values)
+    assert rule == {"id": "tfcheck-aws_vpc_security_group_rule", "from_port": 443}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from envspec.graph import ResourceGraph
 from .hcl import HclError
 from .names import KINDS, UnmappedResource
 from .roots import RenderError, render_root
+from .rules import RuleError
 
 __all__ = ["TerraformBackend", "module_files"]
 
@@ -52,7 +53,7 @@ class TerraformBackend:
         files = dict(module_files())
         try:
             root = render_root(graph)
-        except (RenderError, HclError, UnmappedResource) as exc:
+        except (RenderError, HclError, UnmappedResource, RuleError) as exc:
             raise BackendError(f"terraform backend, {graph.app}/{graph.env}: {exc}") from exc
         for name, text in root.items():
             files[ROOT / graph.env / name] = text

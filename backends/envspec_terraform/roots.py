@@ -9,7 +9,9 @@
   exactly the attributes referred to (the same names a module outputs).
 * `imports.tf`: for an adopted component (Ansible created it, Terraform owns it now) an `import`
   block per AWS resource, by the import id the core derived, or by the id of a data source that
-  finds the resource by its tags when AWS assigns the id.
+  finds the resource by its tags when AWS assigns the id. Its security group rules have neither
+  a name nor tags: they are read from AWS and matched by what they allow (:mod:`.rules`), and
+  each rule of the module is imported if it exists (else Terraform creates it).
 * `removed.tf`: for a released component (Terraform owned it, Ansible owns it now) a `removed`
   block that forgets it without destroying anything.
 * `outputs.tf`: every dynamic attribute of every Terraform-owned component, one object per
@@ -30,6 +32,7 @@ from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, Resource, Reso
 
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, Template, quote, render_file
 from .names import data_label, module_names, resource_address
+from .rules import Group, module_rules, own_group
 
 REQUIRED_VERSION = ">= 1.11"  # S3 state locking without DynamoDB (`use_lockfile`) is GA from 1.11
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
@@ -69,6 +72,7 @@ class RootRenderer:
     def __init__(self, graph: ResourceGraph) -> None:
         self.graph = graph
         self.modules = module_names(n.address for n in graph.nodes)
+        self.kinds = {n.address: n.kind for n in graph.nodes}
         self.lookups = _Lookups()
         self.import_data = _Lookups()
 
@@ -278,6 +282,83 @@ class RootRenderer:
                 out.append(("aws_lb_listener.https[0]", Expr(f"{https.text}.arn")))
         return out
 
+    def rule_imports(self, node: Node) -> tuple[list[Block], list[Block]]:
+        """(locals, import blocks) that adopt the security group rules of `node`'s module.
+
+        The data sources read every rule on the groups the module's rules are on (its own group,
+        found by its tags, and the groups of the databases it reaches, found by theirs), and a
+        local gives each rule its canonical key (`rules.SecurityGroupRule.key`), with the ids of
+        the groups involved replaced by their names. Each rule of the module then gets an import
+        block whose `for_each` holds the one found rule with its key, or nothing: a rule missing
+        in AWS is created. Every value is known at plan time (data sources of literal tags).
+        """
+        rules = module_rules(node, self.kinds)
+        own = own_group(node)
+        if not rules or own is None:
+            return [], []
+        sink = self.import_data
+        module = self.modules[node.address]
+        groups_local = f"import_{module}_groups"
+        rules_local = f"import_{module}_rules"
+
+        def lookup(group: Group) -> Expr:
+            """The group's id (its own: it must exist) or list of 0 or 1 ids (another's: a group
+            that does not exist yet, such as a database's born in this plan, has no rules)."""
+            holder = self.graph.node(group.address)
+            resource = self._resource(holder, group.resource)
+            if group == own:
+                return Expr(self._by_tags(sink, node, resource, prefix="import_").text + ".id")
+            tags = _tags_value(resource.lookup.tags if resource.lookup else {"Name": resource.name})
+            label = "import_" + data_label(self.modules[holder.address], group.resource)
+            return Expr(sink.data("aws_security_groups", label, [Attribute("tags", tags)], node.address).text + ".ids")
+
+        involved = {r.group for r in rules} | {r.peer for r in rules if isinstance(r.peer, Group)}
+        others = sorted(involved - {own})
+        ids = {group: lookup(group) for group in [own, *others]}
+        holding = [ids[g].text for g in others if any(r.group == g for r in rules)]
+        values = f"concat([{ids[own].text}], {', '.join(holding)})" if holding else f"[{ids[own].text}]"
+        found = sink.data("aws_vpc_security_group_rules", rules_local, [
+            Block("filter", body=Body([Attribute("name", "group-id"), Attribute("values", Expr(values))])),
+        ], node.address)
+        each_rule = sink.data("aws_vpc_security_group_rule", rules_local, [
+            Attribute("for_each", Expr(f"toset({found.text}.ids)")),
+            Blank(),
+            Attribute("security_group_rule_id", Expr("each.value")),
+        ], node.address)
+
+        names = [f"    {{ ({ids[own].text}) = {quote(own.name)} }},"]
+        names += [f"    {{ for id in {ids[g].text} : id => {quote(g.name)} }}," for g in others]
+        groups_expr = "merge(\n" + "\n".join(names) + "\n  )"
+        by_name = f"local.{groups_local}"
+        rules_expr = "\n".join([
+            "{",
+            f'    for id, rule in {each_rule.text} : join(" ", [',
+            f"      lookup({by_name}, rule.security_group_id, rule.security_group_id),",
+            '      rule.is_egress ? "egress" : "ingress",',
+            "      rule.ip_protocol,",
+            "      rule.from_port,",
+            "      rule.to_port,",
+            "      rule.referenced_security_group_id == null ? coalesce(rule.cidr_ipv4, rule.cidr_ipv6, rule.prefix_list_id)"
+            f" : lookup({by_name}, rule.referenced_security_group_id, rule.referenced_security_group_id),",
+            "    ]) => id",
+            "  }",
+        ])
+        local = Block("locals", body=Body([
+            Comment("The groups of these rules, by name; every rule on them, by its canonical key\n"
+                    "(group, direction, protocol, from port, to port, peer): its id."),
+            Attribute(groups_local, Expr(groups_expr)),
+            Attribute(rules_local, Expr(rules_expr)),
+        ]))
+        imports = [
+            Block("import", body=Body([
+                Attribute("for_each", Expr(f"{{ for key, id in local.{rules_local} : key => id if key == {quote(r.key)} }}")),
+                Attribute("to", Expr(f"module.{module}.{r.address}")),
+                Attribute("id", Expr("each.value")),
+            ]))
+            for r in rules
+        ]
+        return [local], imports
+
     # ---- files -----------------------------------------------------------------------------------
 
     def header(self, what: str) -> str:
@@ -382,17 +463,21 @@ class RootRenderer:
                 Block("import", body=Body([Attribute("to", Expr(f"module.{module}.{to}")), Attribute("id", id_)]))
                 for to, id_ in targets
             ]
+            rule_locals, rule_imports = self.rule_imports(node)
             finders = list(islice(reversed(self.import_data.blocks.values()), len(self.import_data.blocks) - known))
             blocks.append(Comment(f"{node.address}: created by Ansible, adopted by Terraform."))
             blocks.extend(sorted(finders, key=_block_key))
+            blocks.extend(rule_locals)
             blocks.extend(imports)
+            blocks.extend(rule_imports)
         if not blocks:
             blocks = [Comment("No component is being adopted from Ansible in this environment.")]
         return render_file(
             blocks,
             header=self.header(
                 "Components that Ansible created and Terraform now owns: each AWS resource is imported,\n"
-                "never recreated. Ids that AWS assigns are found by the resources' names and tags."
+                "never recreated. Ids that AWS assigns are found by the resources' names and tags, and\n"
+                "those of security group rules by what the rules allow."
             ),
         )
 

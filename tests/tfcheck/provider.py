@@ -6,7 +6,8 @@
 * create: the plan is the config, with unset computed attributes unknown ("known after apply");
 * import: a state with ``id`` set and everything else null; read returns the state unchanged;
 * data sources: their config, with ``id`` and a few well-known attributes filled
-  (:data:`DATA_DEFAULTS`, extended by ``$ENVSPEC_TFCHECK_DATA``) and the other computed ones null;
+  (:data:`DATA_DEFAULTS`, extended by ``$ENVSPEC_TFCHECK_DATA``, per instance with ``"@by"``:
+  see :func:`data_fills`) and the other computed ones null;
 * apply is refused.
 
 Terraform runs it as a plugin executable; :func:`plugin_dir` writes a launcher for it.
@@ -31,6 +32,7 @@ SCHEMA_ENV = "ENVSPEC_TFCHECK_SCHEMA"  # the schema JSON (`terraform providers s
 SCHEMA_PB_ENV = "ENVSPEC_TFCHECK_SCHEMA_PB"  # optional: the same, as a serialised GetProviderSchema response
 DATA_ENV = "ENVSPEC_TFCHECK_DATA"  # JSON {"aws_x": {"attr": value}} filled into data source results
 SOURCE = "registry.terraform.io/hashicorp/aws"
+BY = "@by"  # in a data source type's values: values per instance, chosen by a config attribute
 
 _ACCOUNT = "123456789012"
 DATA_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -165,6 +167,33 @@ def schema_response(schema: Json) -> bytes:
     return bytes(response.SerializeToString())
 
 
+def _config_value(config: Any, path: str) -> Any:
+    """The value at dotted `path` (`tags.Name`) of a data source's config, or None."""
+    for part in path.split("."):
+        if not isinstance(config, dict):
+            return None
+        config = config.get(part)
+    return config
+
+
+def data_fills(type_name: str, config: Json, values: Json) -> Json:
+    """What the stand-in fills into data source `type_name` read with `config`.
+
+    `values` is ``{type: {attribute: value}}``; a type's entry may also hold ``"@by"``:
+    ``{"<config path>": {"<config value>": {attribute: value}}}``, values for the instances whose
+    config has that value at that dotted path (``"security_group_rule_id"``, ``"tags.Name"``), so
+    that instances of one type (a ``for_each`` over rule ids) can read differently. They win over
+    the type's plain values, which win over ``id = "tfcheck-<type>"``.
+    """
+    own = values.get(type_name, {})
+    fills: Json = {"id": f"tfcheck-{type_name}", **{k: v for k, v in own.items() if k != BY}}
+    for path, table in sorted((own.get(BY) or {}).items()):
+        key = _config_value(config, path)
+        if isinstance(key, str) and key in table:
+            fills.update(table[key])
+    return fills
+
+
 def _unknown_computed(value: Any, b: Json, unknown: Any) -> Any:
     """Unset computed attributes become unknown ("known after apply"), in nested blocks too."""
     if not isinstance(value, dict):
@@ -279,7 +308,7 @@ def _serve() -> None:  # noqa: C901 - one servicer class
         def ReadDataSource(self, request: Any, context: Any) -> Any:
             attrs = entry()["data_source_schemas"][request.type_name]["block"]["attributes"]
             config = read_dynamic_value(request.config)
-            fills = {"id": f"tfcheck-{request.type_name}", **data_values.get(request.type_name, {})}
+            fills = data_fills(request.type_name, config or {}, data_values)
             missing = {k: v for k, v in fills.items() if k in attrs and attrs[k].get("computed") and config.get(k) is None}
             if not missing:
                 return pb.ReadDataSource.Response(state=request.config)

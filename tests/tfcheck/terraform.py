@@ -250,7 +250,8 @@ def plan(
     """``init`` + ``plan -refresh=false`` + ``show -json`` on a copy of ``root``: the plan as JSON.
 
     ``variables`` go into an ``.auto.tfvars.json``; ``data`` adds values the stand-in returns for
-    data sources (``{"aws_vpc": {"cidr_block": "10.0.0.0/16"}}``). Raises :class:`TerraformError`.
+    data sources (``{"aws_vpc": {"cidr_block": "10.0.0.0/16"}}``; per instance with ``"@by"``, see
+    :func:`tests.tfcheck.provider.data_fills`). Raises :class:`TerraformError`.
     """
     _, plugins = provider_plugins()
     with staged(root) as copy:
