@@ -38,7 +38,6 @@ from .model import Spec
 from .model.common import ENV_NAME
 from .resolved import ATTRIBUTES, Interpolated, Kind, Reference, ResolvedApp, ResolvedComponent, ResolvedEnv
 from .source import DataPath, Document, format_path
-from .validate import explain
 
 SECTIONS = ("secrets", "buckets", "databases", "services")
 SECTION_KIND: Mapping[str, Kind] = {"secrets": "secret", "buckets": "bucket", "databases": "database"}
@@ -331,6 +330,8 @@ class _Resolver:
             return Spec.model_validate(view.data)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
+        from .validate import explain  # only a spec with errors needs it: keeps a cold `validate` short
+
         for error in errors:
             explained = explain(error, Spec, self.document, origin=view.origin)
             if explained.path in view.poisoned:
