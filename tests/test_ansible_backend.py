@@ -527,6 +527,45 @@ def test_yamlout_rule() -> None:
         yamlout.dump({"f": 1.5})
 
 
+def test_yamlout_key_with_a_final_newline_is_quoted() -> None:
+    """Found by test_yamlout_keys_load_back_as_the_same_string (fixed): the plain-key pattern ended
+    in `$`, which also matches before a final newline, so `abc\\n` was written unquoted (`abc` then
+    a line `: 1`), which YAML cannot read. Spec keys never end in a newline (the loader refuses
+    control characters); any key given to `dump` must still load back."""
+    from ansible._internal._yaml._loader import AnsibleLoader
+
+    assert yamlout.dump({"abc\n": 1}) == '"abc\\n": 1\n'
+    for key in ("abc\n", "x" * 90 + "\n", "yes\n"):
+        data = {key: 1, "k": {key: [key]}}
+        assert AnsibleLoader(yamlout.dump(data)).get_single_data() == data
+
+
+def test_yamlout_fast_path_is_the_escaping_path() -> None:
+    """`_pieces` skips the per-character work for a text that needs no escape (`_UNESCAPED`), and
+    `scalar` for a short one: same result as escaping each character."""
+    astral = range(0x10000, 0x110000, 0x1001)  # `_escape_char` leaves every one of them as it is
+    for code in (*range(0x10000), *astral):
+        ch = chr(code)
+        assert bool(yamlout._UNESCAPED.fullmatch(ch)) == (yamlout._escape_char(ch) == ch), hex(code)
+    for length in range(320):  # spaces where the cuts fall: every 96, 97 or 100 columns, and others
+        for every in (1, 2, 95, 96, 97, 98, 100, 101, 10**6):
+            text = "".join(" " if i % every == 0 else "é" for i in range(length))
+            assert yamlout._pieces(text) == yamlout._escaped_pieces(text), (length, every)
+            assert yamlout._pieces(text[1:]) == yamlout._escaped_pieces(text[1:]), (length, every)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" ab{é😀\u00ad"), max_size=350), st.integers(0, 200))
+def test_yamlout_cut_matches_the_escaping_path(text: str, spaces_every: int) -> None:
+    if spaces_every:  # spaces where the cuts fall (every 96, 97 or 100 columns)
+        text = "".join(" " if i % spaces_every == 0 else ch for i, ch in enumerate(text))
+    assert yamlout._UNESCAPED.fullmatch(text)
+    assert yamlout._cut(text) == yamlout._escaped_pieces(text)
+    assert yamlout._pieces(text) == yamlout._escaped_pieces(text)
+    expected = yamlout._escaped_pieces(text)
+    assert yamlout.scalar(text, 4) == '"' + "\\\n    ".join(expected) + '"'
+
+
 # ---- errors -------------------------------------------------------------------------------------------
 
 

@@ -225,6 +225,23 @@ def _strings_for_terraform() -> list[str]:
     return HOSTILE + generated
 
 
+def test_escape_fast_path_is_the_escaping_path() -> None:
+    """`escape` returns a text unchanged when it needs no escape (`_UNESCAPED`, no `${`/`%{`, ASCII
+    for `ascii_only`): the same result as escaping each character."""
+    from envspec_terraform import hcl
+
+    astral = range(0x10000, 0x110000, 0x1001)
+    for code in (*range(0x10000), *astral):
+        ch = chr(code)
+        assert bool(hcl._UNESCAPED.fullmatch(ch)) == (hcl._escape_char(ch) == ch), hex(code)
+    rng = random.Random(0)
+    alphabet = ["a", " ", "$", "%", "{", "}", "é", "\n", '"', "\\", "\x7f", "\u2028", "😀"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for ascii_only in (False, True):
+            assert escape(text, ascii_only=ascii_only) == hcl._escape_each(text, ascii_only), repr(text)
+
+
 @pytest.mark.slow
 def test_any_string_survives_real_terraform(tmp_path: Path) -> None:
     from tests.tfcheck import plan
@@ -242,3 +259,13 @@ def test_any_string_survives_real_terraform(tmp_path: Path) -> None:
         assert changes[f"s{i}"]["after"] == s, (i, s)
     assert changes["keys"]["after"] == keyed
     assert changes["template"]["after"] == '${interpolated "%{x}" \\'
+
+
+def test_a_key_ending_in_a_newline_is_quoted_and_is_no_identifier() -> None:
+    # `$` in a regular expression also matches before a final newline: the checks must be full matches
+    from envspec_terraform.hcl import identifier
+
+    assert key("abc\n") == '"abc\\n"'
+    assert key("abc") == "abc"
+    with pytest.raises(HclError):
+        identifier("abc\n")

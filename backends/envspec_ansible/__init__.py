@@ -56,6 +56,7 @@ class AnsibleBackend:
         files = dict(static_files())
         env_dir = ROOT / "inventories" / graph.env
         files[env_dir / "aws_ec2.yml"] = _inventory(graph)
+        _check_order(graph)  # what _env_vars and _components rely on; checked once per graph
         files[env_dir / "group_vars" / "all" / "envspec.yml"] = _env_vars(graph)
         files[env_dir / "group_vars" / "all" / "components.yml"] = _components(graph)
         return dict(sorted(files.items()))
@@ -239,7 +240,6 @@ def _inventory(graph: ResourceGraph) -> str:
 
 
 def _env_vars(graph: ResourceGraph) -> str:
-    _check_order(graph)
     if not re.fullmatch(r"[0-9]{12}", graph.account_id):
         raise BackendError(f"ansible backend: account id {graph.account_id!r} is not 12 digits")
     values = {
@@ -268,8 +268,7 @@ def _env_vars(graph: ResourceGraph) -> str:
 
 
 def _components(graph: ResourceGraph) -> str:
-    _check_order(graph)
-    text = (
+    header = (
         _header(graph, "Every component of the environment, in dependency order.")
         + "#\n"
         "# inputs:    the role's arguments (see roles/KIND/meta/argument_specs.yml)\n"
@@ -284,9 +283,9 @@ def _components(graph: ResourceGraph) -> str:
     if not graph.nodes:
         # An app may have no components: still a mapping (provision.yml loops over its keys),
         # never a key with nothing under it, which YAML reads as null.
-        return text + "envspec_components: {}\n"
-    text += "envspec_components:\n"
+        return header + "envspec_components: {}\n"
+    parts = [header, "envspec_components:\n"]
     for node in graph.nodes:
-        text += f"\n  # {node.address}: {node.kind}, owned by {node.owner}\n"
-        text += yamlout.dump({node.address: component_values(graph, node)}, indent=2)
-    return text
+        parts.append(f"\n  # {node.address}: {node.kind}, owned by {node.owner}\n")
+        parts.append(yamlout.dump({node.address: component_values(graph, node)}, indent=2))
+    return "".join(parts)

@@ -34,6 +34,7 @@ span lines: it loads as exactly the same string.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ WIDTH = 100  # soft limit for a folded scalar's pieces, and a one-line key's len
 LINE_LIMIT = 160  # yamllint's default maximum line length
 
 # Keys are written plain when they are this simple (and not a YAML 1.1 boolean/null word).
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # fullmatch: `$` would allow a final newline
 _YAML_WORDS = frozenset(
     "y n yes no true false on off null ~".split()
 )
@@ -67,6 +68,9 @@ _ESCAPES = {
     "\u2028": "\\L",
     "\u2029": "\\P",
 }
+# Strings made only of characters that `_escape_char` leaves as they are (the common case: every
+# name, tag and id envspec writes) need no per-character work: each character is one column.
+_UNESCAPED = re.compile(r'[^\x00-\x1f"\\\x7f-\xa0\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*')
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,13 @@ def _pieces(text: str) -> list[str]:
     A cut never falls inside an escape sequence; a piece that would start with a space gets it
     escaped (`\\x20`), because YAML drops leading white space after an escaped line break.
     """
+    if _UNESCAPED.fullmatch(text):
+        return _cut(text)
+    return _escaped_pieces(text)
+
+
+def _escaped_pieces(text: str) -> list[str]:
+    """`_pieces` of any text, a character at a time (what `_cut` must give when no escape is needed)."""
     tokens = [_escape_char(ch) for ch in text]
     pieces: list[str] = []
     current: list[str] = []
@@ -112,8 +123,27 @@ def _pieces(text: str) -> list[str]:
     return pieces
 
 
+def _cut(text: str) -> list[str]:
+    """`_pieces` of a text that needs no escapes: every character is one column, so the cuts fall
+    every WIDTH characters, and a piece that starts with a space starts with `\\x20` (4 columns)."""
+    if len(text) <= WIDTH and text[:1] != " ":
+        return [text]
+    pieces: list[str] = []
+    start, end = 0, len(text)
+    while start < end:
+        if text[start] == " ":
+            pieces.append("\\x20" + text[start + 1 : start + WIDTH - 3])
+            start += WIDTH - 3
+        else:
+            pieces.append(text[start : start + WIDTH])
+            start += WIDTH
+    return pieces
+
+
 def scalar(text: str, indent: int = 0) -> str:
     """A double-quoted YAML scalar of `text`; continuation lines are indented by `indent` spaces."""
+    if len(text) <= WIDTH and text[:1] != " " and _UNESCAPED.fullmatch(text):
+        return f'"{text}"'  # the common case: one piece, as `_pieces` would cut it
     pieces = _pieces(text)
     if len(pieces) == 1:
         return f'"{pieces[0]}"'
@@ -127,13 +157,19 @@ def text(value: str, indent: int = 0) -> str:
     return f"!unsafe {quoted}" if "{" in value else quoted
 
 
+@functools.lru_cache(maxsize=4096)  # a spec has few distinct keys; each is written many times
+def _plain_key(key: str) -> bool:
+    """Whether a key is written as it is: Ansible never templates mapping keys; they are still
+    quoted unless trivially plain (and not a YAML 1.1 boolean/null word), and short."""
+    return bool(_PLAIN_KEY.fullmatch(key)) and key.lower() not in _YAML_WORDS and len(key) <= WIDTH
+
+
 def _key(key: object, indent: int) -> tuple[str, bool]:
     """The key as YAML, and whether it fits on one line (else it is written as an explicit `? ` key,
     its continuation lines indented by `indent` spaces)."""
     if not isinstance(key, str):
         raise TypeError(f"mapping keys must be strings, got {key!r}")
-    # Ansible never templates mapping keys; they are still quoted unless trivially plain.
-    if _PLAIN_KEY.match(key) and key.lower() not in _YAML_WORDS and len(key) <= WIDTH:
+    if _plain_key(key):
         return key, True
     quoted = scalar(key, indent)
     return quoted, "\n" not in quoted
@@ -141,6 +177,15 @@ def _key(key: object, indent: int) -> tuple[str, bool]:
 
 def _inline(value: object, indent: int) -> str | None:
     """The value written on the same line as its key or dash, or None for a block collection."""
+    kind = type(value)  # the common types first, then the general checks in their order
+    if kind is str:
+        return text(value, indent)
+    if kind is dict:
+        return None if value else "{}"
+    if kind is list:
+        return None if value else "[]"
+    if kind is Template:
+        return scalar(value.text, indent)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -160,37 +205,38 @@ def _inline(value: object, indent: int) -> str | None:
     raise TypeError(f"cannot write {type(value).__name__} as YAML: {value!r}")
 
 
-def _lines(value: object, indent: int) -> list[str]:
+def _lines(value: object, indent: int, out: list[str]) -> None:
+    """Append the lines of a non-empty block collection, indented by `indent` spaces, to `out`."""
     pad = " " * indent
-    out: list[str] = []
-    if isinstance(value, Mapping):
+    inner = indent + INDENT
+    if type(value) is dict or isinstance(value, Mapping):
         for key, item in value.items():
-            inline = _inline(item, indent + INDENT)
-            written, one_line = _key(key, indent + INDENT)
+            inline = _inline(item, inner)
+            written, one_line = _key(key, inner)
             if not one_line:  # an explicit key: `? KEY` then `: VALUE` (or `:` and a block)
                 out.append(f"{pad}? {written}")
                 out.append(f"{pad}:" if inline is None else f"{pad}: {inline}")
             elif inline is None:
                 out.append(f"{pad}{written}:")
-            elif len(pad) + len(written) + 2 + len(inline.split("\n", 1)[0]) <= LINE_LIMIT:
+            elif len(pad) + len(written) + 2 + len(inline) <= LINE_LIMIT or (
+                len(pad) + len(written) + 2 + len(inline.split("\n", 1)[0]) <= LINE_LIMIT
+            ):
                 out.append(f"{pad}{written}: {inline}")
             else:  # a long key and a long value: the value on the next line, indented
                 out.append(f"{pad}{written}:")
                 out.append(f"{pad}{' ' * INDENT}{inline}")
             if inline is None:
-                out.extend(_lines(item, indent + INDENT))
-        return out
+                _lines(item, inner, out)
+        return
     assert isinstance(value, Sequence) and not isinstance(value, str)
     for item in value:
-        inline = _inline(item, indent + INDENT)
+        inline = _inline(item, inner)
         if inline is not None:
             out.append(f"{pad}- {inline}")
             continue
-        nested = _lines(item, indent + INDENT)
-        first = nested[0][indent + INDENT :]
-        out.append(f"{pad}- {first}")
-        out.extend(nested[1:])
-    return out
+        first = len(out)  # a block collection in a list: its first line goes after the dash
+        _lines(item, inner, out)
+        out[first] = f"{pad}- {out[first][inner:]}"
 
 
 def dump(value: Mapping[str, object], *, indent: int = 0) -> str:
@@ -199,4 +245,6 @@ def dump(value: Mapping[str, object], *, indent: int = 0) -> str:
         raise TypeError("dump() writes a mapping")
     if not value:
         return " " * indent + "{}\n"
-    return "\n".join(_lines(value, indent)) + "\n"
+    out: list[str] = []
+    _lines(value, indent, out)
+    return "\n".join(out) + "\n"

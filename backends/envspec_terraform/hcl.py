@@ -19,11 +19,14 @@ from typing import Any, Union
 
 INDENT = "  "
 MAX_INLINE_LIST = 80  # a list of scalars longer than this gets one item per line
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: `$` would allow a final newline
 # Words that change meaning when they are a bare object key (`{ for = 1 }` starts a for
 # expression; `{ null = 1 }` is a null key): always quoted.
 _KEYWORDS = frozenset({"for", "in", "if", "null", "true", "false"})
 _SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Strings made only of characters that `_escape_char` leaves as they are (the common case) are their
+# own escape, unless they hold `${` or `%{`: no per-character work.
+_UNESCAPED = re.compile(r'[^\x00-\x1f"\\\x7f-\x9f\u2028\u2029]*')
 
 
 class HclError(ValueError):
@@ -62,6 +65,14 @@ def escape(text: str, *, ascii_only: bool = False) -> str:
     becomes `%%{`, so nothing in `text` is ever interpolated or run as a directive. With
     `ascii_only`, every non-ASCII character is escaped too (`\\uNNNN` / `\\UNNNNNNNN`).
     """
+    if _UNESCAPED.fullmatch(text) and "${" not in text and "%{" not in text:
+        if not ascii_only or text.isascii():
+            return text
+    return _escape_each(text, ascii_only)
+
+
+def _escape_each(text: str, ascii_only: bool) -> str:
+    """`escape`, a character at a time (what `escape` must give for a text it returns as it is)."""
     out: list[str] = []
     for i, ch in enumerate(text):
         if ch in "$%" and text[i + 1 : i + 2] == "{":
@@ -89,14 +100,14 @@ def key(name: str) -> str:
     """
     if not isinstance(name, str):
         raise HclError(f"object keys must be strings, got {type(name).__name__}: {name!r}")
-    if _IDENTIFIER.match(name) and name not in _KEYWORDS:
+    if _IDENTIFIER.fullmatch(name) and name not in _KEYWORDS:
         return name
     return quote(name, ascii_only=True)
 
 
 def identifier(name: str) -> str:
     """Check that `name` is usable as a block label or attribute name this backend chose."""
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]*$", name):
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
         raise HclError(f"not an HCL identifier: {name!r}")
     return name
 
