@@ -17,11 +17,11 @@ For every environment of every spec under examples/ and specs/:
 A hostile-strings spec then goes through the same run, and its tags, descriptions and Lambda
 environment variables must read back byte for byte.
 
-moto lacks most of Elastic Beanstalk (option settings, updates, application tags), and only knows
-the ACM certificates it issued: the server these tests use is the harness's patched moto plus
-`_moto_extensions`, below, which fills in what the envspec beanstalk modules call and lets a test
-import the certificate a spec names. The modules themselves (roles/*/library) are also tested here,
-directly, including their check mode.
+moto lacks most of Elastic Beanstalk (option settings, updates, application tags), only knows
+the ACM certificates it issued, and describes only the AMIs it ships: the server these tests use is
+the harness's patched moto plus `_moto_extensions`, below, which fills in what the envspec beanstalk
+modules call, lets a test import the certificate a spec names, and knows the AMIs the specs name.
+The modules themselves (roles/*/library) are also tested here, directly, including their check mode.
 """
 
 from __future__ import annotations
@@ -59,8 +59,12 @@ LOOKUP_TAGS = ("envspec:app", "envspec:component", "envspec:env")
 # ---- the emulator: the harness's patched moto, plus Elastic Beanstalk --------------------------------
 
 
-def _moto_extensions() -> None:
+def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
     """What these tests need beyond the harness's moto. Runs inside the moto server process.
+
+    EC2: `amis` are images in every region, public EBS images with root device /dev/xvda, like
+    Amazon Linux's. The specs name made-up AMIs; moto launches any id but describes only the images
+    it ships, and the ec2 role reads the AMI's root device, as it must on AWS.
 
     ACM: `ImportCertificate` with a `CertificateArn` moto does not know creates the certificate
     under that ARN (AWS only re-imports), so a test can give the emulated account the certificate
@@ -75,7 +79,21 @@ def _moto_extensions() -> None:
     """
     from moto.acm import models as acm
     from moto.core.responses import ActionResult, EmptyResult
+    from moto.ec2.models import amis as ec2_amis
     from moto.elasticbeanstalk import responses
+
+    load_amis_ = ec2_amis.AmiBackend._load_amis
+
+    def load_amis(self: Any) -> None:
+        load_amis_(self)
+        for ami_id in amis:
+            self.amis[ami_id] = ec2_amis.Ami(
+                self, ami_id, name=f"envspec-test-{ami_id}", owner_id="137112412989", owner_alias="amazon",
+                public=True, architecture="x86_64", virtualization_type="hvm", hypervisor="xen",
+                root_device_type="ebs", root_device_name="/dev/xvda", image_location="amazon/envspec-test",
+            )
+
+    ec2_amis.AmiBackend._load_amis = load_amis  # type: ignore[method-assign]
 
     import_certificate_ = acm.AWSCertificateManagerBackend.import_certificate
 
@@ -221,7 +239,8 @@ def _moto_extensions() -> None:
 
 
 def _server_launcher(folder: Path) -> Path:
-    """A script that applies the harness's moto patches and `_moto_extensions`, then runs moto's server."""
+    """A script that applies the harness's moto patches and `_moto_extensions` (with the AMIs of every
+    spec), then runs moto's server."""
     harness_patches = Path(awsemu_moto.__file__).with_name("moto_patches.py")
     script = folder / "moto_server_envspec_ansible.py"
     script.write_text(
@@ -230,7 +249,7 @@ def _server_launcher(folder: Path) -> Path:
         "from typing import Any\n"
         f"runpy.run_path({str(harness_patches)!r})['apply']()\n\n"
         + textwrap.dedent(inspect.getsource(_moto_extensions)).replace("-> None:", ":", 1)
-        + "\n\n_moto_extensions()\n"
+        + f"\n\n_moto_extensions({SPEC_AMIS!r})\n"
         "from moto.server import main\n"
         "main(sys.argv[1:])\n"
     )
@@ -275,6 +294,8 @@ def case_name(path: Path) -> str:
 
 
 CASES = [(case_name(p), p, env) for p in [*EXAMPLES, *SPECS] for env in graphs_for(p)]
+# The AMIs the ec2 services of every case launch: the emulator has them (see `_moto_extensions`).
+SPEC_AMIS = tuple(sorted({str(n.inputs["ami"]) for _, spec, env in CASES for n in graphs_for(spec)[env].nodes if n.kind == "ec2"}))
 
 
 def master_secret(node: Node) -> Resource:
@@ -637,10 +658,6 @@ def provision_twice(aws: Mapping[str, str], graph: ResourceGraph, tmp: Path) -> 
 @pytest.mark.slow
 @pytest.mark.parametrize(("case", "spec", "env_name"), CASES, ids=[f"{c}-{e}" for c, _, e in CASES])
 def test_provision_twice_then_read_back(aws: dict[str, str], tmp_path: Path, case: str, spec: Path, env_name: str) -> None:
-    if case in {"contract", "xkit"}:
-        # Open bug (see the closing note): the ec2 role's "Launch the instances" task fails against
-        # moto for the specs with a public ec2 service since the rolling-deploy rework of the role.
-        pytest.xfail("ec2 role: 'Launch the instances' fails against moto for public ec2 services")
     graph = graphs_for(spec)[env_name]
     run = provision_twice(aws, graph, tmp_path)
 
@@ -671,6 +688,16 @@ def test_provision_twice_then_read_back(aws: dict[str, str], tmp_path: Path, cas
         for node in instances:
             group = "envspec_" + node.address.replace(".", "_").replace("-", "_")
             assert sorted(listing[group]["hosts"]) == sorted(node.inputs["instances"]), listing.get(group)
+
+    # Every instance has one volume, its root volume (on the AMI's root device, with the AMI's
+    # snapshot), encrypted gp3.
+    ec2 = boto3_client("ec2", run.env)
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for instance in reservation["Instances"]:
+            (root,) = instance["BlockDeviceMappings"]
+            assert root["DeviceName"] == instance["RootDeviceName"], instance["BlockDeviceMappings"]
+            (volume,) = ec2.describe_volumes(VolumeIds=[root["Ebs"]["VolumeId"]])["Volumes"]
+            assert (volume["Encrypted"], volume["VolumeType"], bool(volume["SnapshotId"])) == (True, "gp3", True), volume
 
 
 # ---- hostile strings ---------------------------------------------------------------------------------

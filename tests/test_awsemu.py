@@ -174,6 +174,16 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
     db = rds.describe_db_instances(DBInstanceIdentifier="patch-check")["DBInstances"][0]
     assert (db.get("StorageThroughput"), db.get("Iops")) == (125, 3000), "rds-gp3-baseline"
 
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]
+    root = {"DeviceName": image["RootDeviceName"], "Ebs": {"Encrypted": True, "VolumeType": "gp3"}}
+    launched = ec2.run_instances(ImageId=image["ImageId"], MinCount=1, MaxCount=1, SubnetId=subnets[0], BlockDeviceMappings=[root])
+    (mapping,) = launched["Instances"][0]["BlockDeviceMappings"]
+    volume = ec2.describe_volumes(VolumeIds=[mapping["Ebs"]["VolumeId"]])["Volumes"][0]
+    (from_ami,) = [m["Ebs"] for m in image["BlockDeviceMappings"] if m["DeviceName"] == image["RootDeviceName"]]
+    assert (volume["Size"], volume["SnapshotId"], volume["Encrypted"]) == (from_ami["VolumeSize"], from_ami["SnapshotId"], True), (
+        "ec2-root-volume-from-ami"
+    )
+
 
 @pytest.mark.slow
 def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:

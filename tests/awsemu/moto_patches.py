@@ -79,10 +79,40 @@ def _rds_gp3_baseline() -> None:
     DBInstance.__init__ = __init__  # type: ignore[method-assign]
 
 
+def _ec2_root_volume_from_ami() -> None:
+    """RunInstances takes an EBS mapping without ``VolumeSize`` and ``SnapshotId`` for a device the AMI maps
+    (its root device): the volume gets the AMI's snapshot and size, as on AWS. moto refuses it
+    (``MissingParameter``: "The request must contain the parameter size or snapshotId").
+
+    amazon.aws.ec2_instance with ``volumes: [{device_name: <the AMI's root device>, ebs: {encrypted: true}}]``,
+    the usual way to encrypt the root volume, fails on its first run. A device the AMI does not map still
+    needs a size or a snapshot, on AWS and here.
+    """
+    from moto.ec2.responses.instances import InstanceResponse
+
+    original = InstanceResponse._parse_block_device_mapping
+
+    def _parse_block_device_mapping(self: Any) -> list[dict[str, Any]]:
+        image_id = self._get_param("ImageId")
+        images = self.ec2_backend.describe_images(filters={"image-id": image_id}) if image_id else []
+        from_ami = {m["DeviceName"]: m.get("Ebs") or {} for m in images[0].block_device_mappings} if images else {}
+        for mapping in self._get_param("BlockDeviceMappings", []) or []:
+            ebs, ami_ebs = mapping.get("Ebs"), from_ami.get(mapping.get("DeviceName"))
+            if isinstance(ebs, dict) and ami_ebs and not ebs.get("VolumeSize") and not ebs.get("SnapshotId"):
+                ebs["SnapshotId"] = ami_ebs.get("SnapshotId")
+                ebs["VolumeSize"] = ami_ebs.get("VolumeSize")
+        return list(original(self))
+
+    if not callable(getattr(InstanceResponse, "_validate_block_device_mapping", None)):
+        raise LookupError("moto.ec2 InstanceResponse changed")
+    InstanceResponse._parse_block_device_mapping = _parse_block_device_mapping  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
     "rds-gp3-baseline": _rds_gp3_baseline,
+    "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
 }
 
 
