@@ -31,10 +31,10 @@ run: $(VENV)/.installed
 	@find build -maxdepth 3 -type d | sort | sed 's/^/  /'
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider
 
 test-fast: $(VENV)/.installed-test
-	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
