@@ -35,6 +35,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def validate_summary(paths: Sequence[Path]) -> str:
+    """What `envspec validate PATH...` prints: load, resolve, then the summary table (SpecError on bad input)."""
+    from .resolve import resolve
+    from .source import load
+
+    return summary(resolve(load(paths)))
+
+
 def summary(apps: Sequence[ResolvedApp]) -> str:
     """A plain-text table per app: each component's kind and its owner in every environment."""
     blocks = []
@@ -109,10 +117,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             if _plain_validate(args):
                 # the hot path of editors and CI: no typer at all (importing it and building its
                 # command costs more than validating a spec); same output as the typer command
-                from .resolve import resolve
-                from .source import load
-
-                sys.stdout.write(summary(resolve(load([Path(a) for a in args[1:]]))))
+                sys.stdout.write(validate_summary([Path(a) for a in args[1:]]))
             else:
                 import typer
 

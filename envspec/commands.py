@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import summary
+from .cli import validate_summary
 
 app = typer.Typer(
     name="envspec",
@@ -55,10 +55,7 @@ def validate(
     ],
 ) -> None:
     """Check specs and print their apps, environments, components, kinds and owners."""
-    from .resolve import resolve
-    from .source import load
-
-    typer.echo(summary(resolve(load(paths))), nl=False)
+    typer.echo(validate_summary(paths), nl=False)
 
 
 @app.command()
