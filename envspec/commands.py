@@ -113,16 +113,20 @@ def compile_(
     from .source import load
 
     apps = resolve(load(paths))
-    differing = compile_into(out, apps, plugins.load(backend), only_envs=env, check_only=check)
+    result = compile_into(out, apps, plugins.load(backend), only_envs=env, check_only=check)
+    differing = [str(out / path) for path in result.files] + [str(path) for path in result.histories]
     if check:
         if differing:
             for path in differing:
-                typer.echo(f"{out / path}: differs", err=True)
+                typer.echo(f"{path}: differs", err=True)
             typer.echo(f"{len(differing)} file{'s' if len(differing) != 1 else ''} out of date; run envspec compile", err=True)
             raise typer.Exit(1)
         typer.echo(f"{out}: up to date")
         return
-    typer.echo(f"{out}: {len(differing)} file{'s' if len(differing) != 1 else ''} changed" if differing else f"{out}: unchanged")
+    count = len(result.files)
+    typer.echo(f"{out}: {count} file{'s' if count != 1 else ''} changed" if count else f"{out}: unchanged")
+    for path in result.histories:
+        typer.echo(f"{path}: ownership history updated (commit it with the spec)")
 
 
 @app.command()

@@ -106,7 +106,7 @@ class Node:
     inputs: Mapping[str, Value]        # the module's variables / the role's arguments
     resources: tuple[Resource, ...]    # what its module or role creates, in creation order
     depends_on: tuple[str, ...]        # addresses this node needs first (sorted)
-    history: tuple[Owner, ...] = ()    # owners it had in earlier compiles (from the previous manifest):
+    history: tuple[Owner, ...] = ()    # owners it had in earlier compiles (from APP.history.json beside the spec):
                                        # terraform-owned with "ansible" in history -> import blocks;
                                        # ansible-owned with "terraform" in history -> removed blocks
 

@@ -41,7 +41,7 @@ def lower(env: ResolvedEnv, history: Mapping[str, tuple[Owner, ...]] | None = No
     """Lower every component of one environment into nodes, in dependency order.
 
     `history` maps a component address to the owners it had in earlier compiles of this
-    environment (read from the previous manifest); it decides Terraform import and removed blocks.
+    environment (`envspec.history`: the file beside the spec); it decides Terraform import and removed blocks.
     """
     ctx = _Context(env)
     history = history or {}

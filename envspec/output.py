@@ -16,11 +16,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import BackendError, UsageError
 from .graph import Owner, ResourceGraph
+from .history import AppHistory
 from .lower import lower, resource_inventory
 from .plugins import Backend
 from .resolved import ResolvedApp
@@ -62,13 +64,16 @@ def render(
     previous: Mapping[str, Any] | None = None,
     only_envs: Iterable[str] | None = None,
     previous_files: Mapping[PurePosixPath, str] | None = None,
+    histories: Mapping[str, AppHistory] | None = None,
 ) -> dict[PurePosixPath, str]:
     """Every output file by path relative to the output folder, manifest included.
 
+    `histories` is the ownership history of each app (`envspec.history`: the file beside its
+    spec); without it, the history recorded in the `previous` manifest is used.
     With `only_envs`, other environments are not rendered: their files and manifest entries are
     carried over from the previous compile (`previous` and `previous_files`).
     """
-    history = history_of(previous)
+    history = history_of(previous) if histories is None else histories
     wanted = set(only_envs) if only_envs is not None else None
     files: dict[PurePosixPath, str] = {}
     origin: dict[PurePosixPath, str] = {}
@@ -224,6 +229,14 @@ def write(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
         raise
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """What a compile changed (or, with `check_only`, would change)."""
+
+    files: list[str]      # output paths, relative to the output folder
+    histories: list[Path]  # ownership history files beside the specs
+
+
 def compile_into(
     out_dir: Path,
     apps: Sequence[ResolvedApp],
@@ -231,11 +244,13 @@ def compile_into(
     *,
     only_envs: Sequence[str] | None = None,
     check_only: bool = False,
-) -> list[str]:
-    """Render and write (or, with `check_only`, compare) the output folder.
+) -> Compiled:
+    """Render and write (or, with `check_only`, compare) the output folder and the history files.
 
-    Returns the paths that differ from what is on disk (before writing). The previous manifest
-    supplies the ownership history; with `only_envs`, the other environments are carried over.
+    The ownership history of each app is read from the file beside its spec (`envspec.history`);
+    where there is none yet, from the previous manifest (where earlier versions kept it), else
+    it starts empty. After the output, each history file is brought up to date with the owners
+    of this compile. With `only_envs`, the other environments are carried over.
     """
     if only_envs:
         declared = {env for app in apps for env in app.environments}
@@ -248,10 +263,28 @@ def compile_into(
                     f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
                     + f"; declared: {', '.join(sorted(declared))}"
                 )
+    from . import history
+
     previous = read_manifest(out_dir)
+    legacy = history_of(previous)
+    histories: dict[str, AppHistory] = {}
+    pending: list[tuple[Path, str]] = []
+    for app in apps:
+        path = history.path_for(app.source)
+        known = history.read(path, app.spec.app)
+        base = known if known is not None else legacy.get(app.spec.app, {})
+        histories[app.spec.app] = base
+        text = history.render(app.spec.app, history.updated(base, app, only_envs))
+        if known is None or history.render(app.spec.app, known) != text:
+            pending.append((path, text))
     previous_files = read_tree(out_dir) if only_envs else None
-    files = render(apps, backends, previous=previous, only_envs=only_envs, previous_files=previous_files)
+    files = render(
+        apps, backends, previous=previous, only_envs=only_envs, previous_files=previous_files, histories=histories
+    )
     differing = check(out_dir, files)
-    if not check_only and differing:
-        write(out_dir, files)
-    return differing
+    if not check_only:
+        if differing:
+            write(out_dir, files)
+        for path, text in pending:
+            history.write(path, text)
+    return Compiled(files=differing, histories=[path for path, _ in pending])
