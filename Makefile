@@ -8,6 +8,9 @@ PYTEST_WORKERS ?= 2
 # make test (and so CI) runs the property tests with thousands of examples; test-fast with a few dozen
 HYPOTHESIS_PROFILE ?= ci
 export HYPOTHESIS_PROFILE
+# The real hashicorp/aws provider for tests/realtf comes from a filesystem mirror (the folder above
+# registry.terraform.io/): set ENVSPEC_TF_PROVIDER_MIRROR yourself, or `make test` looks for it once.
+FIND_TF_MIRROR = find / -xdev -path '*/registry.terraform.io/hashicorp/aws/*' -name 'terraform-provider-aws_v*' 2>/dev/null | head -n 1 | sed 's|/registry.terraform.io/.*||'
 
 .PHONY: run test test-fast bench schema golden clean
 
@@ -31,6 +34,7 @@ run: $(VENV)/.installed
 	@find build -maxdepth 3 -type d | sort | sed 's/^/  /'
 
 test: $(VENV)/.installed-test
+	ENVSPEC_TF_PROVIDER_MIRROR="$${ENVSPEC_TF_PROVIDER_MIRROR:-$$($(FIND_TF_MIRROR))}" \
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider
 
 test-fast: $(VENV)/.installed-test

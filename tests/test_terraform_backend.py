@@ -286,7 +286,7 @@ def test_module_versions() -> None:
     for kind in KINDS:
         (terraform,) = _module(kind, "versions.tf")["terraform"]
         assert terraform["required_version"] == ">= 1.7"
-        assert terraform["required_providers"][0]["aws"] == {"source": "hashicorp/aws", "version": "~> 6.0"}
+        assert terraform["required_providers"][0]["aws"] == {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}
 
 
 def _module_resources(kind: str) -> set[str]:
@@ -341,7 +341,7 @@ def test_backend_and_provider() -> None:
     assert aws["region"] == graph.region
     assert aws["allowed_account_ids"] == [graph.account_id]
     assert aws["default_tags"][0]["tags"] == {"envspec:app": graph.app, "envspec:env": "staging"}
-    assert providers["terraform"][0]["required_providers"][0]["aws"]["version"] == "~> 6.0"
+    assert providers["terraform"][0]["required_providers"][0]["aws"]["version"] == ">= 5.100, < 7.0"
 
 
 def test_module_names() -> None:

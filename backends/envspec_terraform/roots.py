@@ -35,7 +35,7 @@ from .names import data_label, module_names, resource_address
 from .rules import Group, module_rules, own_group
 
 REQUIRED_VERSION = ">= 1.11"  # S3 state locking without DynamoDB (`use_lockfile`) is GA from 1.11
-AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
+AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}
 
 # Inputs that the Ansible side needs and Terraform does not: never rendered into module calls
 # (the module declares them, documented as unused, so its interface matches the component's).
