@@ -9,8 +9,8 @@ statuses in one place, `run()`:
 
 * 0 success; 1 a problem in the user's input (SpecError: every diagnostic on stderr, one per
   line, then a count such as `2 errors`) or command line (UsageError); 2 a malformed command
-  line (click's own usage errors); 3 an internal error (one line saying it is a bug; the
-  traceback only with `--debug`) or a backend failure; 130 interrupted (Ctrl-C).
+  line (click's own usage errors), or what the machine refused (permissions, disk full); 3 an internal error (one line saying it is a bug; the
+  traceback only with `--debug`) or a backend failure; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -105,12 +105,27 @@ def _plain_validate(args: Sequence[str]) -> bool:
     return len(args) >= 2 and args[0] == "validate" and not any(a.startswith("-") for a in args[1:])
 
 
+def _terminate_like_interrupt() -> None:
+    """SIGTERM unwinds like Ctrl-C (the writer removes its own temporary folder), then exit 143."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     from .errors import EnvspecError, SpecError
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    _terminate_like_interrupt()
     try:
         # standalone: typer reports its own usage errors (exit 2) and turns Ctrl-C into 130
         with _pydantic_plugins_disabled():
@@ -137,6 +152,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     except EnvspecError as exc:
         print(f"envspec: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # the machine refused (permissions, disk full, name too long): not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"envspec: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit status 3
         if debug:
             import traceback

@@ -11,11 +11,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import fnmatch
 import json
 import os
+import signal
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,18 +34,52 @@ MANIFEST = PurePosixPath("manifest.json")
 MANIFEST_FORMAT = 1
 TMP_PREFIX = ".envspec-new-"
 OLD_PREFIX = ".envspec-old-"
+LOCK_SUFFIX = ".envspec.lock"
 
 History = Mapping[str, Mapping[str, Mapping[str, tuple[Owner, ...]]]]  # app -> env -> address -> owners
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest of a previous compile, or None when there is none (or it is unreadable)."""
+    """The manifest of a previous compile, or None when there is none; UsageError when it is corrupt."""
     path = out_dir / MANIFEST
+    if not path.is_file():
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except ValueError as exc:
+        raise UsageError(
+            f"{path}: not valid JSON ({exc}); it holds the ownership history, so restore it "
+            "(for example from version control) or delete the output folder to start afresh"
+        ) from exc
+    problem = _manifest_problem(data)
+    if problem:
+        raise UsageError(f"{path}: {problem}; restore it or delete the output folder to start afresh")
+    return data
+
+
+def _manifest_problem(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return "not an envspec manifest (expected a JSON object)"
+    if data.get("format") != MANIFEST_FORMAT:
+        return f"unsupported manifest format {data.get('format')!r} (this envspec writes {MANIFEST_FORMAT})"
+    apps = data.get("apps", {})
+    if not isinstance(apps, dict):
+        return "'apps' is not an object"
+    for app, app_data in apps.items():
+        envs = app_data.get("environments", {}) if isinstance(app_data, dict) else None
+        if not isinstance(envs, dict):
+            return f"apps.{app}: 'environments' is not an object"
+        for env, env_data in envs.items():
+            components = env_data.get("components", {}) if isinstance(env_data, dict) else None
+            if not isinstance(components, dict) or not all(isinstance(c, dict) for c in components.values()):
+                return f"apps.{app}.environments.{env}: 'components' is not an object of objects"
+            if not isinstance(env_data.get("files", []), list):
+                return f"apps.{app}.environments.{env}: 'files' is not a list"
+    if not isinstance(data.get("files", {}), dict):
+        return "'files' is not an object"
+    return None
 
 
 def history_of(manifest: Mapping[str, Any] | None) -> dict[str, dict[str, dict[str, tuple[Owner, ...]]]]:
@@ -106,7 +143,7 @@ def render(
                     origin.setdefault(path, where)
                     env_files.append(str(path))
             environments[env_name] = _manifest_env(graph, env_files)
-        manifest_apps[app.spec.app] = {"source": app.source, "environments": environments}
+        manifest_apps[app.spec.app] = {"source": portable_source(app.source), "environments": environments}
     manifest = {
         "format": MANIFEST_FORMAT,
         "apps": manifest_apps,
@@ -138,18 +175,50 @@ def _manifest_env(graph: ResourceGraph, files: list[str]) -> dict[str, Any]:
     }
 
 
+WORKING_DIRS = frozenset({".terraform"})
+WORKING_GLOBS = (".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup", "*.tfstate.*.backup", ".terraform.tfstate.lock.info", "*.retry", "*.tfplan")
+
+
+def is_working_file(rel: PurePosixPath) -> bool:
+    """A file a tool keeps in the output (Terraform's `.terraform/`, state, lock file; Ansible's *.retry): the user's."""
+    if any(part in WORKING_DIRS for part in rel.parts[:-1]) or rel.name in WORKING_DIRS:
+        return True
+    return any(fnmatch.fnmatchcase(rel.name, pattern) for pattern in WORKING_GLOBS)
+
+
+def _walk(out_dir: Path) -> Iterator[tuple[PurePosixPath, Path, bool]]:
+    """(relative path, path, is a working file) of every file and working folder, without entering working folders."""
+    for root, dirs, names in os.walk(out_dir):
+        base = Path(root)
+        rel_base = PurePosixPath(base.relative_to(out_dir).as_posix())
+        kept = []
+        for name in sorted(dirs):
+            rel = rel_base / name
+            if is_working_file(rel):
+                yield rel, base / name, True
+            elif (base / name).is_symlink():
+                yield rel, base / name, False
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        for name in sorted(names):
+            rel = rel_base / name
+            yield rel, base / name, is_working_file(rel)
+
+
 def read_tree(out_dir: Path) -> dict[PurePosixPath, str]:
-    """The files of an existing output folder (text), by relative path."""
+    """The files envspec writes in an existing output folder (text), by relative path; tools' working files are left out."""
     tree: dict[PurePosixPath, str] = {}
     if not out_dir.is_dir():
         return tree
-    for path in sorted(out_dir.rglob("*")):
-        if path.is_file():
-            try:
-                tree[PurePosixPath(path.relative_to(out_dir).as_posix())] = path.read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
-                tree[PurePosixPath(path.relative_to(out_dir).as_posix())] = "\0<unreadable>"
-    return tree
+    for rel, path, working in _walk(out_dir):
+        if working:
+            continue
+        try:
+            tree[rel] = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            tree[rel] = "\0<unreadable>"
+    return dict(sorted(tree.items()))
 
 
 def check(out_dir: Path, files: Mapping[PurePosixPath, str]) -> list[str]:
@@ -158,25 +227,99 @@ def check(out_dir: Path, files: Mapping[PurePosixPath, str]) -> list[str]:
     return sorted(str(p) for p in set(current) | set(files) if current.get(p) != files.get(p))
 
 
+def resolve_out(out_dir: Path) -> Path:
+    """The folder to write: absolute, a symbolic link followed to its target; a dangling link or `/` refused."""
+    out_dir = Path(os.path.abspath(out_dir))
+    if out_dir.is_symlink():
+        target = Path(os.path.realpath(out_dir))
+        if not target.exists():
+            raise UsageError(f"{out_dir}: is a symbolic link to {os.readlink(out_dir)}, which does not exist")
+        out_dir = target
+    if out_dir.parent == out_dir:
+        raise UsageError(f"{out_dir}: is a filesystem root; give --out a folder of its own")
+    return out_dir
+
+
 def _guard(out_dir: Path) -> None:
+    """Refuse, before reading anything in it, a path that is not an envspec output folder."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+    try:
+        not_empty = out_dir.is_dir() and any(out_dir.iterdir())
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot be read ({exc.strerror})") from exc
+    if not_empty and not (out_dir / MANIFEST).is_file():
         raise UsageError(
             f"{out_dir}: not empty and holds no {MANIFEST}; envspec replaces its output folder "
             "as a whole, so it will not write into a folder it did not create"
         )
 
 
-def _recover(out_dir: Path) -> None:
-    """Finish or undo a swap that a killed compile left behind."""
+def _writable(out_dir: Path) -> None:
+    """Refuse before building anything when the swap could not complete (read-only folder or parent)."""
     parent = out_dir.parent
-    if not parent.is_dir():
-        return
-    for leftover in parent.glob(f"{TMP_PREFIX}{out_dir.name}-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    olds = sorted(parent.glob(f"{OLD_PREFIX}{out_dir.name}-*"))
-    for old in olds:
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{parent}: not writable; envspec builds the new tree beside {out_dir.name} and swaps it in")
+    if out_dir.is_dir():
+        for root, dirs, _ in os.walk(out_dir):
+            dirs[:] = [d for d in dirs if d not in WORKING_DIRS]
+            if not os.access(root, os.W_OK | os.X_OK):
+                raise UsageError(f"{root}: not writable; envspec replaces {out_dir} as a whole (nothing was changed)")
+
+
+@contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder (a lock file beside it): one compile at a time writes it."""
+    import fcntl
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out_dir.parent / f".{out_dir.name}{LOCK_SUFFIX}"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(f"{lock_path}: cannot create the lock file ({exc.strerror})") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(out_dir: Path, prefix: str) -> list[tuple[Path, int]]:
+    """Temporary folders of runs on exactly this output folder: `<prefix><name>.<pid>.<random>`."""
+    start = f"{prefix}{out_dir.name}."
+    found = []
+    try:
+        names = os.listdir(out_dir.parent)
+    except OSError:
+        return []
+    for name in names:
+        if not name.startswith(start):
+            continue
+        pid, dot, rest = name[len(start):].partition(".")
+        if dot and rest and pid.isdigit():
+            found.append((out_dir.parent / name, int(pid)))
+    return sorted(found)
+
+
+def _recover(out_dir: Path) -> None:
+    """Finish or undo a swap that a killed compile left behind (only runs that are gone; call with the lock held)."""
+    for leftover, pid in _leftovers(out_dir, TMP_PREFIX):
+        if pid == os.getpid() or not _pid_alive(pid):
+            shutil.rmtree(leftover, ignore_errors=True)
+    for old, pid in _leftovers(out_dir, OLD_PREFIX):
+        if pid != os.getpid() and _pid_alive(pid):
+            continue
         if not out_dir.exists():
             os.rename(old, out_dir)  # killed between the two renames: put the old tree back
         else:
@@ -198,13 +341,20 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def write(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
-    """Replace `out_dir` with exactly `files`, in one step."""
-    out_dir = out_dir.absolute()
+    """Replace `out_dir` with exactly `files`, in one step (tools' working files inside it are carried over)."""
+    out_dir = resolve_out(out_dir)
+    with locked(out_dir):
+        _write_locked(out_dir, files)
+
+
+def _write_locked(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
     _recover(out_dir)
     _guard(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    new = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{out_dir.name}-", dir=out_dir.parent))
+    _writable(out_dir)
+    new: Path | None = None
+    moved: list[PurePosixPath] = []
     try:
+        new = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
         for rel, text in files.items():
             target = new / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,20 +363,50 @@ def write(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
         new.chmod(0o755)
-        if not out_dir.exists():
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)  # the swap itself is not interrupted
+        try:
+            if out_dir.exists():
+                for rel, path, working in list(_walk(out_dir)):
+                    if working:  # the user's (terraform init, state): moved, never read
+                        (new / rel).parent.mkdir(parents=True, exist_ok=True)
+                        os.rename(path, new / rel)
+                        moved.append(rel)
+            if not out_dir.exists():
+                os.rename(new, out_dir)
+                new = None
+                return
+            if _exchange(new, out_dir):
+                moved = []
+                shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old tree
+                new = None
+                return
+            old = new.with_name(new.name.replace(TMP_PREFIX, OLD_PREFIX, 1))
+            os.rename(out_dir, old)
             os.rename(new, out_dir)
-            return
-        if _exchange(new, out_dir):
-            shutil.rmtree(new)  # `new` now holds the old tree
-            return
-        old = new.with_name(new.name.replace(TMP_PREFIX, OLD_PREFIX, 1))
-        os.rename(out_dir, old)
-        os.rename(new, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        if new.exists() and new != out_dir:
+            moved, new = [], None
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    except OSError as exc:
+        raise UsageError(f"{exc.filename or out_dir}: cannot write the output ({exc.strerror}); the previous tree is unchanged") from exc
+    finally:
+        if new is not None:
+            for rel in moved:  # the swap did not happen: the working files go back
+                try:
+                    os.rename(new / rel, out_dir / rel)
+                except OSError:
+                    pass
             shutil.rmtree(new, ignore_errors=True)
-        raise
+
+
+def portable_source(source: str) -> str:
+    """A spec path as the manifest records it: posix, relative to the current folder when inside it, else the file name."""
+    path = Path(os.path.abspath(source))
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.name
 
 
 @dataclass(frozen=True)
@@ -251,6 +431,8 @@ def compile_into(
     where there is none yet, from the previous manifest (where earlier versions kept it), else
     it starts empty. After the output, each history file is brought up to date with the owners
     of this compile. With `only_envs`, the other environments are carried over.
+    The output folder is locked from reading the previous manifest to the swap (and the history
+    files' update).
     """
     if only_envs:
         declared = {env for app in apps for env in app.environments}
@@ -263,8 +445,21 @@ def compile_into(
                     f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
                     + f"; declared: {', '.join(sorted(declared))}"
                 )
+    out_dir = resolve_out(out_dir)
+    _guard(out_dir)
+    if check_only:
+        return _compile(out_dir, apps, backends, only_envs, check_only)
+    with locked(out_dir):
+        return _compile(out_dir, apps, backends, only_envs, check_only)
+
+
+def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Backend],
+             only_envs: Sequence[str] | None, check_only: bool) -> Compiled:
     from . import history
 
+    if not check_only:
+        _recover(out_dir)
+    _guard(out_dir)
     previous = read_manifest(out_dir)
     legacy = history_of(previous)
     histories: dict[str, AppHistory] = {}
@@ -284,7 +479,7 @@ def compile_into(
     differing = check(out_dir, files)
     if not check_only:
         if differing:
-            write(out_dir, files)
+            _write_locked(out_dir, files)
         for path, text in pending:
             history.write(path, text)
     return Compiled(files=differing, histories=[path for path, _ in pending])

@@ -28,7 +28,7 @@ def test_write_replaces_the_tree_exactly(tmp_path: Path) -> None:
     assert snapshot(out) == {str(k): v for k, v in TREE_A.items()}
     output.write(out, TREE_B)
     assert snapshot(out) == {str(k): v for k, v in TREE_B.items()}  # x/a.tf is gone
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]  # no temporary folders left
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(output.LOCK_SUFFIX)) == ["build"]  # no temporary folders left
 
 
 def test_check_lists_changed_missing_and_extra_files(tmp_path: Path) -> None:
@@ -71,11 +71,11 @@ def test_recovers_from_a_kill_between_the_two_renames(tmp_path: Path) -> None:
     out = tmp_path / "build"
     output.write(out, TREE_A)
     # what a kill between `rename(out, old)` and `rename(new, out)` leaves behind
-    out.rename(tmp_path / f"{output.OLD_PREFIX}build-x1")
-    (tmp_path / f"{output.TMP_PREFIX}build-x1").mkdir()
+    out.rename(tmp_path / f"{output.OLD_PREFIX}build.999999999.x1")
+    (tmp_path / f"{output.TMP_PREFIX}build.999999999.x1").mkdir()
     output.write(out, TREE_B)
     assert snapshot(out) == {str(k): v for k, v in TREE_B.items()}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(output.LOCK_SUFFIX)) == ["build"]
 
 
 KILL_SCRIPT = """
