@@ -187,11 +187,10 @@ def test_manifest_records_the_spec_path_relative(tmp_path: Path) -> None:
     assert envspec("compile", EXAMPLES[1], "--out", out, cwd=REPO).returncode == 0
     assert json.loads((out / "manifest.json").read_text())["apps"]["xkit"]["source"] == "examples/contract.yaml"
     assert envspec("compile", REPO / "examples" / "contract.yaml", "--out", out, "--check", cwd=REPO).returncode == 0
-    elsewhere = envspec("compile", REPO / "examples" / "contract.yaml", "--out", out, "--check", cwd=tmp_path)
-    assert '"source": "contract.yaml"' in output.render.__doc__ or True  # outside the repo: just the file name
-    manifest_text = (out / "manifest.json").read_text()
-    assert str(REPO) not in manifest_text
-    assert elsewhere.returncode in (0, 1) and str(REPO) not in elsewhere.stdout
+    other = tmp_path / "other"
+    assert envspec("compile", REPO / "examples" / "contract.yaml", "--out", other, cwd=tmp_path).returncode == 0
+    assert json.loads((other / "manifest.json").read_text())["apps"]["xkit"]["source"] == "contract.yaml"  # outside: the name
+    assert str(REPO) not in (out / "manifest.json").read_text()
 
 
 def big_spec(folder: Path, apps: int = 25) -> Path:
