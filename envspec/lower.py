@@ -458,6 +458,13 @@ class _Context:
             "multi_az": model.multi_az,
             "backup_retention_period": model.backup_retention_days,
             "deletion_protection": model.deletion_protection,
+            # Decided here, not left to either tool's default (they differ): see
+            # backends/envspec_terraform/README.md, "Arguments decided once".
+            "storage_type": "gp3",
+            "iam_database_authentication_enabled": True,
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": f"{name}-final",
+            "auto_minor_version_upgrade": True,
             "db_name": self.database_name(c),
             "username": model.username,
             "port": port,

@@ -30,13 +30,13 @@ resource "aws_db_instance" "this" {
   instance_class = var.instance_class
 
   allocated_storage = var.allocated_storage
-  storage_type      = "gp3"
+  storage_type      = var.storage_type
   storage_encrypted = true
 
   db_name                             = var.db_name
   username                            = var.username
   manage_master_user_password         = true
-  iam_database_authentication_enabled = true
+  iam_database_authentication_enabled = var.iam_database_authentication_enabled
   port                                = var.port
 
   multi_az               = var.multi_az
@@ -47,9 +47,9 @@ resource "aws_db_instance" "this" {
   backup_retention_period    = var.backup_retention_period
   copy_tags_to_snapshot      = true
   deletion_protection        = var.deletion_protection
-  skip_final_snapshot        = false
-  final_snapshot_identifier  = "${var.identifier}-final"
-  auto_minor_version_upgrade = true
+  skip_final_snapshot        = var.skip_final_snapshot
+  final_snapshot_identifier  = var.final_snapshot_identifier
+  auto_minor_version_upgrade = var.auto_minor_version_upgrade
 
   tags = merge(var.tags, { Name = var.identifier })
 }

@@ -113,3 +113,28 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "storage_type" {
+  description = "Storage type (decided by envspec: gp3)."
+  type        = string
+}
+
+variable "iam_database_authentication_enabled" {
+  description = "Allow IAM database authentication."
+  type        = bool
+}
+
+variable "skip_final_snapshot" {
+  description = "Skip the final snapshot on deletion."
+  type        = bool
+}
+
+variable "final_snapshot_identifier" {
+  description = "Name of the final snapshot taken on deletion."
+  type        = string
+}
+
+variable "auto_minor_version_upgrade" {
+  description = "Apply minor engine upgrades in the maintenance window."
+  type        = bool
+}
