@@ -74,15 +74,9 @@ def schema(
     if out is None:
         sys.stdout.write(text)
         return
-    from .errors import UsageError
+    from .output import write_file
 
-    temporary = out.with_name(f".{out.name}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(out)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot write: {exc.strerror or exc}") from None
+    write_file(out, text, "the schema")
 
 
 @app.command(name="compile")

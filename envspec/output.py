@@ -36,9 +36,6 @@ TMP_PREFIX = ".envspec-new-"
 OLD_PREFIX = ".envspec-old-"
 LOCK_SUFFIX = ".envspec.lock"
 
-History = Mapping[str, Mapping[str, Mapping[str, tuple[Owner, ...]]]]  # app -> env -> address -> owners
-
-
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     """The manifest of a previous compile, or None when there is none; UsageError when it is corrupt."""
     path = out_dir / MANIFEST
@@ -340,6 +337,26 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+def write_file(path: Path, text: str, what: str) -> None:
+    """Replace one file with `text` in one step (a temporary file beside it, fsync'd, then renamed);
+    used for the history files beside the specs and `schema --out`. A refusal is a UsageError."""
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write {what}: {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+
+
 def write(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
     """Replace `out_dir` with exactly `files`, in one step (tools' working files inside it are carried over)."""
     out_dir = resolve_out(out_dir)
@@ -481,5 +498,5 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
         if differing:
             _write_locked(out_dir, files)
         for path, text in pending:
-            history.write(path, text)
+            write_file(path, text, "the ownership history")
     return Compiled(files=differing, histories=[path for path, _ in pending])
