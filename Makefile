@@ -10,7 +10,8 @@ HYPOTHESIS_PROFILE ?= ci
 export HYPOTHESIS_PROFILE
 # The real hashicorp/aws provider for tests/realtf comes from a filesystem mirror (the folder above
 # registry.terraform.io/): set ENVSPEC_TF_PROVIDER_MIRROR yourself, or `make test` looks for it once.
-FIND_TF_MIRROR = find / -xdev -path '*/registry.terraform.io/hashicorp/aws/*' -name 'terraform-provider-aws_v*' 2>/dev/null | head -n 1 | sed 's|/registry.terraform.io/.*||'
+# The search skips tests/tfcheck's stand-in provider (a script under any checkout's .cache/tfcheck/plugins).
+FIND_TF_MIRROR = find / -xdev -path '*/tfcheck/plugins' -prune -o -path '*/registry.terraform.io/hashicorp/aws/*' -name 'terraform-provider-aws_v*' -print 2>/dev/null | head -n 1 | sed 's|/registry.terraform.io/.*||'
 
 .PHONY: run test test-fast bench schema golden clean
 

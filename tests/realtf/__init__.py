@@ -35,8 +35,17 @@ class MissingTool(RuntimeError):
     """terraform or the AWS provider cannot be found: says what and how to fix it."""
 
 
+def _is_real_binary(path: Path) -> bool:
+    """The provider itself is an ELF executable; tests/tfcheck's stand-in is a script."""
+    try:
+        with path.open("rb") as file:
+            return file.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
 def _has_provider(mirror: Path) -> bool:
-    return any((mirror / PROVIDER).glob("*/*/terraform-provider-aws_v*"))
+    return any(_is_real_binary(p) for p in (mirror / PROVIDER).glob("*/*/terraform-provider-aws_v*"))
 
 
 def find_mirror() -> Path:
@@ -47,7 +56,7 @@ def find_mirror() -> Path:
             return mirror
     where = f"{MIRROR_VARIABLE}={configured}" if configured else f"{MIRROR_VARIABLE} (unset) and {', '.join(IMPLIED_MIRRORS)}"
     raise MissingTool(
-        f"the hashicorp/aws provider is not in {where}: set {MIRROR_VARIABLE} to the folder above "
+        f"the hashicorp/aws provider (a real binary, not tests/tfcheck's stand-in) is not in {where}: set {MIRROR_VARIABLE} to the folder above "
         f"{PROVIDER.split('/')[0]}/ of a filesystem mirror (`make test` searches the machine for "
         "terraform-provider-aws_v* and sets it)"
     )
