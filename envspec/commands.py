@@ -131,3 +131,7 @@ def backends() -> None:
     for name, entry in plugins.installed().items():
         dist = entry.dist.name if entry.dist is not None else "?"
         typer.echo(f"{name:<12} {entry.value}  ({dist})")
+
+
+# the migration commands live in their own module; importing it registers them on `app`
+from . import migration_commands as _migration_commands  # noqa: E402,F401
