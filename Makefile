@@ -13,7 +13,7 @@ export HYPOTHESIS_PROFILE
 # The search skips tests/tfcheck's stand-in provider (a script under any checkout's .cache/tfcheck/plugins).
 FIND_TF_MIRROR = find / -xdev -path '*/tfcheck/plugins' -prune -o -path '*/registry.terraform.io/hashicorp/aws/*' -name 'terraform-provider-aws_v*' -print 2>/dev/null | head -n 1 | sed 's|/registry.terraform.io/.*||'
 
-.PHONY: run test test-fast bench schema golden clean
+.PHONY: run test test-tools test-fast bench schema golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,20 @@ run: $(VENV)/.installed
 	@echo "Compiled into build/:"
 	@find build -maxdepth 3 -type d | sort | sed 's/^/  /'
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test test-tools
 	ENVSPEC_TF_PROVIDER_MIRROR="$${ENVSPEC_TF_PROVIDER_MIRROR:-$$($(FIND_TF_MIRROR))}" \
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider
+
+# Tools of the slow tests beside Python: Graphviz renders `envspec graph --format dot` to PNG (installed
+# from Debian's packages when missing and allowed), Node.js with npm runs Mermaid's own parser (its npm
+# packages go to .cache/mermaid, installed by the test).
+test-tools:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "make test: Graphviz (dot) is missing; installing Debian's graphviz"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q graphviz; } >/dev/null \
+	  || { echo "make test: could not install Graphviz: install it (apt-get install graphviz, brew install graphviz)"; exit 1; }; }
+	@command -v npm >/dev/null 2>&1 || { echo "make test: Node.js with npm is missing (apt-get install nodejs npm): the Mermaid check needs it"; exit 1; }
 
 test-fast: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal

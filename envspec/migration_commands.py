@@ -89,7 +89,7 @@ def _rich_status(statuses: list) -> None:  # type: ignore[type-arg]
             table.add_row(*row[:2], *(f"[{styles.get(cell.split(' ')[0], '')}]{cell}[/]" if cell != "-" else cell for cell in row[2:]))
         console.print(table)
         for env in app_status.environments:
-            console.print("  " + app_status.progress(env))
+            console.print("  " + app_status.progress(env), highlight=False)
 
 
 @app.command(name="plan-move")
