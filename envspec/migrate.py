@@ -115,7 +115,8 @@ def plan(paths: Sequence[Path], address: str, to: str, envs: Sequence[str] = ())
                 f"{address} in {env}: its move to {owners[env]} is not compiled yet ({history_path} records "
                 f"only {', '.join(recorded)}); compile and apply that move first, or undo the edit of {document.path}"
             )
-    text = _edit(document, _raw_text(Path(document.path)), address, target, moving, explicit=bool(envs))
+    before = _raw_text(Path(document.path))
+    text = _edit(document, before, address, target, moving, explicit=bool(envs))
     after = resolve_document(_parse(text, document.path))
     for env in declared:
         expected = target if env in moving else owners[env]
@@ -124,7 +125,7 @@ def plan(paths: Sequence[Path], address: str, to: str, envs: Sequence[str] = ())
             raise AssertionError(f"migrate edited {document.path} wrongly: {address} in {env} is {got}, not {expected}")
     moves = tuple(Move(app.spec.app, env, address, owners[env], target) for env in moving)
     future = history_file.updated(known, after)
-    return Migration(Path(document.path), _raw_text(Path(document.path)), text, moves, after, future, tuple(unrecorded))
+    return Migration(Path(document.path), before, text, moves, after, future, tuple(unrecorded))
 
 
 def _find(documents: Sequence[Document], apps: Sequence[ResolvedApp], address: str) -> tuple[Document, ResolvedApp]:
@@ -355,7 +356,7 @@ def explain(change: Change, out: str = "build") -> list[str]:
         lines.append(f"Terraform adopts {len(node.resources)} AWS resource{'s' if len(node.resources) != 1 else ''} "
                      f"(`import` blocks in `{root}/imports.tf`):")
         lines += [_resource_line(r, True) for r in node.resources]
-        if node.kind in ("database", "ec2", "beanstalk", "lambda"):
+        if any(r.type == "aws_security_group" for r in node.resources):
             lines.append("- the security group rules of its module, found by what they allow (a rule AWS does not have is created)")
         lines += ["", f"Ansible stops managing it: `provision.yml` only looks `{move.address}` up (its `{node.kind}` role does not run for it).",
                   "Expected `terraform plan`: imports, and the `envspec:owner` tag updated in place; nothing created, replaced or destroyed."]

@@ -20,7 +20,7 @@ _ENV_HELP = "Only this environment (repeatable)."
 def migrate(
     address: Annotated[str, typer.Argument(metavar="ADDRESS", help="The component: network, buckets.NAME, databases.NAME, ...", show_default=False)],
     to: Annotated[str, typer.Option("--to", metavar="terraform|ansible", help="The new owner.", show_default=False)],
-    spec: Annotated[Path, typer.Argument(metavar="[SPEC]", help="The spec file, or a folder of specs.")] = _SPECS,
+    spec: Annotated[Path, typer.Argument(metavar="SPEC", help="The spec file, or a folder of specs.")] = _SPECS,
     env: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer needs Optional on Python 3.11
         typer.Option("--env", "-e", metavar="ENV", help="Move it only here (repeatable), through `overrides`; default: everywhere.", show_default=False),
@@ -42,7 +42,7 @@ def migrate(
 
 @app.command()
 def status(
-    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH]...", help="Spec files or folders (default: specs/).", show_default=False)] = None,  # noqa: UP045
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Spec files or folders (default: specs/).", show_default=False)] = None,  # noqa: UP045
     env: Annotated[Optional[list[str]], typer.Option("--env", "-e", metavar="ENV", help=_ENV_HELP, show_default=False)] = None,  # noqa: UP045
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
 ) -> None:
@@ -94,7 +94,7 @@ def _rich_status(statuses: list) -> None:  # type: ignore[type-arg]
 
 @app.command(name="plan-move")
 def plan_move(
-    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH]...", help="Spec files or folders (default: specs/).", show_default=False)] = None,  # noqa: UP045
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Spec files or folders (default: specs/).", show_default=False)] = None,  # noqa: UP045
     base: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--base", metavar="REF", help="Compare with the specs at this git revision (in CI: the pull request's base); default: with the ownership history beside each spec.", show_default=False),
@@ -131,7 +131,10 @@ def _at_revision(spec: Path, ref: str):  # type: ignore[no-untyped-def]
 
     where = spec.resolve().parent
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=where, capture_output=True, text=True, check=True).stdout.strip()
+        found = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=where, capture_output=True, text=True)
+        if found.returncode != 0:
+            raise UsageError(f"--base {ref}: {spec} is not in a git repository")
+        top = found.stdout.strip()
         subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=where, capture_output=True, check=True)
     except FileNotFoundError:
         raise UsageError("--base needs git, and git is not installed") from None
@@ -146,7 +149,7 @@ def _at_revision(spec: Path, ref: str):  # type: ignore[no-untyped-def]
 
 @app.command()
 def graph(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="A spec file or a folder of specs.")] = _SPECS,
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="A spec file or a folder of specs.")] = _SPECS,
     env: Annotated[str, typer.Option("--env", "-e", metavar="ENV", help="The environment to draw.", show_default=False)] = ...,  # type: ignore[assignment]
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="mermaid|dot", help="Mermaid (renders in a pull request) or Graphviz DOT.")] = "mermaid",
 ) -> None:

@@ -281,3 +281,27 @@ def test_mermaid_text_parses_with_mermaids_grammar(monkeypatch: pytest.MonkeyPat
         done = subprocess.run(checker, input=text, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"{case}: {done.stdout}{done.stderr}"
         assert done.stdout.strip() == "ok flowchart-v2"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["status", "specs/xkit.yaml", "--env", "prod"], "no environment 'prod' in the specs; declared: production, staging"),
+        (["graph", "specs/xkit.yaml", "--env", "stagin"], "no environment 'stagin' in the specs (did you mean 'staging'?); declared: production, staging"),
+        (["graph", "specs/xkit.yaml", "--env", "staging", "--format", "svg"], "unknown format 'svg': expected mermaid or dot"),
+    ],
+    ids=["status-env", "graph-env", "graph-format"],
+)
+def test_bad_command_lines_are_exit_1_with_a_message(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                      args: list[str], message: str) -> None:
+    monkeypatch.chdir(REPO)
+    assert run(args) == 1
+    assert capsys.readouterr().err == f"envspec: error: {message}\n"
+
+
+def test_plan_move_base_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    path = copy_spec(tmp_path, XKIT)
+    monkeypatch.chdir(path.parent)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert run(["plan-move", "xkit.yaml", "--base", "main"]) == 1
+    assert capsys.readouterr().err == "envspec: error: --base main: xkit.yaml is not in a git repository\n"
