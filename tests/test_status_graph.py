@@ -305,3 +305,33 @@ def test_plan_move_base_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert run(["plan-move", "xkit.yaml", "--base", "main"]) == 1
     assert capsys.readouterr().err == "envspec: error: --base main: xkit.yaml is not in a git repository\n"
+
+
+def test_the_pre_commit_hooks_run_as_defined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each hook's `entry` (plus the file names pre-commit passes) as pre-commit runs it, in a
+    repository with specs/ and a committed build/: green when current, red when a spec changed."""
+    import shlex
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"envspec-validate", "envspec-compile-check"}
+    repo = tmp_path / "repo"
+    (repo / "specs").mkdir(parents=True)
+    copy_spec(tmp_path, XKIT).rename(repo / "specs" / "xkit.yaml")
+    (tmp_path / "xkit" / "xkit.history.json").rename(repo / "specs" / "xkit.history.json")
+    monkeypatch.chdir(repo)
+    cli(capsys, "compile", "specs/", "--out", "build")
+
+    def hook(name: str, *files: str) -> int:
+        entry = shlex.split(hooks[name]["entry"])
+        assert entry[0] == "envspec"
+        capsys.readouterr()
+        return run([*entry[1:], *(files if hooks[name]["pass_filenames"] else ())])
+
+    assert re.fullmatch(hooks["envspec-validate"]["files"], "specs/xkit.yaml")
+    assert hook("envspec-validate", "specs/xkit.yaml") == 0
+    assert hook("envspec-compile-check") == 0
+    cli(capsys, "migrate", "buckets.uploads", "--to", "terraform", "specs/xkit.yaml")
+    assert hook("envspec-compile-check") == 1  # the spec changed, build/ and the history did not
+    assert "out of date; run envspec compile" in capsys.readouterr().err
+    (repo / "specs" / "xkit.yaml").write_text((repo / "specs" / "xkit.yaml").read_text().replace("engine: postgres", "engine: oracle"))
+    assert hook("envspec-validate", "specs/xkit.yaml") == 1
