@@ -262,3 +262,17 @@ def test_an_invalid_spec_is_reported_not_edited(tmp_path: Path, monkeypatch: pyt
     assert run(["migrate", "databases.main", "--to", "terraform", "xkit.yaml"]) == 1
     assert "unknown field (did you mean 'instance_class'?)" in capsys.readouterr().err
     assert path.read_text() == broken
+
+
+def test_without_a_recorded_owner_the_move_says_terraform_creates_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No history beside the spec (never compiled): nothing says Ansible made the component, so the
+    next compile writes no import block, and migrate says so instead of promising imports."""
+    shutil.copy2(XKIT, tmp_path / "xkit.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert run(["migrate", "buckets.uploads", "--to", "terraform", "--env", "staging", "xkit.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "note: buckets.uploads has no recorded owner in staging (xkit.history.json): it has never been compiled there" in out
+    assert "Terraform creates it: no owner is recorded for it in this environment" in out
+    assert "import id" not in out
