@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import Diagnostic, SpecError, did_you_mean
-from .model.common import COMPONENT_NAME, ENV_NAME, ENV_VAR_NAME, SECRET_NAME
+from .model.common import PATTERN_RULES
 from .source import DataPath, Document, format_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -43,12 +43,7 @@ REGIONS = (
     "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
 )
 
-_NAME_RULES = {
-    COMPONENT_NAME: "lowercase letters, digits and '-', starting with a letter, at most 31 characters",
-    SECRET_NAME: "lowercase letters, digits, '-' and '_', starting with a letter, at most 31 characters",
-    ENV_NAME: "lowercase letters, digits and '-', starting with a letter, at most 16 characters",
-    ENV_VAR_NAME: "letters, digits and '_', not starting with a digit",
-}
+_NAME_RULES = PATTERN_RULES
 _EXAMPLE = re.compile(r"for example `([^`]+)`")
 
 
@@ -176,6 +171,8 @@ def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -
         return at_value(path, f"must have at least {limit} {unit}{'s' if limit != 1 else ''}")
     if kind in ("too_long", "string_too_long"):
         limit = ctx.get("max_length")
+        if path == ("tags",):
+            return at_value(path, f"too many tags: at most {limit} (AWS allows 50 on a resource and envspec adds 4)")
         unit = "characters" if kind == "string_too_long" else "items"
         return at_value(path, f"too long: at most {limit} {unit}")
     return at_value(path, _strip_prefix(err["msg"]))
@@ -225,7 +222,7 @@ def _pattern_message(value: Any, pattern: str, target: _Target, path: DataPath) 
         return f"invalid AWS account id {_show(value)}: expected 12 digits", None
     rule = _NAME_RULES.get(pattern)
     if rule:
-        return f"invalid value {_show(value)}: {rule}", None
+        return f"invalid value {_show(value)}: {rule}", _example_hint(target.parent, field)
     return f"invalid value {_show(value)}: must match {pattern}", _example_hint(target.parent, field)
 
 

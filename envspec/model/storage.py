@@ -6,18 +6,36 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Component, FieldError, SpecString
+from .common import Component, FieldError
+
+SECRETSMANAGER_DESCRIPTION_MAX = 2048  # Secrets Manager CreateSecret `Description`
+SSM_DESCRIPTION_MAX = 1024  # SSM PutParameter `Description`
 
 
 class Secret(Component):
     """A secret's container. Its value is set outside envspec and never appears in a spec or in output."""
 
-    description: SpecString | None = Field(default=None, description="What the secret is for (shown in the AWS console).")
+    description: str | None = Field(
+        default=None,
+        max_length=SECRETSMANAGER_DESCRIPTION_MAX,
+        description="What the secret is for (shown in the AWS console): at most 2048 characters in Secrets "
+        "Manager, 1024 in SSM Parameter Store.",
+    )
     store: Literal["secretsmanager", "ssm"] = Field(
         default="secretsmanager",
         description="Where the value lives: AWS Secrets Manager (`secretsmanager`, default) or an SSM "
         "Parameter Store SecureString (`ssm`). envspec creates the container only.",
     )
+
+    @model_validator(mode="after")
+    def _description_fits(self) -> "Secret":
+        if self.store == "ssm" and self.description is not None and len(self.description) > SSM_DESCRIPTION_MAX:
+            raise FieldError(
+                f"too long for SSM Parameter Store: at most {SSM_DESCRIPTION_MAX} characters, "
+                f"found {len(self.description)}",
+                "description",
+            )
+        return self
 
 
 class Bucket(Component):
