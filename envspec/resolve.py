@@ -308,6 +308,12 @@ class _Resolver:
                 address = f"{head}.{segments[1]}"
                 attribute = segments[2] if len(segments) == 3 else ("value" if head == "secrets" else "")
                 parts.append(_Found(Reference(address, attribute), written, path, start))
+            elif len(segments) >= 3 and segments[1] in (*SECTIONS, "network") and head not in SECTIONS:
+                self.error_in(view, path, start,
+                              f"{written} looks like a reference to another app ('{head}'): cross-app references "
+                              "are not supported",
+                              "pass the value in as a literal, or share it through a secret both apps reference",
+                              env.name)
             else:
                 candidates = [*self.addresses, "app", *(f"env.{a}" for a in ENV_ATTRIBUTES)]
                 guess = ".".join(segments[:2]) if head not in ("app", "env") else expression

@@ -128,6 +128,9 @@ def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -
         return at_key(path[:-1], f"missing required field '{field}'", _example_hint(target.parent, field))
     if kind == "extra_forbidden":
         fields = _field_names(target.parent)
+        if path[-1] == "value" and getattr(_unwrap(target.parent), "__name__", "") == "Secret":
+            return at_key(path, "a secret's value never goes in a spec: set it in AWS (Secrets Manager or SSM "
+                          "Parameter Store) after the first deploy; envspec creates the container only")
         return at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields else None)
     if kind == "union_tag_not_found":
         tags = _tags(target.type)

@@ -43,6 +43,7 @@ CLI_ONLY = {
     "unknown-reference": "a reference to a component that does not exist",
     "unterminated-interpolation": "the syntax inside `${...}` of a free-text env value",
     "name-shared-across-sections": "names unique across sections",
+    "cross-app-reference": "a reference (to another app)",
     "database-without-network": "a database needs the top-level `network`",
     "ec2-without-network": "an ec2 service needs the top-level `network`",
     "lambda-vpc-without-network": "`vpc: true` needs the top-level `network`",
