@@ -142,10 +142,12 @@ class _Resolver:
         first = next(iter(self.envs.values()), _Env("env", "us-east-1", "000000000000"))
         spec = self.validate(self.view(first, keep_overrides=True), None)
         resolved: dict[str, ResolvedEnv] = {}
+        bucket_names: dict[str, tuple[str, str]] = {}  # chosen S3 name -> (environment, bucket) that has it
         for env in self.envs.values():
             view = self.view(env, keep_overrides=False)
             env_spec = self.validate(view, env.name)
             self.check_view(view, env.name)
+            self.check_bucket_names(view, env.name, bucket_names)
             if env_spec is not None:
                 resolved[env.name] = self.resolved_env(env_spec, view, env)
         problems = self.finish()
@@ -402,6 +404,22 @@ class _Resolver:
                     if found.reference.address.startswith("services."):
                         edges.setdefault(address, []).append(found)
         self.check_cycles(edges, view, env)
+
+    def check_bucket_names(self, view: _View, env: str, seen: dict[str, tuple[str, str]]) -> None:
+        """S3 names are global: a name the spec chooses must differ between buckets and environments."""
+        buckets = view.data.get("buckets")
+        if not isinstance(buckets, dict):
+            return
+        for name, bucket in buckets.items():
+            chosen = bucket.get("name") if isinstance(bucket, dict) else None
+            if not isinstance(chosen, str):
+                continue
+            first = seen.setdefault(chosen, (env, name))
+            if first != (env, name):
+                self.error_at(view.origin(("buckets", name, "name")),
+                              f"bucket name {chosen!r} is also buckets.{first[1]}'s in {first[0]}: S3 bucket names "
+                              "are global", "put ${env.name} in it, or set it per environment under `overrides`",
+                              env=env)
 
     def check_load_balancer(self, kinds: Mapping[str, tuple[Kind | None, dict[str, Any]]], view: _View, env: str) -> None:
         """The app's shared load balancer: AWS wants its subnets in two zones, and its listener can

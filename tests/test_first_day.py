@@ -130,3 +130,31 @@ def test_help_is_readable(args: list[str]) -> None:
         assert "-o, --out DIR" in text and "-e, --env ENV" in text and "-b, --backend NAME" in text
     if args == ["--help"]:
         assert "Check specs and print their apps, environments, components, kinds" in text
+
+
+# ---- bucket names ---------------------------------------------------------------------------------------
+
+
+def test_a_bucket_name_the_spec_chooses_is_the_one_both_tools_use(project: Path) -> None:
+    from envspec import output, plugins
+    from envspec.lower import lower
+    from envspec.resolve import resolve
+    from envspec.source import parse
+
+    text = SPEC.replace("  uploads: {}\n", "  uploads:\n    name: acme-${app}-${env.name}-uploads\n    owner: terraform\n") + (
+        "services:\n  fn:\n    type: lambda\n    runtime: python3.12\n    handler: app.handler\n"
+        "    code: s3://acme-code/fn.zip\n    env:\n      UPLOADS: ${buckets.uploads.name}\n"
+    )
+    (app,) = resolve([parse(text, "shop.yaml")])
+    for env in ("staging", "production"):
+        graph = lower(app.environments[env])
+        node = graph.node("buckets.uploads")
+        assert node.name == f"acme-shop-{env}-uploads"
+        assert node.inputs["name"] == f"acme-shop-{env}-uploads"
+        assert graph.node("services.fn").inputs["environment"]["UPLOADS"] == f"acme-shop-{env}-uploads"
+    files = output.render([app], plugins.load(None))
+    terraform = "".join(t for p, t in files.items() if p.parts[:3] == ("shop", "terraform", "staging"))
+    assert '"acme-shop-staging-uploads"' in terraform
+    ansible = "".join(t for p, t in files.items() if p.parts[:3] == ("shop", "ansible", "inventories"))  # the lambda's
+    assert "acme-shop-staging-uploads" in ansible and "acme-shop-production-uploads" in ansible
+    assert "shop-staging-uploads" not in ansible.replace("acme-shop-staging-uploads", "")

@@ -44,6 +44,7 @@ CLI_ONLY = {
     "unterminated-interpolation": "the syntax inside `${...}` of a free-text env value",
     "name-shared-across-sections": "names unique across sections",
     "cross-app-reference": "a reference (to another app)",
+    "bucket-name-in-two-environments": "one name in two environments (S3 names are global)",
     "database-without-network": "a database needs the top-level `network`",
     "ec2-without-network": "an ec2 service needs the top-level `network`",
     "lambda-vpc-without-network": "`vpc: true` needs the top-level `network`",

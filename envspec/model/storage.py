@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .common import Component, FieldError
+from .common import PATTERN_RULES, Component, FieldError
 
 SECRETSMANAGER_DESCRIPTION_MAX = 2048  # Secrets Manager CreateSecret `Description`
 SSM_DESCRIPTION_MAX = 1024  # SSM PutParameter `Description`
@@ -38,8 +39,31 @@ class Secret(Component):
         return self
 
 
+# S3 bucket names (general purpose buckets): 3..63 lowercase letters, digits, `.` and `-`, a letter
+# or digit at both ends; and none of what S3 refuses besides (BUCKET_NAME_REFUSED).
+BUCKET_NAME = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+BUCKET_NAME_REFUSED = (
+    r"\.\.|\.-|-\.|^xn--|^sthree-|^amzn-s3-demo-|-s3alias$|--ol-s3$|\.mrap$|--x-s3$|--table-s3$"
+    r"|^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$"
+)
+
+
+PATTERN_RULES[BUCKET_NAME] = "a bucket name is 3 to 63 lowercase letters, digits, '.' and '-', with a letter or digit at both ends"
+
+
 class Bucket(Component):
     """An S3 bucket: encrypted, public access blocked unless `public: true`."""
+
+    name: str | None = Field(
+        default=None,
+        pattern=BUCKET_NAME,
+        description="The bucket's name in AWS. S3 bucket names are global (shared by every AWS account), so "
+        "the default, `APP-ENV-NAME` (for example `shop-staging-uploads`), may be taken by someone else: "
+        "set a name of your own, with `${env.name}` in it (or an override per environment), for example "
+        "`acme-shop-${env.name}-uploads`. 3..63 lowercase letters, digits, `.` and `-`. Changing it "
+        "means a new bucket.",
+        json_schema_extra={"not": {"pattern": BUCKET_NAME_REFUSED}, "examples": ["acme-shop-${env.name}-uploads"]},
+    )
 
     versioning: bool = Field(default=False, description="Keep every version of every object.")
     public: bool = Field(
@@ -49,6 +73,18 @@ class Bucket(Component):
     expire_after_days: int | None = Field(
         default=None, ge=1, le=36500, description="Delete objects this many days after they are written."
     )
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _s3_name(cls, value: object) -> object:
+        if isinstance(value, str):
+            refused = re.search(BUCKET_NAME_REFUSED, value)
+            if refused:
+                raise ValueError(
+                    f"invalid bucket name {value!r}: S3 refuses {refused.group()!r} in a bucket name "
+                    "(no '..', '.-' or '-.', not shaped like an IP address, no reserved prefix or suffix)"
+                )
+        return value
 
 
 class Database(Component):
