@@ -158,3 +158,26 @@ def test_a_bucket_name_the_spec_chooses_is_the_one_both_tools_use(project: Path)
     ansible = "".join(t for p, t in files.items() if p.parts[:3] == ("shop", "ansible", "inventories"))  # the lambda's
     assert "acme-shop-staging-uploads" in ansible and "acme-shop-production-uploads" in ansible
     assert "shop-staging-uploads" not in ansible.replace("acme-shop-staging-uploads", "")
+
+
+# ---- the README ------------------------------------------------------------------------------------------
+
+
+def test_the_readme_error_example_is_what_the_tour_spec_prints(tmp_path: Path) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tour = re.search(r"```yaml\n(# specs/shop\.yaml\n.*?)```", readme, re.S)
+    printed = re.search(r"```\n(specs/shop\.yaml:.*?\n\d+ errors?\n)```", readme, re.S)
+    assert tour and printed
+    spec = tour.group(1)
+    assert spec.splitlines()[1].startswith("# yaml-language-server: $schema=")  # the modeline advice holds
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "shop.yaml").write_text(spec, encoding="utf-8")
+    assert envspec("validate", "specs/", cwd=tmp_path).returncode == 0
+    broken = spec.replace("    instance_type: t3.small\n    count", "    instance_typ: t3.small\n    count")
+    broken = broken.replace("${databases.main.url}", "${databases.mian.url}")
+    (tmp_path / "specs" / "shop.yaml").write_text(broken, encoding="utf-8")
+    done = envspec("validate", "specs/", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == printed.group(1)
