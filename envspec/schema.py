@@ -117,8 +117,9 @@ def _override_schemas(defs: dict[str, Any]) -> None:
 
 def _editor_friendly(node: Any, *, top: bool = True) -> None:
     """What yaml-language-server shows well: hover text from `markdownDescription` (rendered as
-    Markdown; a plain `description` is shown with its backticks escaped), no generated per-field
-    `title` (hover joins the titles of every branch that matches: "Schedule || Schedule",
+    Markdown; a plain `description` is shown with its backticks escaped), each field titled by its
+    own name (the hover's heading; otherwise the nearest title up the tree, the whole spec's), no
+    other generated `title` (hover joins the titles of every branch that matches: "Schedule || Schedule",
     "LambdaService || LambdaService"; the descriptions say it better), and mapping keys
     checked by `propertyNames` (a key that matches no `patternProperties` is otherwise allowed)."""
     if isinstance(node, list):
@@ -145,8 +146,9 @@ def _editor_friendly(node: Any, *, top: bool = True) -> None:
         names.setdefault("pattern", pattern)
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
-            for field in value.values():
+            for name, field in value.items():
                 _editor_friendly(field, top=False)
+                field["title"] = name  # the hover's heading: the field, not the whole spec's title
         elif key == "$defs" and isinstance(value, dict):
             for definition in value.values():
                 _editor_friendly(definition, top=False)

@@ -228,5 +228,6 @@ def test_hover_reads_well(editor: Any) -> None:
         "textDocument": {"uri": uri}, "position": {"line": SCHEDULE_LINE, "character": 6},
     })
     text = result["contents"]["value"] if isinstance(result["contents"], dict) else str(result["contents"])
+    assert text.startswith("#### schedule"), text  # headed by the field, not by the whole spec's title
     assert "`rate(1 minute)`" in text, text
     assert "\\`" not in text and "||" not in text, text
