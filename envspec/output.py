@@ -524,8 +524,8 @@ def _refuse_hand_written(out_dir: Path, previous: Mapping[str, Any] | None, file
                          homes: Sequence[Path]) -> None:
     """A file in the output that envspec did not write (not in the previous manifest) and would not
     write now would be deleted by the swap: refuse, and say where such a file belongs."""
-    if previous is None or not out_dir.is_dir():
-        return
+    if previous is None or "files" not in previous or not out_dir.is_dir():
+        return  # no record of what envspec wrote: nothing to tell apart
     known = set(previous.get("files", {})) | {str(MANIFEST)}
     stray = sorted(str(rel) for rel, _, working in _walk(out_dir)
                    if not working and str(rel) not in known and rel not in files)

@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.awsemu.fixtures"]  # `aws`: an emptied emulator, for the slow test at the end
+
 SPEC = """\
 envspec: 1
 app: shop
@@ -181,3 +183,34 @@ def test_the_readme_error_example_is_what_the_tour_spec_prints(tmp_path: Path) -
     done = envspec("validate", "specs/", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr == printed.group(1)
+
+
+# ---- the escape hatch on the emulator ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_hand_written_ansible_tasks_run_last_in_provision(aws: dict[str, str], tmp_path: Path) -> None:
+    """provision.yml runs the task files of APP.extra/ansible/ after every component, with the
+    components' outputs in `envspec_out` (here: the bucket's name, written to a file)."""
+    from tests.awsemu.ansible import run_playbook
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "shop.yaml").write_text(
+        "envspec: 1\napp: shop\nenvironments:\n  test: {region: us-east-1, account_id: \"123456789012\"}\n"
+        "buckets:\n  uploads: {}\n",
+        encoding="utf-8",
+    )
+    marker = tmp_path / "ran.txt"
+    _write(tmp_path / "specs" / "shop.extra" / "ansible" / "record.yml",
+           "- name: Record that the hand-written task ran, after the bucket\n"
+           "  ansible.builtin.copy:\n"
+           f"    dest: {marker}\n"
+           "    content: \"{{ envspec_out | dict2items | map(attribute='key') | sort | join(',') }}\"\n"
+           "    mode: \"0600\"\n")
+    done = envspec("compile", "specs", "--out", "build", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    tree = tmp_path / "build" / "shop" / "ansible"
+    result = run_playbook(tree / "provision.yml", inventory=tree / "inventories" / "test", env=aws, cwd=tree,
+                          tmp_dir=tmp_path / "ansible")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert marker.read_text(encoding="utf-8") == "buckets.uploads"
