@@ -64,9 +64,11 @@ def read(spec: str | Path, environments: Iterable[str]) -> Extras:
             ansible[parts[1]] = text
         else:
             unused.append(path.relative_to(root).as_posix())
+    unused += [f"{TERRAFORM}/{env}/{name} (also in {TERRAFORM}/, for every environment)"
+               for env, names in sorted(by_env.items()) for name in sorted(names) if name in terraform]
     if unused:
         raise UsageError(
-            f"{root}: not used: {', '.join(unused)}; it takes terraform/*.tf (every environment), "
+            f"{root}: cannot use: {', '.join(unused)}; it takes terraform/*.tf (every environment), "
             f"terraform/ENV/*.tf (ENV one of {', '.join(sorted(envs))}) and ansible/*.yml"
         )
     return Extras(terraform, by_env, ansible)

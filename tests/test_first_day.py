@@ -73,9 +73,12 @@ def test_hand_written_files_beside_the_spec_are_copied_into_the_output(project: 
 def test_a_file_the_escape_hatch_would_not_use_is_an_error(project: Path) -> None:
     _write(project / "specs" / "shop.extra" / "terraform" / "prod" / "x.tf", "")
     _write(project / "specs" / "shop.extra" / "notes.md", "")
+    _write(project / "specs" / "shop.extra" / "terraform" / "dns.tf", "")
+    _write(project / "specs" / "shop.extra" / "terraform" / "staging" / "dns.tf", "")
     done = envspec("compile", "specs", "--out", "build", cwd=project)
     assert done.returncode == 1
-    assert "not used: notes.md, terraform/prod/x.tf" in done.stderr
+    assert ("cannot use: notes.md, terraform/prod/x.tf, terraform/staging/dns.tf (also in terraform/, for every "
+            "environment)") in done.stderr
     assert "ENV one of production, staging" in done.stderr
     assert "Traceback" not in done.stderr
 
