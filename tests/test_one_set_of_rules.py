@@ -134,7 +134,9 @@ def test_both_read_a_boolean_the_same_way(written: str, valid: bool, validator: 
     assert (cli_ok, schema_ok) == (valid, valid)
 
 
-@pytest.mark.parametrize(("written", "valid"), [("3000", True), ("'3000'", False), ("3000.5", False), ("true", False)])
+@pytest.mark.parametrize(
+    ("written", "valid"), [("3000", True), ("3000.0", True), ("'3000'", False), ("3000.5", False), ("true", False)]
+)
 def test_both_read_an_integer_the_same_way(written: str, valid: bool, validator: jsonschema.Draft202012Validator) -> None:
     text = STRICT.replace("buckets:\n  uploads: {versioning: VERSIONING}\n", "") + (
         "services:\n  web:\n    type: ec2\n    ami: ami-0123456789abcdef0\n    instance_type: t3.small\n"

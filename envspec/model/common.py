@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Owner = Literal["ansible", "terraform"]
 
@@ -86,12 +89,38 @@ class FieldError(ValueError):
         self.key = key
 
 
+@functools.cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields of `model` that take an integer (`int`, `int | None`, `Literal[1]`)."""
+    names = set()
+    for name, info in model.model_fields.items():
+        options = typing.get_args(info.annotation) if typing.get_origin(info.annotation) in (typing.Union, types.UnionType) else (info.annotation,)
+        for option in options:
+            if option is int or (typing.get_origin(option) is Literal and all(type(a) is int for a in typing.get_args(option))):
+                names.add(name)
+    return frozenset(names)
+
+
 class SpecModel(BaseModel):
     """Base of every spec model: unknown keys are errors, values are immutable."""
 
     # strict: a value has the type the JSON Schema says (no `"3000"` for 3000, no `"yes"` or 1 for
     # true), so the command line accepts exactly what an editor with the schema accepts.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """`3000.0` is the integer 3000, as for JSON Schema (and an editor): a whole-number float
+        given to an integer field (or to `envspec: 1`) is taken as that integer, nothing else is."""
+        if not isinstance(data, dict):
+            return data
+        changed = None
+        for name, value in data.items():
+            if type(value) is float and value.is_integer() and name in _integer_fields(cls):
+                changed = changed if changed is not None else dict(data)
+                changed[name] = int(value)
+        return changed if changed is not None else data
 
 
 class Component(SpecModel):
