@@ -7,13 +7,44 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from .cli import validate_summary
 
+
+def _argument_usage(self: typer.core.TyperArgument) -> str:
+    """`PATH...` in a usage line (typer writes `{PATH}...`)."""
+    name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
+def _argument_type(self: typer.core.TyperArgument, ctx: Any) -> str | None:
+    """No `<list[Path]>` after an argument that has a metavar: the metavar says it."""
+    return None if self.metavar is not None else typer.core.TyperArgument.display_type(self, ctx)
+
+
+typer.core.TyperArgument._usage_display_name = _argument_usage  # type: ignore[method-assign]
+typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
+
+
+class _Group(typer.core.TyperGroup):
+    """Command summaries in `--help` are written whole (click cuts them at the terminal width with `...`)."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="envspec",
     help="Compile one YAML app spec into Terraform and Ansible that run side by side.",
     add_completion=False,
@@ -63,7 +94,8 @@ def schema(
     out: Annotated[
         Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.11
         typer.Option(
-            "--out", "-o", help="Write the schema to this file instead of standard output.", show_default=False
+            "--out", "-o", metavar="FILE", help="Write the schema to this file instead of standard output.",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -85,16 +117,16 @@ def compile_(
         list[Path],
         typer.Argument(metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced as a whole, atomically).")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder (replaced as a whole, atomically).")] = Path(
         "build"
     ),
     env: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer needs Optional on Python 3.11
-        typer.Option("--env", "-e", help="Only this environment (repeatable); the others are kept as they were.", show_default=False),
+        typer.Option("--env", "-e", metavar="ENV", help="Only this environment (repeatable); the others are kept as they were.", show_default=False),
     ] = None,
     backend: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--backend", "-b", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
+        typer.Option("--backend", "-b", metavar="NAME", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 listing the files that differ (for CI).")

@@ -58,3 +58,13 @@ def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> s
     """Return "did you mean 'x'?" for the closest of ``choices``, or None."""
     close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=cutoff)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+def did_you_mean_name(word: str, choices: Iterable[str]) -> str | None:
+    """did_you_mean, or the one choice that starts with `word` (`prod` -> `production`)."""
+    hint = did_you_mean(word, choices)
+    if hint is None and word:
+        starting = sorted({c for c in choices if c.startswith(word)})
+        if len(starting) == 1:
+            hint = f"did you mean '{starting[0]}'?"
+    return hint

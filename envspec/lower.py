@@ -100,6 +100,8 @@ class _Context:
     def base_name(self, component: ResolvedComponent) -> str:
         if component.kind == "network":
             return self.prefix
+        if isinstance(component.model, Bucket) and component.model.name is not None:
+            return component.model.name  # S3 names are global: the spec may choose its own
         return aws_name(self.prefix, component.name)
 
     def tags(self, component: ResolvedComponent) -> dict[str, str]:

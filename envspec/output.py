@@ -25,6 +25,8 @@ from typing import Any
 
 from .errors import BackendError, UsageError
 from .graph import Owner, ResourceGraph
+from .extra import Extras
+from .extra import files as extra_files
 from .history import AppHistory
 from .lower import lower, resource_inventory
 from .plugins import Backend
@@ -99,6 +101,7 @@ def render(
     only_envs: Iterable[str] | None = None,
     previous_files: Mapping[PurePosixPath, str] | None = None,
     histories: Mapping[str, AppHistory] | None = None,
+    extras: Mapping[str, Extras] | None = None,
 ) -> dict[PurePosixPath, str]:
     """Every output file by path relative to the output folder, manifest included.
 
@@ -106,6 +109,7 @@ def render(
     spec); without it, the history recorded in the `previous` manifest is used.
     With `only_envs`, other environments are not rendered: their files and manifest entries are
     carried over from the previous compile (`previous` and `previous_files`).
+    `extras` are each app's hand-written files (`envspec.extra`), copied in beside the generated ones.
     """
     history = history_of(previous) if histories is None else histories
     wanted = set(only_envs) if only_envs is not None else None
@@ -139,6 +143,15 @@ def render(
                     files[path] = text
                     origin.setdefault(path, where)
                     env_files.append(str(path))
+            hand_written = extra_files((extras or {}).get(app.spec.app, Extras()), env_name, [b.name for b in backends])
+            for rel, text in hand_written.items():
+                path = app_root / rel
+                if origin.get(path, "extra") != "extra":
+                    raise UsageError(f"{path}: a hand-written file ({rel.name}, beside the spec) has the name of a "
+                                     "generated one; rename it")
+                files[path] = text
+                origin[path] = "extra"
+                env_files.append(str(path))
             environments[env_name] = _manifest_env(graph, env_files)
         manifest_apps[app.spec.app] = {"source": portable_source(app.source), "environments": environments}
     manifest = {
@@ -455,9 +468,9 @@ def compile_into(
         declared = {env for app in apps for env in app.environments}
         for env in only_envs:
             if env not in declared:
-                from .errors import did_you_mean
+                from .errors import did_you_mean_name
 
-                hint = did_you_mean(env, declared)
+                hint = did_you_mean_name(env, declared)
                 raise UsageError(
                     f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
                     + f"; declared: {', '.join(sorted(declared))}"
@@ -490,13 +503,35 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
         if known is None or history.render(app.spec.app, known) != text:
             pending.append((path, text))
     previous_files = read_tree(out_dir) if only_envs else None
+    from . import extra
+
+    extras = {app.spec.app: extra.read(app.source, app.environments) for app in apps}
     files = render(
-        apps, backends, previous=previous, only_envs=only_envs, previous_files=previous_files, histories=histories
+        apps, backends, previous=previous, only_envs=only_envs, previous_files=previous_files, histories=histories,
+        extras=extras,
     )
     differing = check(out_dir, files)
     if not check_only:
+        _refuse_hand_written(out_dir, previous, files, [extra.folder_for(app.source) for app in apps])
         if differing:
             _write_locked(out_dir, files)
         for path, text in pending:
             write_file(path, text, "the ownership history")
     return Compiled(files=differing, histories=[path for path, _ in pending])
+
+
+def _refuse_hand_written(out_dir: Path, previous: Mapping[str, Any] | None, files: Mapping[PurePosixPath, str],
+                         homes: Sequence[Path]) -> None:
+    """A file in the output that envspec did not write (not in the previous manifest) and would not
+    write now would be deleted by the swap: refuse, and say where such a file belongs."""
+    if previous is None or "files" not in previous or not out_dir.is_dir():
+        return  # no record of what envspec wrote: nothing to tell apart
+    known = set(previous.get("files", {})) | {str(MANIFEST)}
+    stray = sorted(str(rel) for rel, _, working in _walk(out_dir)
+                   if not working and str(rel) not in known and rel not in files)
+    if stray:
+        raise UsageError(
+            f"{out_dir}: holds files envspec did not write, which the compile would delete: {', '.join(stray)}; "
+            f"put hand-written files beside the spec instead, in {' or '.join(map(str, homes))} "
+            "(terraform/*.tf, terraform/ENV/*.tf, ansible/*.yml: see the README), then remove them here"
+        )

@@ -47,7 +47,6 @@ ENV_ATTRIBUTES = ("name", "region", "account_id")
 _DOLLAR = re.compile(r"\$\$\{|\$\{")
 _EXPRESSION = re.compile(r"[A-Za-z0-9_.-]+")
 _ENV_NAME = re.compile(ENV_NAME)
-_TRUTHY = frozenset({"1", "on", "t", "true", "y", "yes"})
 _LOOKS_LIKE = "references look like ${databases.main.url}"
 
 
@@ -143,10 +142,12 @@ class _Resolver:
         first = next(iter(self.envs.values()), _Env("env", "us-east-1", "000000000000"))
         spec = self.validate(self.view(first, keep_overrides=True), None)
         resolved: dict[str, ResolvedEnv] = {}
+        bucket_names: dict[str, tuple[str, str]] = {}  # chosen S3 name -> (environment, bucket) that has it
         for env in self.envs.values():
             view = self.view(env, keep_overrides=False)
             env_spec = self.validate(view, env.name)
             self.check_view(view, env.name)
+            self.check_bucket_names(view, env.name, bucket_names)
             if env_spec is not None:
                 resolved[env.name] = self.resolved_env(env_spec, view, env)
         problems = self.finish()
@@ -309,6 +310,12 @@ class _Resolver:
                 address = f"{head}.{segments[1]}"
                 attribute = segments[2] if len(segments) == 3 else ("value" if head == "secrets" else "")
                 parts.append(_Found(Reference(address, attribute), written, path, start))
+            elif len(segments) >= 3 and segments[1] in (*SECTIONS, "network") and head not in SECTIONS:
+                self.error_in(view, path, start,
+                              f"{written} looks like a reference to another app ('{head}'): cross-app references "
+                              "are not supported",
+                              "pass the value in as a literal, or share it through a secret both apps reference",
+                              env.name)
             else:
                 candidates = [*self.addresses, "app", *(f"env.{a}" for a in ENV_ATTRIBUTES)]
                 guess = ".".join(segments[:2]) if head not in ("app", "env") else expression
@@ -378,6 +385,7 @@ class _Resolver:
                 kinds[address] = (SECTION_KIND[path[0]], component)
         has_network = isinstance(view.data.get("network"), dict)
 
+        self.check_load_balancer(kinds, view, env)
         edges: dict[str, list[_Found]] = {}
         for address, (kind, component) in kinds.items():
             if kind == "ec2" and not has_network:
@@ -396,6 +404,63 @@ class _Resolver:
                     if found.reference.address.startswith("services."):
                         edges.setdefault(address, []).append(found)
         self.check_cycles(edges, view, env)
+
+    def check_bucket_names(self, view: _View, env: str, seen: dict[str, tuple[str, str]]) -> None:
+        """S3 names are global: a name the spec chooses must differ between buckets and environments."""
+        buckets = view.data.get("buckets")
+        if not isinstance(buckets, dict):
+            return
+        for name, bucket in buckets.items():
+            chosen = bucket.get("name") if isinstance(bucket, dict) else None
+            if not isinstance(chosen, str):
+                continue
+            first = seen.setdefault(chosen, (env, name))
+            if first != (env, name):
+                self.error_at(view.origin(("buckets", name, "name")),
+                              f"bucket name {chosen!r} is also buckets.{first[1]}'s in {first[0]}: S3 bucket names "
+                              "are global", "put ${env.name} in it, or set it per environment under `overrides`",
+                              env=env)
+
+    def check_load_balancer(self, kinds: Mapping[str, tuple[Kind | None, dict[str, Any]]], view: _View, env: str) -> None:
+        """The app's shared load balancer: AWS wants its subnets in two zones, and its listener can
+        route to only one service per host name (a service without `domain` takes every host)."""
+        public = [(a, c) for a, (kind, c) in kinds.items() if kind == "ec2" and _truthy(c.get("public"))]
+        if not public:
+            return
+        network = view.data.get("network")
+        zones = network.get("availability_zones", 2) if isinstance(network, dict) else 2
+        if isinstance(zones, int) and not isinstance(zones, bool) and zones < 2:
+            address, _ = public[0]
+            self.error_at(
+                view.origin(("services", address.split(".", 1)[1], "public")),
+                f"a public service needs the app's load balancer, and AWS wants an application load balancer "
+                f"in at least two availability zones; network.availability_zones is {zones}",
+                "set `availability_zones: 2` under `network`",
+                env=env,
+            )
+        by_domain: dict[str | None, str] = {}
+        for address, component in public:
+            domain = component.get("domain")
+            domain = domain if isinstance(domain, str) else None
+            first = by_domain.get(domain)
+            if first is None:
+                by_domain[domain] = address
+                continue
+            name = address.split(".", 1)[1]
+            if domain is None:
+                self.error_at(
+                    view.origin(("services", name, "public")),
+                    f"{first} is public without a `domain` too: the load balancer would send every request "
+                    f"to one of them",
+                    f"give each public service its own `domain`, for example {name}.example.com",
+                    env=env,
+                )
+            else:
+                self.error_at(
+                    view.origin(("services", name, "domain")),
+                    f"domain {domain!r} is already {first}'s: the load balancer routes a host name to one service",
+                    env=env,
+                )
 
     def check_reference(self, found: _Found, owner: str, kinds: Mapping[str, tuple[Kind | None, dict[str, Any]]],
                         view: _View, env: str) -> bool:
@@ -522,12 +587,8 @@ def _get(data: Any, path: DataPath) -> Any:
 
 
 def _truthy(value: Any) -> bool:
-    """The way pydantic reads a boolean field (lax mode)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value == 1
-    return isinstance(value, str) and value.strip().lower() in _TRUTHY
+    """The way the (strict) model reads a boolean field: only `true` is true."""
+    return value is True
 
 
 def _strongly_connected(graph: Mapping[str, Sequence[str]], order: Sequence[str]) -> list[list[str]]:

@@ -250,6 +250,13 @@ def expand(paths: Iterable[Path | str]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.glob("*.yaml") if p.is_file())
             if not found:
+                yml = sorted(p.name for p in path.glob("*.yml") if p.is_file())
+                if yml:
+                    raise UsageError(
+                        f"{given}: no *.yaml files in this folder, only *.yml ({', '.join(yml[:3])}"
+                        f"{', ...' if len(yml) > 3 else ''}); envspec reads a folder's *.yaml files: rename them, "
+                        "or name the files on the command line"
+                    )
                 raise UsageError(f"{given}: no *.yaml files in this folder")
             files.extend(found)
         elif path.exists():

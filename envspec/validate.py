@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import Diagnostic, SpecError, did_you_mean
-from .model.common import COMPONENT_NAME, ENV_NAME, ENV_VAR_NAME, SECRET_NAME
+from .model.common import PATTERN_RULES
 from .source import DataPath, Document, format_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -43,12 +43,7 @@ REGIONS = (
     "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
 )
 
-_NAME_RULES = {
-    COMPONENT_NAME: "lowercase letters, digits and '-', starting with a letter, at most 31 characters",
-    SECRET_NAME: "lowercase letters, digits, '-' and '_', starting with a letter, at most 31 characters",
-    ENV_NAME: "lowercase letters, digits and '-', starting with a letter, at most 16 characters",
-    ENV_VAR_NAME: "letters, digits and '_', not starting with a digit",
-}
+_NAME_RULES = PATTERN_RULES
 _EXAMPLE = re.compile(r"for example `([^`]+)`")
 
 
@@ -133,6 +128,9 @@ def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -
         return at_key(path[:-1], f"missing required field '{field}'", _example_hint(target.parent, field))
     if kind == "extra_forbidden":
         fields = _field_names(target.parent)
+        if path[-1] == "value" and getattr(_unwrap(target.parent), "__name__", "") == "Secret":
+            return at_key(path, "a secret's value never goes in a spec: set it in AWS (Secrets Manager or SSM "
+                          "Parameter Store) after the first deploy; envspec creates the container only")
         return at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields else None)
     if kind == "union_tag_not_found":
         tags = _tags(target.type)
@@ -176,6 +174,8 @@ def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -
         return at_value(path, f"must have at least {limit} {unit}{'s' if limit != 1 else ''}")
     if kind in ("too_long", "string_too_long"):
         limit = ctx.get("max_length")
+        if path == ("tags",):
+            return at_value(path, f"too many tags: at most {limit} (AWS allows 50 on a resource and envspec adds 4)")
         unit = "characters" if kind == "string_too_long" else "items"
         return at_value(path, f"too long: at most {limit} {unit}")
     return at_value(path, _strip_prefix(err["msg"]))
@@ -225,7 +225,7 @@ def _pattern_message(value: Any, pattern: str, target: _Target, path: DataPath) 
         return f"invalid AWS account id {_show(value)}: expected 12 digits", None
     rule = _NAME_RULES.get(pattern)
     if rule:
-        return f"invalid value {_show(value)}: {rule}", None
+        return f"invalid value {_show(value)}: {rule}", _example_hint(target.parent, field)
     return f"invalid value {_show(value)}: must match {pattern}", _example_hint(target.parent, field)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import string
 from typing import Any
 
@@ -28,6 +29,7 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from envspec.model.service import SOLUTION_STACK, _SECRET_NAME
 from envspec.resolved import ATTRIBUTES
 from envspec.source import _plain
 
@@ -72,8 +74,10 @@ def _word(first: str, rest: str, low: int, high: int) -> st.SearchStrategy[str]:
 names = _word(_LOWER, _NAME_CHARS, 0, 10)
 long_names = _word(_LOWER, _NAME_CHARS, 25, 30)  # past every AWS name limit
 env_names = _word(_LOWER, _NAME_CHARS, 0, 8)
-env_var_names = _word(string.ascii_uppercase, string.ascii_uppercase + _DIGITS + "_", 0, 10).filter(
-    lambda n: not n.startswith(("AWS_", "LAMBDA_"))
+# Names AWS Lambda takes too (two characters at least); none that says it holds a secret (a
+# literal value under such a name is refused, tests/bad/literal-password.yaml).
+env_var_names = _word(string.ascii_uppercase, string.ascii_uppercase + _DIGITS + "_", 1, 10).filter(
+    lambda n: not n.startswith(("AWS_", "LAMBDA_")) and not _SECRET_NAME.search(n)
 )
 secret_names = _word(_LOWER, _LOWER + _DIGITS + "_-", 0, 10)
 account_ids = st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
@@ -114,17 +118,22 @@ _apps = st.one_of(_word(_LOWER, _NAME_CHARS, 1, 12), _word(_LOWER, _NAME_CHARS, 
 _env_list = st.lists(st.one_of(env_names, _word(_LOWER, _NAME_CHARS, 12, 15)), min_size=1, max_size=3, unique=True)
 _component_names = st.lists(st.one_of(names, long_names), min_size=0, max_size=9, unique=True)
 _secret_list = st.lists(secret_names, max_size=3, unique=True)
-_tags = st.dictionaries(tag_keys, st.one_of(text, hostile_text.map(lambda t: t[:256])), max_size=3)
+# Tag values take the same characters as keys (AWS's rule), 0..256 of them.
+_tags = st.dictionaries(tag_keys, st.text(_TAG_KEY_CHARS, max_size=256), max_size=3)
 _literal_text = st.one_of(text, hostile_text.map(literal))
 _nonempty_literal = hostile_text.map(literal).filter(bool)
+# Hostile text within the rules AWS (or systemd) sets on a field.
+_one_line = hostile_text.filter(lambda t: bool(t) and not re.search(r"[\x00-\x1f\x7f]", t)).map(literal)
+_handlers = hostile_text.map(lambda t: re.sub(r"\s", "", t)[:128]).filter(bool).map(literal)
+_platforms = hostile_text.filter(lambda t: re.fullmatch(SOLUTION_STACK, t) is not None).map(literal)
 _nat = st.sampled_from(["none", "single", "per_az"])
 _stores = st.sampled_from(["secretsmanager", "ssm"])
 
 _network_options = st.fixed_dictionaries({}, optional={
-    "availability_zones": st.integers(1, 6), "nat_gateway": _nat, "certificate_arn": certificate_arns,
+    "availability_zones": st.integers(2, 6), "nat_gateway": _nat, "certificate_arn": certificate_arns,
 })
 _network_overrides = st.fixed_dictionaries({}, optional={
-    "nat_gateway": _nat, "availability_zones": st.integers(1, 6), "certificate_arn": certificate_arns, "owner": owners,
+    "nat_gateway": _nat, "availability_zones": st.integers(2, 6), "certificate_arn": certificate_arns, "owner": owners,
 })
 _secret_options = st.fixed_dictionaries({}, optional={"store": _stores, "description": _literal_text})
 _secret_overrides = st.fixed_dictionaries({"owner": owners}, optional={"store": _stores, "description": text})
@@ -164,11 +173,11 @@ _domains = st.builds(
 )
 _releases = st.fixed_dictionaries({
     "artifact": st.sampled_from(["s3://${app}-releases/{version}.tar.gz", "s3://b/x/{version}.tgz"]),
-    "start": _literal_text,
+    "start": _one_line,
 })
 _beanstalk = st.fixed_dictionaries(
     {"type": st.just("beanstalk"),
-     "platform": st.one_of(st.just("64bit Amazon Linux 2023 v6.1.0 running Node.js 20"), _nonempty_literal)},
+     "platform": st.one_of(st.just("64bit Amazon Linux 2023 v6.1.0 running Node.js 20"), _platforms)},
     optional={"instance_type": st.just("t3.large")},
 )
 _bounds = st.integers(1, 3).flatmap(lambda low: st.fixed_dictionaries({
@@ -176,7 +185,7 @@ _bounds = st.integers(1, 3).flatmap(lambda low: st.fixed_dictionaries({
 _lambda = st.fixed_dictionaries(
     {"type": st.just("lambda"),
      "runtime": st.sampled_from(["python3.12", "nodejs20.x", "java21", "provided.al2023"]),
-     "handler": st.one_of(st.just("app.handler"), _nonempty_literal),
+     "handler": st.one_of(st.just("app.handler"), _handlers),
      "code": st.sampled_from(["s3://${app}-artifacts/${env.name}.zip", "s3://bucket-1/a/b.zip"])},
     optional={
         "memory_mb": st.integers(128, 10240),
@@ -199,10 +208,10 @@ _OVERRIDABLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
                  "backup_retention_days": st.integers(0, 35)},
     "ec2": {"count": st.integers(0, 9), "instance_type": st.sampled_from(["t3.large", "m7g.xlarge"]),
             "public": st.just(True), "port": st.integers(1, 65535),
-            "release": st.fixed_dictionaries({"start": hostile_text.map(literal)})},
-    "beanstalk": {"instance_type": st.just("t3.large"), "platform": _nonempty_literal},
+            "release": st.fixed_dictionaries({"start": _one_line})},
+    "beanstalk": {"instance_type": st.just("t3.large"), "platform": _platforms},
     "lambda": {"memory_mb": st.integers(128, 2048), "env": st.just({"EXTRA": "x ${env.name}"}),
-               "handler": _nonempty_literal, "schedule": st.just("rate(5 minutes)"), "vpc": st.just(True)},
+               "handler": _handlers, "schedule": st.just("rate(5 minutes)"), "vpc": st.just(True)},
 }
 
 
@@ -232,7 +241,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         spec["secrets"] = {s: _secret(draw, envs) for s in secrets}
         targets += [(f"secrets.{s}", "secret", spec["secrets"][s]) for s in secrets]
     for name, kind in zip(taken, kinds):
-        component = _component(draw, kind, targets, has_network)
+        component = _component(draw, kind, targets, has_network, name)
         if draw(st.booleans()):
             component["owner"] = draw(owners)
         overrides = _overrides(draw, kind, envs, component, has_network)
@@ -262,7 +271,8 @@ def _secret(draw: st.DrawFn, envs: list[str]) -> dict[str, Any]:
     return secret
 
 
-def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[str, Any]]], has_network: bool) -> dict[str, Any]:
+def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[str, Any]]], has_network: bool,
+               name: str) -> dict[str, Any]:
     if kind == "bucket":
         return draw(_bucket)
     if kind == "database":
@@ -270,8 +280,9 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
     service: dict[str, Any]
     if kind == "ec2":
         service = draw(_ec2)
-        if service.get("public") and draw(st.booleans()):
-            service["domain"] = draw(_domains)
+        # every ec2 service has a domain of its own: an override may make any of them public, and
+        # two public services without one are an error (tests/bad/two-public-services-without-domain.yaml)
+        service["domain"] = f"{name}x.{draw(_domains)}"
         if draw(st.booleans()):
             service["release"] = draw(_releases)
     elif kind == "beanstalk":

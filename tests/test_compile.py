@@ -63,8 +63,12 @@ def test_check_reports_stale_files_and_writes_nothing(tmp_path: Path, capsys: py
     assert f"{out / 'stray.txt'}: differs" in err
     assert "2 files out of date" in err
     assert main_tf.read_text() == "# edited by hand\n"  # --check wrote nothing
+    # a file envspec did not write is not deleted without a word (tests/test_first_day.py)
+    assert run(["compile", str(XKIT), "--out", str(out)]) == 1
+    assert (out / "stray.txt").exists() and main_tf.read_text() == "# edited by hand\n"
+    (out / "stray.txt").unlink()
     assert run(["compile", str(XKIT), "--out", str(out)]) == 0
-    assert not (out / "stray.txt").exists()
+    assert run(["compile", str(XKIT), "--out", str(out), "--check"]) == 0
 
 
 def test_only_one_environment_keeps_the_others(tmp_path: Path) -> None:

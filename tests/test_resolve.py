@@ -289,10 +289,10 @@ def test_references_mixed_with_text() -> None:
 
 
 def test_the_model_keeps_env_values_as_written() -> None:
-    app = ok("services:\n  fn:\n" + LAMBDA + "    env:\n      A: ${app}-$${x}\n")
+    app = ok("services:\n  fn:\n" + LAMBDA + "    env:\n      AV: ${app}-$${x}\n")
     fn = app.environments["staging"].components["services.fn"]
-    assert fn.model.env == {"A": "${app}-$${x}"}
-    assert fn.env["A"].literal == "demo-${x}"
+    assert fn.model.env == {"AV": "${app}-$${x}"}
+    assert fn.env["AV"].literal == "demo-${x}"
 
 
 @pytest.mark.parametrize(
@@ -314,9 +314,9 @@ def test_the_model_keeps_env_values_as_written() -> None:
     ],
 )
 def test_reference_errors_point_at_the_reference(value: str, column: int, message: str) -> None:
-    # line 19 is `      X: VALUE`: the value starts in column 10
-    body = "buckets:\n  b: {}\nservices:\n  fn:\n" + LAMBDA + f"    env:\n      X: {value}\n"
-    assert problems(body) == [f"s.yaml:19:{column}: services.fn.env.X: {message}"]
+    # line 19 is `      XV: VALUE`: the value starts in column 11 (the columns above are of `X: VALUE`)
+    body = "buckets:\n  b: {}\nservices:\n  fn:\n" + LAMBDA + f"    env:\n      XV: {value}\n"
+    assert problems(body) == [f"s.yaml:19:{column + 1}: services.fn.env.XV: {message}"]
 
 
 def test_column_of_a_reference_in_quoted_and_block_scalars() -> None:
@@ -365,14 +365,14 @@ def test_a_problem_inside_an_override_is_not_prefixed() -> None:
     body = (
         "buckets:\n  b: {}\n"
         "services:\n"
-        "  fn:\n" + LAMBDA + "    env:\n      X: ${buckets.b.name}\n"
-        "    overrides:\n      production:\n        env:\n          X: ${buckets.b.nam}\n"
-        "  gn:\n" + LAMBDA + "    env:\n      Y: ${buckets.b.nam}\n"
+        "  fn:\n" + LAMBDA + "    env:\n      XV: ${buckets.b.name}\n"
+        "    overrides:\n      production:\n        env:\n          XV: ${buckets.b.nam}\n"
+        "  gn:\n" + LAMBDA + "    env:\n      YV: ${buckets.b.nam}\n"
     )
     assert problems(body) == [
-        "s.yaml:23:14: services.fn.overrides.production.env.X: unknown attribute ${buckets.b.nam} "
+        "s.yaml:23:15: services.fn.overrides.production.env.XV: unknown attribute ${buckets.b.nam} "
         "(did you mean 'name'?)",
-        "s.yaml:30:10: services.gn.env.Y: unknown attribute ${buckets.b.nam} (did you mean 'name'?)",
+        "s.yaml:30:11: services.gn.env.YV: unknown attribute ${buckets.b.nam} (did you mean 'name'?)",
     ]
     app = ok(body.replace("${buckets.b.nam}", "${buckets.b.arn}"))
     assert app.environments["production"].components["services.fn"].references == (Reference("buckets.b", "arn"),)

@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .common import ENV_DESCRIPTION, Component, EnvVarName, FieldError, SpecModel, SpecString
+from .common import (
+    ENV_DESCRIPTION,
+    LAMBDA_ENV_VAR_NAME,
+    ONE_LINE,
+    PATTERN_RULES,
+    Component,
+    EnvVarName,
+    FieldError,
+    SpecModel,
+    SpecString,
+)
 
 INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
 S3_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$"
+# A Lambda zip's URL: as S3_URL, and no `{...}` placeholder (nothing substitutes one there).
+LAMBDA_CODE_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^{}]+$"
+# Lambda's `Handler`: 1..128 characters without whitespace (API pattern `[^\s]+`).
+HANDLER = r"^\S{1,128}$"
+# An Elastic Beanstalk solution stack name: one line, no blank start or end.
+SOLUTION_STACK = r"^\S(?:[^\x00-\x1f\x7f]*\S)?$"
+# EventBridge schedule expressions: `rate(1 minute)`, `rate(5 minutes)` (singular for 1, plural
+# otherwise) or `cron(...)` with the six fields minutes hours day-of-month month day-of-week year.
+_CRON_FIELD = r"[0-9A-Za-z*,/#-]+"
+SCHEDULE = (
+    r"^(rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)"
+    rf"|cron\({_CRON_FIELD} {_CRON_FIELD} (\? {_CRON_FIELD} {_CRON_FIELD}|{_CRON_FIELD} {_CRON_FIELD} \?) {_CRON_FIELD}\))$"
+)
+PATTERN_RULES.update(
+    {
+        LAMBDA_CODE_URL: "an S3 URL such as s3://BUCKET/KEY.zip",
+        HANDLER: "a handler is 1 to 128 characters without whitespace",
+        SOLUTION_STACK: "a solution stack name is one line, not empty, without spaces at either end",
+        SCHEDULE: "expected rate(N unit) or cron(minutes hours day-of-month month day-of-week year)",
+    }
+)
+CRON_FIELDS = ("minutes", "hours", "day-of-month", "month", "day-of-week", "year")
+_RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
 RESERVED_LAMBDA_ENV = frozenset(
     {
         "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
@@ -21,6 +55,8 @@ RESERVED_LAMBDA_ENV = frozenset(
 )
 
 EnvMap = dict[EnvVarName, SpecString]
+LambdaEnvVarName = Annotated[str, Field(pattern=LAMBDA_ENV_VAR_NAME)]
+LambdaEnvMap = dict[LambdaEnvVarName, SpecString]
 
 
 class Release(SpecModel):
@@ -33,13 +69,50 @@ class Release(SpecModel):
         json_schema_extra={"examples": ["s3://xkit-releases/api/{version}.tar.gz"]},
     )
     start: SpecString = Field(
+        pattern=ONE_LINE,
         description="Command that starts the release, relative to the unpacked tarball, for example `bin/xkit start`. "
-        "It runs as a systemd service with the environment file."
+        "It runs as a systemd service with the environment file, so it is one line.",
     )
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> object:
+        if isinstance(value, str) and ("\n" in value or "\r" in value):
+            raise ValueError(
+                "must be one line: a line break would write extra lines into the systemd unit"
+            )
+        return value
 
 
 class _Service(Component):
     env: EnvMap = Field(default_factory=dict, description=ENV_DESCRIPTION)
+    not_secret: list[EnvVarName] = Field(
+        default_factory=list,
+        description="Names of `env` variables whose literal values are not secrets. A literal value that "
+        "looks like one (a name with PASSWORD, TOKEN, SECRET or API_KEY in it, or a value shaped like a "
+        "Stripe, GitHub, Slack or AWS key) is an error, because it would be copied into the generated "
+        "files; store it in a secret and write `${secrets.NAME}`, or list the variable here.",
+        json_schema_extra={"examples": [["TOKEN_URL"]]},
+    )
+
+    @model_validator(mode="after")
+    def _no_literal_secrets(self) -> "_Service":
+        for index, name in enumerate(self.not_secret):
+            if name not in self.env:
+                raise FieldError(f"{name} is not one of this service's `env` variables", "not_secret", index)
+        for name, value in self.env.items():
+            if name in self.not_secret:
+                continue
+            looks = secret_shape(name, value)
+            if looks:
+                raise FieldError(
+                    f"{name} looks like a secret written into the spec ({looks}); it would be copied into "
+                    f"the generated files. Store it in a secret and write ${{secrets.NAME}}, or list {name} "
+                    "under `not_secret` if it is not one",
+                    "env",
+                    name,
+                )
+        return self
 
 
 class Ec2Service(_Service):
@@ -79,6 +152,7 @@ class BeanstalkService(_Service):
 
     type: Literal["beanstalk"] = Field(description="`beanstalk`: an Elastic Beanstalk environment.")
     platform: SpecString = Field(
+        pattern=SOLUTION_STACK,
         description='Solution stack name, for example `"64bit Amazon Linux 2023 v6.1.0 running Node.js 20"`.'
     )
     instance_type: str = Field(default="t3.small", pattern=INSTANCE_TYPE, description="EC2 instance type of the environment.")
@@ -103,23 +177,51 @@ class LambdaService(_Service):
         pattern=r"^(nodejs|python|java|dotnet|ruby|provided)[0-9a-z.]*$",
         description="Lambda runtime, for example `nodejs20.x` or `python3.12`.",
     )
-    handler: SpecString = Field(description="Entry point, for example `index.handler`.")
+    handler: str = Field(pattern=HANDLER, description="Entry point, for example `index.handler`.")
     code: str = Field(
-        pattern=S3_URL,
-        description="S3 URL of the deployment zip, for example `s3://xkit-artifacts/sync-worker.zip`.",
+        pattern=LAMBDA_CODE_URL,
+        description="S3 URL of the deployment zip, for example `s3://xkit-artifacts/sync-worker.zip`. "
+        "It is used as written: `{version}` is substituted only in an ec2 service's `release.artifact`; "
+        "to ship a new version of a function, point `code` (or an override) at the new key.",
     )
     memory_mb: int = Field(default=128, ge=128, le=10240, description="Memory in MB (128..10240).")
     timeout_s: int = Field(default=3, ge=1, le=900, description="Timeout in seconds (1..900).")
     schedule: str | None = Field(
         default=None,
-        pattern=r"^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$",
-        description="Run on a schedule: `rate(5 minutes)` or `cron(0 12 * * ? *)` (EventBridge syntax).",
+        pattern=SCHEDULE,
+        description="Run on a schedule (EventBridge syntax): `rate(1 minute)`, `rate(5 minutes)` (the unit is "
+        "singular for 1, plural otherwise), or `cron(0 12 * * ? *)` with six fields: minutes, hours, "
+        "day-of-month, month, day-of-week, year; one of day-of-month and day-of-week is `?`.",
     )
     vpc: bool = Field(
         default=False,
         description="Run inside the app's private subnets (needs `network`); gives the function a "
         "security group, and with it access to referenced databases.",
     )
+    env: LambdaEnvMap = Field(
+        default_factory=dict,
+        description=ENV_DESCRIPTION + " AWS Lambda takes names of letters, digits and `_` that start with a "
+        "letter (at least two characters).",
+    )
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _no_placeholder(cls, value: object) -> object:
+        if isinstance(value, str) and "{version}" in value:
+            raise ValueError(
+                "`{version}` is not substituted in a lambda's `code`: only an ec2 service's "
+                "`release.artifact` takes it; point `code` (or an override) at the zip to run"
+            )
+        return value
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            problem = schedule_problem(value)
+            if problem:
+                raise ValueError(f"invalid schedule {value!r}: {problem}")
+        return value
 
     @model_validator(mode="after")
     def _reserved(self) -> "LambdaService":
@@ -127,6 +229,60 @@ class LambdaService(_Service):
         if reserved:
             raise FieldError(f"environment variable {reserved[0]} is reserved by AWS Lambda", "env", reserved[0], key=True)
         return self
+
+
+_SECRET_VALUES = (
+    (re.compile(r"\b[sr]k_(live|test)_[0-9A-Za-z]{10,}"), "a Stripe key"),
+    (re.compile(r"\b(ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{30,}|\bgithub_pat_[0-9A-Za-z_]{30,}"), "a GitHub token"),
+    (re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}"), "a Slack token"),
+    (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
+    (re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[0-9])"
+                r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), "an AWS secret access key"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), "a password in a URL"),
+)
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|CREDENTIAL")
+_NOT_A_VALUE = re.compile(r"[0-9]*|true|false|yes|no|on|off|none|null", re.IGNORECASE)
+
+
+def secret_shape(name: str, value: str) -> str | None:
+    """Why a literal `env` value looks like a secret (None: it does not, or it holds a reference)."""
+    if "${" in value.replace("$${", ""):
+        return None
+    for pattern, what in _SECRET_VALUES:
+        if pattern.search(value):
+            return f"the value looks like {what}"
+    if _SECRET_NAME.search(name.upper()) and not _NOT_A_VALUE.fullmatch(value.strip()):
+        return "its name says it holds a secret and its value is written in the spec"
+    return None
+
+
+def schedule_problem(text: str) -> str | None:
+    """What AWS EventBridge would refuse in a schedule expression, in words (None: nothing found)."""
+    if text.startswith("rate(") and text.endswith(")"):
+        parts = text[5:-1].split(" ")
+        if len(parts) != 2 or not parts[0].isdigit() or parts[0].startswith("0"):
+            return "a rate is rate(N unit) with N a whole number of at least 1, for example rate(5 minutes)"
+        count, unit = int(parts[0]), parts[1]
+        singular = unit.rstrip("s") if unit.rstrip("s") in _RATE_UNITS else None
+        if singular is None:
+            return "the unit of a rate is minute(s), hour(s) or day(s)"
+        wanted = singular if count == 1 else _RATE_UNITS[singular]
+        if unit != wanted:
+            return f"EventBridge wants rate({count} {wanted})"
+        return None
+    if text.startswith("cron(") and text.endswith(")"):
+        fields = text[5:-1].split(" ")
+        if len(fields) != 6 or not all(fields):
+            hint = " (add the year: `*`)" if len(fields) == 5 else ""
+            return (
+                f"EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), "
+                f"found {len([f for f in fields if f])}{hint}"
+            )
+        if (fields[2] == "?") == (fields[4] == "?"):
+            return "exactly one of day-of-month and day-of-week must be `?`, for example cron(0 2 * * ? *)"
+        return None
+    return "expected rate(N unit) or cron(minutes hours day-of-month month day-of-week year)"
 
 
 Service = Annotated[Ec2Service | BeanstalkService | LambdaService, Field(discriminator="type")]

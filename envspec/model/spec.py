@@ -6,13 +6,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .common import ComponentName, EnvName, FieldError, Owner, SecretName, SpecModel, SpecString
+from .common import APP_NAME, ENV_NAME, TAG_KEY, TAG_VALUE, ComponentName, EnvName, FieldError, Owner, SecretName, SpecModel, SpecString
 from .network import Network
 from .service import Service
 from .storage import Bucket, Database, Secret
 
-TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w .:/=+\-@]+$")]
-TagValue = Annotated[str, Field(max_length=256)]
+TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=TAG_KEY)]
+TagValue = Annotated[str, Field(max_length=256, pattern=TAG_VALUE)]
+# AWS allows 50 tags on a resource; envspec adds its own four (envspec:app, env, component, owner).
+ENVSPEC_TAGS = 4
+MAX_TAGS = 50 - ENVSPEC_TAGS
+# Environment names that would collide with another folder of the output tree
+# (`APP/terraform/modules/` beside the roots `APP/terraform/ENV/`).
+RESERVED_ENV_NAMES = {"modules": "APP/terraform/modules/ holds the Terraform modules beside the roots APP/terraform/ENV/"}
 
 
 class Environment(SpecModel):
@@ -35,7 +41,7 @@ class Spec(SpecModel):
 
     envspec: Literal[1] = Field(description="Format version; must be `1`.")
     app: str = Field(
-        pattern=r"^[a-z][a-z0-9-]{1,20}$",
+        pattern=APP_NAME,
         description="App name: lowercase letters, digits and `-`, 2..21 characters. Prefixes every AWS name "
         "(`APP-ENV-COMPONENT`).",
         json_schema_extra={"examples": ["xkit"]},
@@ -47,11 +53,17 @@ class Spec(SpecModel):
     )
     tags: dict[TagKey, TagValue] = Field(
         default_factory=dict,
-        description="Extra tags on every AWS resource. Keys starting with `aws:` or `envspec:` are reserved.",
+        max_length=MAX_TAGS,
+        description="Extra tags on every AWS resource (at most 46: AWS allows 50 and envspec adds four). Keys "
+        "(1..128 characters) and values (0..256) take letters, digits, spaces and `_ . : / = + - @`; keys "
+        "starting with `aws:` or `envspec:` are reserved.",
         json_schema_extra={"examples": [{"cost-center": "platform"}]},
     )
     environments: dict[EnvName, Environment] = Field(
-        min_length=1, description="Where the app runs: at least one environment, by name."
+        min_length=1,
+        description="Where the app runs: at least one environment, by name (not `modules`, the name of "
+        "the output's Terraform modules folder).",
+        json_schema_extra={"propertyNames": {"pattern": ENV_NAME, "not": {"enum": sorted(RESERVED_ENV_NAMES)}}},
     )
     network: Network | None = Field(default=None, description="The app's VPC (at most one).")
     secrets: dict[SecretName, Secret] = Field(default_factory=dict, description="Secret containers, by name.")
@@ -60,6 +72,27 @@ class Spec(SpecModel):
     services: dict[ComponentName, Service] = Field(
         default_factory=dict, description="Services, by name: `type` is `ec2`, `beanstalk` or `lambda`."
     )
+
+    @field_validator("envspec", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: object) -> object:
+        if isinstance(value, bool):  # `true == 1` in Python; the schema (and YAML) say it is not
+            raise ValueError(f"invalid value {str(value).lower()}: expected 1")
+        return value
+
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _env_names_free(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for name in value:
+                if name in RESERVED_ENV_NAMES:
+                    raise FieldError(
+                        f"environment name {name!r} collides in the output: {RESERVED_ENV_NAMES[name]}; "
+                        "choose another name",
+                        name,
+                        key=True,
+                    )
+        return value
 
     @field_validator("tags")
     @classmethod
