@@ -36,7 +36,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def validate_summary(paths: Sequence[Path]) -> str:
+def validate_summary(paths: Sequence[Path | str]) -> str:
     """What `envspec validate PATH...` prints: load, resolve, then the summary table (SpecError on bad input)."""
     from .resolve import resolve
     from .source import load
@@ -120,42 +120,58 @@ def _terminate_like_interrupt() -> None:
     signal.signal(signal.SIGTERM, terminated)
 
 
+MAX_SHOWN = 50  # diagnostics printed in full; the rest are counted ("... and 199,950 more")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
-    from .errors import EnvspecError, SpecError
+    from .errors import EnvspecError, SpecError, printable
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     _terminate_like_interrupt()
+    if sys.stderr is None:  # nowhere to report to: errors are still told by the exit status
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stdout is None:
+        print("envspec: error: standard output is closed (redirect it to /dev/null to discard it)", file=sys.stderr)
+        return 1
     try:
-        # standalone: typer reports its own usage errors (exit 2) and turns Ctrl-C into 130
-        with _pydantic_plugins_disabled():
-            if _plain_validate(args):
-                # the hot path of editors and CI: no typer at all (importing it and building its
-                # command costs more than validating a spec); same output as the typer command
-                sys.stdout.write(validate_summary([Path(a) for a in args[1:]]))
-            else:
-                import typer
+        try:
+            # standalone: typer reports its own usage errors (exit 2) and turns Ctrl-C into 130
+            with _pydantic_plugins_disabled():
+                if _plain_validate(args):
+                    # the hot path of editors and CI: no typer at all (importing it and building its
+                    # command costs more than validating a spec); same output as the typer command
+                    sys.stdout.write(validate_summary(args[1:]))
+                else:
+                    import typer
 
-                from .commands import app
+                    from .commands import app
 
-                typer.main.get_command(app).main(args=args, prog_name="envspec", standalone_mode=True)
+                    typer.main.get_command(app).main(args=args, prog_name="envspec", standalone_mode=True)
+        finally:
+            _flush_stdout()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         return 130
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
+        for diagnostic in exc.diagnostics[:MAX_SHOWN]:
+            print(printable(str(diagnostic)), file=sys.stderr)
         count = len(exc.diagnostics)
-        print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        if count > MAX_SHOWN:
+            print(f"... and {count - MAX_SHOWN:,} more", file=sys.stderr)
+        print(f"{count:,} error{'s' if count != 1 else ''}", file=sys.stderr)
         return exc.exit_code
     except EnvspecError as exc:
-        print(f"envspec: error: {exc}", file=sys.stderr)
+        print(printable(f"envspec: error: {exc}"), file=sys.stderr)
         return exc.exit_code
+    except _StdoutError as exc:
+        print(f"envspec: error: standard output: {exc.__cause__.strerror or exc.__cause__}", file=sys.stderr)
+        return 1
     except OSError as exc:  # the machine refused (permissions, disk full, name too long): not a bug
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"envspec: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(printable(f"envspec: error: {where}{exc.strerror or exc}"), file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit status 3
         if debug:
@@ -163,9 +179,27 @@ def run(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         tail = "" if debug else "; rerun with --debug for the traceback"
-        print(f"envspec: internal error (this is a bug): {type(exc).__name__}: {exc}{tail}", file=sys.stderr)
+        print(printable(f"envspec: internal error (this is a bug): {type(exc).__name__}: {exc}{tail}"), file=sys.stderr)
         return 3
     return 0
+
+
+class _StdoutError(Exception):
+    """Standard output refused the text (a full disk, /dev/full, a closed pipe, a file size limit)."""
+
+
+def _flush_stdout() -> None:
+    """Flush standard output now, so that a refusal is reported; afterwards stdout is discarded
+    (the interpreter's own flush at exit would otherwise print a traceback)."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise _StdoutError() from exc
 
 
 def main() -> None:
