@@ -142,7 +142,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 if _plain_validate(args):
                     # the hot path of editors and CI: no typer at all (importing it and building its
                     # command costs more than validating a spec); same output as the typer command
-                    sys.stdout.write(validate_summary(args[1:]))
+                    write_stdout(validate_summary(args[1:]))
                 else:
                     import typer
 
@@ -166,12 +166,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     except EnvspecError as exc:
         print(printable(f"envspec: error: {exc}"), file=sys.stderr)
         return exc.exit_code
-    except _StdoutError as exc:
-        print(f"envspec: error: standard output: {exc.__cause__.strerror or exc.__cause__}", file=sys.stderr)
-        return 1
     except OSError as exc:  # the machine refused (permissions, disk full, name too long): not a bug
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(printable(f"envspec: error: {where}{exc.strerror or exc}"), file=sys.stderr)
+        if exc.filename is None:  # envspec names every file it writes: this was standard output
+            _discard_stdout()
+        where = exc.filename if exc.filename is not None else "standard output"
+        print(printable(f"envspec: error: {where}: {exc.strerror or exc}"), file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit status 3
         if debug:
@@ -184,22 +183,29 @@ def run(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-class _StdoutError(Exception):
-    """Standard output refused the text (a full disk, /dev/full, a closed pipe, a file size limit)."""
+def write_stdout(text: str) -> None:
+    """Write `text` to standard output in full, or raise OSError: Python's buffered stdout drops
+    the rest of a short write silently (a file size limit cut the output at 1 KiB with exit 0)."""
+    sys.stdout.flush()
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
+    fd = sys.stdout.fileno()
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _flush_stdout() -> None:
-    """Flush standard output now, so that a refusal is reported; afterwards stdout is discarded
-    (the interpreter's own flush at exit would otherwise print a traceback)."""
+    """Flush standard output now, so that a refusal (a full disk, /dev/full, a closed pipe, a file
+    size limit) is reported as an error rather than at the interpreter's exit."""
+    sys.stdout.flush()
+
+
+def _discard_stdout() -> None:
+    """After standard output refused text: point it at /dev/null (the flush at exit would print a traceback)."""
     try:
-        sys.stdout.flush()
-    except OSError as exc:
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
-        raise _StdoutError() from exc
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main() -> None:

@@ -5,13 +5,11 @@ Imported only when a command line needs typer; a plain `envspec validate PATH...
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .cli import validate_summary
+from .cli import validate_summary, write_stdout
 
 app = typer.Typer(
     name="envspec",
@@ -55,7 +53,7 @@ def validate(
     ],
 ) -> None:
     """Check specs and print their apps, environments, components, kinds and owners."""
-    typer.echo(validate_summary(paths), nl=False)
+    write_stdout(validate_summary(paths))
 
 
 @app.command()
@@ -72,7 +70,7 @@ def schema(
 
     text = render()
     if out is None:
-        sys.stdout.write(text)
+        write_stdout(text)
         return
     from .output import out_path, write_file
 
