@@ -299,7 +299,12 @@ def locked(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder (a lock file beside it): one compile at a time writes it."""
     import fcntl
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if out_dir.parent.exists() and not out_dir.parent.is_dir():
+        raise UsageError(f"{out_dir.parent}: not a folder, so it cannot hold {out_dir.name}")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{exc.filename or out_dir.parent}: cannot create the folder for the output ({exc.strerror})") from None
     lock_path = out_dir.parent / f".{_short(out_dir)}{LOCK_SUFFIX}"
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)

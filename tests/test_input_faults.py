@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import subprocess
 import sys
@@ -12,28 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.ordinary_user import drop_root_file_powers
+
 REPO = Path(__file__).resolve().parent.parent
 MINIMAL = REPO / "examples" / "minimal.yaml"
 CONTRACT = REPO / "examples" / "contract.yaml"
 CLI = [sys.executable, "-c", "import sys; from envspec.cli import main; sys.argv[0] = 'envspec'; main()"]
-PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 
 
 def envspec(*args: str | Path, cwd: Path | None = None, timeout: float = 120, **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # type: ignore[call-overload]
         [*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, **kw
     )
-
-
-def drop_root_file_powers() -> None:
-    """In a child before exec: give up the capabilities that let root ignore file permissions, so
-    that a mode-000 or read-only folder refuses root as it refuses anyone (tests run as root)."""
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP): cannot drop root's file capabilities")
 
 
 def as_ordinary_user(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
