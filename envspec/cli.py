@@ -186,9 +186,13 @@ def run(argv: Sequence[str] | None = None) -> int:
 def write_stdout(text: str) -> None:
     """Write `text` to standard output in full, or raise OSError: Python's buffered stdout drops
     the rest of a short write silently (a file size limit cut the output at 1 KiB with exit 0)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file (captured in a test, an embedding program): its own write
+        sys.stdout.write(text)
+        return
     sys.stdout.flush()
     data = memoryview(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
-    fd = sys.stdout.fileno()
     while data:
         data = data[os.write(fd, data):]
 

@@ -90,7 +90,7 @@ def compile_(
     ] = None,
     backend: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--backend", "-b", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
+        typer.Option("--backend", "-b", help="Only this backend (repeatable; the other backends' files are kept); default: every installed backend.", show_default=False),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 listing the files that differ (for CI).")

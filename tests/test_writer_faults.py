@@ -23,12 +23,16 @@ EXAMPLES = [REPO / "examples" / "minimal.yaml", REPO / "examples" / "contract.ya
 CLI = [sys.executable, "-c", "import sys; from envspec.cli import main; sys.argv[0] = 'envspec'; main()"]
 
 
-def envspec(*args: str | Path, cwd: Path | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120, **kw)  # type: ignore[call-overload]
+def envspec(*args: str | Path, cwd: Path | None = None, timeout: float = 300, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, **kw)  # type: ignore[call-overload]
 
 
 def start(*args: str | Path, cwd: Path | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    """A compile in the background that Ctrl-C reaches (a shell's or a test runner's ignored SIGINT is not inherited)."""
+    return subprocess.Popen(
+        [*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def bytes_of(folder: Path) -> dict[str, bytes]:
