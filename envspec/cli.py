@@ -9,7 +9,8 @@ statuses in one place, `run()`:
 
 * 0 success; 1 a problem in the user's input (SpecError: every diagnostic on stderr, one per
   line, then a count such as `2 errors`) or command line (UsageError), or what the machine
-  refused (an OSError: permissions, disk full, a name too long); 2 a malformed command line
+  refused (an OSError: permissions, disk full, a name too long, standard output closed or full);
+  at most MAX_SHOWN diagnostics are printed, then "... and N more"; 2 a malformed command line
   (click's own usage errors); 3 an internal error (one line saying it is a bug; the traceback
   only with `--debug`) or a backend failure; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
