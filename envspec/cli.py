@@ -9,7 +9,8 @@ statuses in one place, `run()`:
 
 * 0 success; 1 a problem in the user's input (SpecError: every diagnostic on stderr, one per
   line, then a count such as `2 errors`) or command line (UsageError), or what the machine
-  refused (an OSError: permissions, disk full, a name too long); 2 a malformed command line
+  refused (an OSError: permissions, disk full, a name too long, standard output closed or full);
+  at most MAX_SHOWN diagnostics are printed, then "... and N more"; 2 a malformed command line
   (click's own usage errors); 3 an internal error (one line saying it is a bug; the traceback
   only with `--debug`) or a backend failure; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
@@ -36,7 +37,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def validate_summary(paths: Sequence[Path]) -> str:
+def validate_summary(paths: Sequence[Path | str]) -> str:
     """What `envspec validate PATH...` prints: load, resolve, then the summary table (SpecError on bad input)."""
     from .resolve import resolve
     from .source import load
@@ -120,42 +121,57 @@ def _terminate_like_interrupt() -> None:
     signal.signal(signal.SIGTERM, terminated)
 
 
+MAX_SHOWN = 50  # diagnostics printed in full; the rest are counted ("... and 199,950 more")
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
-    from .errors import EnvspecError, SpecError
+    from .errors import EnvspecError, SpecError, printable
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     _terminate_like_interrupt()
+    if sys.stderr is None:  # nowhere to report to: errors are still told by the exit status
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stdout is None:
+        print("envspec: error: standard output is closed (redirect it to /dev/null to discard it)", file=sys.stderr)
+        return 1
     try:
-        # standalone: typer reports its own usage errors (exit 2) and turns Ctrl-C into 130
-        with _pydantic_plugins_disabled():
-            if _plain_validate(args):
-                # the hot path of editors and CI: no typer at all (importing it and building its
-                # command costs more than validating a spec); same output as the typer command
-                sys.stdout.write(validate_summary([Path(a) for a in args[1:]]))
-            else:
-                import typer
+        try:
+            # standalone: typer reports its own usage errors (exit 2) and turns Ctrl-C into 130
+            with _pydantic_plugins_disabled():
+                if _plain_validate(args):
+                    # the hot path of editors and CI: no typer at all (importing it and building its
+                    # command costs more than validating a spec); same output as the typer command
+                    write_stdout(validate_summary(args[1:]))
+                else:
+                    import typer
 
-                from .commands import app
+                    from .commands import app
 
-                typer.main.get_command(app).main(args=args, prog_name="envspec", standalone_mode=True)
+                    typer.main.get_command(app).main(args=args, prog_name="envspec", standalone_mode=True)
+        finally:
+            _flush_stdout()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         return 130
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
+        for diagnostic in exc.diagnostics[:MAX_SHOWN]:
+            print(printable(str(diagnostic)), file=sys.stderr)
         count = len(exc.diagnostics)
-        print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        if count > MAX_SHOWN:
+            print(f"... and {count - MAX_SHOWN:,} more", file=sys.stderr)
+        print(f"{count:,} error{'s' if count != 1 else ''}", file=sys.stderr)
         return exc.exit_code
     except EnvspecError as exc:
-        print(f"envspec: error: {exc}", file=sys.stderr)
+        print(printable(f"envspec: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # the machine refused (permissions, disk full, name too long): not a bug
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"envspec: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        if exc.filename is None:  # envspec names every file it writes: this was standard output
+            _discard_stdout()
+        where = exc.filename if exc.filename is not None else "standard output"
+        print(printable(f"envspec: error: {where}: {exc.strerror or exc}"), file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit status 3
         if debug:
@@ -163,9 +179,38 @@ def run(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         tail = "" if debug else "; rerun with --debug for the traceback"
-        print(f"envspec: internal error (this is a bug): {type(exc).__name__}: {exc}{tail}", file=sys.stderr)
+        print(printable(f"envspec: internal error (this is a bug): {type(exc).__name__}: {exc}{tail}"), file=sys.stderr)
         return 3
     return 0
+
+
+def write_stdout(text: str) -> None:
+    """Write `text` to standard output in full, or raise OSError: Python's buffered stdout drops
+    the rest of a short write silently (a file size limit cut the output at 1 KiB with exit 0)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file (captured in a test, an embedding program): its own write
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _flush_stdout() -> None:
+    """Flush standard output now, so that a refusal (a full disk, /dev/full, a closed pipe, a file
+    size limit) is reported as an error rather than at the interpreter's exit."""
+    sys.stdout.flush()
+
+
+def _discard_stdout() -> None:
+    """After standard output refused text: point it at /dev/null (the flush at exit would print a traceback)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main() -> None:

@@ -5,13 +5,11 @@ Imported only when a command line needs typer; a plain `envspec validate PATH...
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import validate_summary
+from .cli import validate_summary, write_stdout
 
 
 def _argument_usage(self: typer.core.TyperArgument) -> str:
@@ -79,20 +77,20 @@ def _root(
 @app.command()
 def validate(
     paths: Annotated[
-        list[Path],
+        list[str],  # str, not Path: Path("") would silently be the current folder
         typer.Argument(
             metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False
         ),
     ],
 ) -> None:
     """Check specs and print their apps, environments, components, kinds and owners."""
-    typer.echo(validate_summary(paths), nl=False)
+    write_stdout(validate_summary(paths))
 
 
 @app.command()
 def schema(
     out: Annotated[
-        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.11
+        Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.11; str: Path("") is the current folder
         typer.Option(
             "--out", "-o", metavar="FILE", help="Write the schema to this file instead of standard output.",
             show_default=False,
@@ -104,29 +102,27 @@ def schema(
 
     text = render()
     if out is None:
-        sys.stdout.write(text)
+        write_stdout(text)
         return
-    from .output import write_file
+    from .output import out_path, write_file
 
-    write_file(out, text, "the schema")
+    write_file(out_path(out, "schema --out"), text, "the schema")
 
 
 @app.command(name="compile")
 def compile_(
     paths: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(metavar="PATH", help="Spec files, or folders whose *.yaml files are all read.", show_default=False),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder (replaced as a whole, atomically).")] = Path(
-        "build"
-    ),
+    out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Output folder (replaced as a whole, atomically).")] = "build",
     env: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer needs Optional on Python 3.11
         typer.Option("--env", "-e", metavar="ENV", help="Only this environment (repeatable); the others are kept as they were.", show_default=False),
     ] = None,
     backend: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--backend", "-b", metavar="NAME", help="Only this backend (repeatable); default: every installed backend.", show_default=False),
+        typer.Option("--backend", "-b", metavar="NAME", help="Only this backend (repeatable; the other backends' files are kept); default: every installed backend.", show_default=False),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 listing the files that differ (for CI).")
@@ -134,25 +130,29 @@ def compile_(
 ) -> None:
     """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
     from . import plugins
-    from .output import compile_into
+    from .errors import printable
+    from .output import compile_into, out_path
     from .resolve import resolve
     from .source import load
 
+    out_dir = out_path(out, "--out")
     apps = resolve(load(paths))
-    result = compile_into(out, apps, plugins.load(backend), only_envs=env, check_only=check)
-    differing = [str(out / path) for path in result.files] + [str(path) for path in result.histories]
+    result = compile_into(
+        out_dir, apps, plugins.load(backend), only_envs=env, check_only=check, keep_other_backends=backend is not None
+    )
+    differing = [str(out_dir / path) for path in result.files] + [str(path) for path in result.histories]
     if check:
         if differing:
             for path in differing:
-                typer.echo(f"{path}: differs", err=True)
+                typer.echo(printable(f"{path}: differs"), err=True)
             typer.echo(f"{len(differing)} file{'s' if len(differing) != 1 else ''} out of date; run envspec compile", err=True)
             raise typer.Exit(1)
-        typer.echo(f"{out}: up to date")
+        typer.echo(printable(f"{out_dir}: up to date"))
         return
     count = len(result.files)
-    typer.echo(f"{out}: {count} file{'s' if count != 1 else ''} changed" if count else f"{out}: unchanged")
+    typer.echo(printable(f"{out_dir}: {count} file{'s' if count != 1 else ''} changed" if count else f"{out_dir}: unchanged"))
     for path in result.histories:
-        typer.echo(f"{path}: ownership history updated (commit it with the spec)")
+        typer.echo(printable(f"{path}: ownership history updated (commit it with the spec)"))
 
 
 @app.command()

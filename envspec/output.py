@@ -99,21 +99,25 @@ def render(
     *,
     previous: Mapping[str, Any] | None = None,
     only_envs: Iterable[str] | None = None,
-    previous_files: Mapping[PurePosixPath, str] | None = None,
+    previous_files: Mapping[PurePosixPath, str | bytes] | None = None,
     histories: Mapping[str, AppHistory] | None = None,
     extras: Mapping[str, Extras] | None = None,
-) -> dict[PurePosixPath, str]:
+    keep_other_backends: bool = False,
+) -> dict[PurePosixPath, str | bytes]:
     """Every output file by path relative to the output folder, manifest included.
 
     `histories` is the ownership history of each app (`envspec.history`: the file beside its
     spec); without it, the history recorded in the `previous` manifest is used.
     With `only_envs`, other environments are not rendered: their files and manifest entries are
-    carried over from the previous compile (`previous` and `previous_files`).
+    carried over from the previous compile (`previous` and `previous_files`), byte for byte. With
+    `keep_other_backends` (a compile with only some backends), the files of the other backends
+    (`APP/<backend>/...`) are carried over the same way.
     `extras` are each app's hand-written files (`envspec.extra`), copied in beside the generated ones.
     """
     history = history_of(previous) if histories is None else histories
     wanted = set(only_envs) if only_envs is not None else None
-    files: dict[PurePosixPath, str] = {}
+    files: dict[PurePosixPath, str | bytes] = {}
+    selected = {backend.name for backend in backends}
     origin: dict[PurePosixPath, str] = {}
     manifest_apps: dict[str, Any] = {}
     for app in apps:
@@ -126,7 +130,7 @@ def render(
                     environments[env_name] = old
                     for name in old.get("files", []):
                         path = PurePosixPath(name)
-                        if previous_files is not None and path in previous_files:
+                        if previous_files is not None and path in previous_files and path not in origin:
                             files[path] = previous_files[path]
                 continue
             graph = lower(env, history.get(app.spec.app, {}).get(env_name, {}))
@@ -135,7 +139,7 @@ def render(
                 for rel, text in _emit(backend, graph).items():
                     path = app_root / rel
                     where = f"{backend.name} backend, environment {env_name}"
-                    if path in files and files[path] != text:
+                    if path in origin and files[path] != text:  # (a file carried over from another environment is replaced)
                         raise BackendError(
                             f"{path}: rendered differently by {origin[path]} and by {where}; "
                             "files shared by environments must not depend on the environment"
@@ -152,15 +156,28 @@ def render(
                 files[path] = text
                 origin[path] = "extra"
                 env_files.append(str(path))
+            if keep_other_backends:
+                old_env = (previous or {}).get("apps", {}).get(app.spec.app, {}).get("environments", {}).get(env_name, {})
+                for name in old_env.get("files", []):
+                    path = PurePosixPath(name)
+                    if len(path.parts) > 2 and path.parts[1] not in selected and path not in origin \
+                            and previous_files is not None and path in previous_files:
+                        files[path] = previous_files[path]
+                        env_files.append(name)
             environments[env_name] = _manifest_env(graph, env_files)
         manifest_apps[app.spec.app] = {"source": portable_source(app.source), "environments": environments}
     manifest = {
         "format": MANIFEST_FORMAT,
         "apps": manifest_apps,
-        "files": {str(p): hashlib.sha256(files[p].encode()).hexdigest() for p in sorted(files)},
+        "files": {str(p): hashlib.sha256(_bytes(files[p])).hexdigest() for p in sorted(files)},
     }
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return dict(sorted(files.items()))
+
+
+def _bytes(content: str | bytes) -> bytes:
+    """A file's content as written: rendered text in UTF-8, a carried-over file as it was."""
+    return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
 def _emit(backend: Backend, graph: ResourceGraph) -> Mapping[PurePosixPath, str]:
@@ -216,25 +233,38 @@ def _walk(out_dir: Path) -> Iterator[tuple[PurePosixPath, Path, bool]]:
             yield rel, base / name, is_working_file(rel)
 
 
-def read_tree(out_dir: Path) -> dict[PurePosixPath, str]:
-    """The files envspec writes in an existing output folder (text), by relative path; tools' working files are left out."""
-    tree: dict[PurePosixPath, str] = {}
+def read_files(out_dir: Path) -> dict[PurePosixPath, bytes]:
+    """The files envspec writes in an existing output folder, as bytes, by relative path; tools' working files are left out."""
+    tree: dict[PurePosixPath, bytes] = {}
     if not out_dir.is_dir():
         return tree
     for rel, path, working in _walk(out_dir):
         if working:
             continue
         try:
-            tree[rel] = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            tree[rel] = "\0<unreadable>"
+            tree[rel] = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot be read ({exc.strerror}); nothing was changed") from None
     return dict(sorted(tree.items()))
 
 
-def check(out_dir: Path, files: Mapping[PurePosixPath, str]) -> list[str]:
+def read_tree(out_dir: Path) -> dict[PurePosixPath, str]:
+    """`read_files` as text (bytes that are not UTF-8 kept as surrogate escapes)."""
+    return {rel: data.decode("utf-8", "surrogateescape") for rel, data in read_files(out_dir).items()}
+
+
+def check(out_dir: Path, files: Mapping[PurePosixPath, str | bytes]) -> list[str]:
     """Paths that differ between the folder and `files` (changed, missing or extra); writes nothing."""
-    current = read_tree(out_dir)
-    return sorted(str(p) for p in set(current) | set(files) if current.get(p) != files.get(p))
+    current = read_files(out_dir)
+    wanted = {rel: _bytes(content) for rel, content in files.items()}
+    return sorted(str(p) for p in set(current) | set(wanted) if current.get(p) != wanted.get(p))
+
+
+def out_path(given: str, option: str) -> Path:
+    """The path given to an --out option; an empty one is refused (Path("") would be the current folder)."""
+    if given == "":
+        raise UsageError(f"{option}: an empty path was given")
+    return Path(given)
 
 
 def resolve_out(out_dir: Path) -> Path:
@@ -282,8 +312,13 @@ def locked(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder (a lock file beside it): one compile at a time writes it."""
     import fcntl
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out_dir.parent / f".{out_dir.name}{LOCK_SUFFIX}"
+    if out_dir.parent.exists() and not out_dir.parent.is_dir():
+        raise UsageError(f"{out_dir.parent}: not a folder, so it cannot hold {out_dir.name}")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{exc.filename or out_dir.parent}: cannot create the folder for the output ({exc.strerror})") from None
+    lock_path = out_dir.parent / f".{_short(out_dir)}{LOCK_SUFFIX}"
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
@@ -293,6 +328,16 @@ def locked(out_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _short(out_dir: Path) -> str:
+    """The output folder's name in the names of its lock file and temporary folders: a long
+    name (the limit is 255 bytes, and the temporary names add about 30) is cut and given a digest."""
+    name = out_dir.name
+    if len(os.fsencode(name)) <= 100:
+        return name
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    return os.fsdecode(os.fsencode(name)[:60]) + "~" + digest
 
 
 def _pid_alive(pid: int) -> bool:
@@ -307,7 +352,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _leftovers(out_dir: Path, prefix: str) -> list[tuple[Path, int]]:
     """Temporary folders of runs on exactly this output folder: `<prefix><name>.<pid>.<random>`."""
-    start = f"{prefix}{out_dir.name}."
+    start = f"{prefix}{_short(out_dir)}."
     found = []
     try:
         names = os.listdir(out_dir.parent)
@@ -370,26 +415,26 @@ def write_file(path: Path, text: str, what: str) -> None:
             os.unlink(temporary)
 
 
-def write(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
+def write(out_dir: Path, files: Mapping[PurePosixPath, str | bytes]) -> None:
     """Replace `out_dir` with exactly `files`, in one step (tools' working files inside it are carried over)."""
     out_dir = resolve_out(out_dir)
     with locked(out_dir):
         _write_locked(out_dir, files)
 
 
-def _write_locked(out_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
+def _write_locked(out_dir: Path, files: Mapping[PurePosixPath, str | bytes]) -> None:
     _recover(out_dir)
     _guard(out_dir)
     _writable(out_dir)
     new: Path | None = None
     moved: list[PurePosixPath] = []
     try:
-        new = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
-        for rel, text in files.items():
+        new = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{_short(out_dir)}.{os.getpid()}.", dir=out_dir.parent))
+        for rel, content in files.items():
             target = new / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            with open(target, "wb") as handle:
+                handle.write(_bytes(content))
                 handle.flush()
                 os.fsync(handle.fileno())
         new.chmod(0o755)
@@ -454,13 +499,15 @@ def compile_into(
     *,
     only_envs: Sequence[str] | None = None,
     check_only: bool = False,
+    keep_other_backends: bool = False,
 ) -> Compiled:
     """Render and write (or, with `check_only`, compare) the output folder and the history files.
 
     The ownership history of each app is read from the file beside its spec (`envspec.history`);
     where there is none yet, from the previous manifest (where earlier versions kept it), else
     it starts empty. After the output, each history file is brought up to date with the owners
-    of this compile. With `only_envs`, the other environments are carried over.
+    of this compile. With `only_envs`, the other environments are carried over; with
+    `keep_other_backends` (not every backend selected), the other backends' files.
     The output folder is locked from reading the previous manifest to the swap (and the history
     files' update).
     """
@@ -478,13 +525,13 @@ def compile_into(
     out_dir = resolve_out(out_dir)
     _guard(out_dir)
     if check_only:
-        return _compile(out_dir, apps, backends, only_envs, check_only)
+        return _compile(out_dir, apps, backends, only_envs, check_only, keep_other_backends)
     with locked(out_dir):
-        return _compile(out_dir, apps, backends, only_envs, check_only)
+        return _compile(out_dir, apps, backends, only_envs, check_only, keep_other_backends)
 
 
 def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Backend],
-             only_envs: Sequence[str] | None, check_only: bool) -> Compiled:
+             only_envs: Sequence[str] | None, check_only: bool, keep_other_backends: bool) -> Compiled:
     from . import history
 
     if not check_only:
@@ -502,13 +549,13 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
         text = history.render(app.spec.app, history.updated(base, app, only_envs))
         if known is None or history.render(app.spec.app, known) != text:
             pending.append((path, text))
-    previous_files = read_tree(out_dir) if only_envs else None
+    previous_files = read_files(out_dir) if only_envs or keep_other_backends else None
     from . import extra
 
     extras = {app.spec.app: extra.read(app.source, app.environments) for app in apps}
     files = render(
         apps, backends, previous=previous, only_envs=only_envs, previous_files=previous_files, histories=histories,
-        extras=extras,
+        extras=extras, keep_other_backends=keep_other_backends,
     )
     differing = check(out_dir, files)
     if not check_only:

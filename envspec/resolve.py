@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from .errors import Diagnostic, SpecError, did_you_mean
+from .errors import MAX_HINTED, Diagnostic, SpecError, did_you_mean
 from .model import Spec
 from .model.common import ENV_NAME
 from .resolved import ATTRIBUTES, Interpolated, Kind, Reference, ResolvedApp, ResolvedComponent, ResolvedEnv
@@ -127,6 +127,11 @@ class _Resolver:
         # every diagnostic, with the environments it was found in (None: not environment-specific)
         self.found: dict[Diagnostic, set[str | None]] = {}
         self.base_errors: set[Diagnostic] = set()  # model errors of the spec as written
+
+    @property
+    def suggesting(self) -> bool:
+        """Whether a hint is still worth its work: a file with hundreds of problems gets them reported, not guessed at."""
+        return len(self.found) < MAX_HINTED
 
     def report(self, diagnostic: Diagnostic, env: str | None) -> None:
         self.found.setdefault(diagnostic, set()).add(env)
@@ -319,7 +324,7 @@ class _Resolver:
             else:
                 candidates = [*self.addresses, "app", *(f"env.{a}" for a in ENV_ATTRIBUTES)]
                 guess = ".".join(segments[:2]) if head not in ("app", "env") else expression
-                hint = did_you_mean(guess, candidates)
+                hint = did_you_mean(guess, candidates) if self.suggesting else None
                 self.error_in(view, path, start, f"unknown reference {written}", hint, env.name)
 
     def error_in(self, view: _View, path: DataPath, offset: int, message: str, hint: str | None, env: str) -> None:
@@ -340,7 +345,7 @@ class _Resolver:
         from .validate import explain  # only a spec with errors needs it: keeps a cold `validate` short
 
         for error in errors:
-            explained = explain(error, Spec, self.document, origin=view.origin)
+            explained = explain(error, Spec, self.document, origin=view.origin, suggest=self.suggesting)
             if explained.path in view.poisoned:
                 continue  # a broken `${...}` in this value is already reported
             diagnostic = explained.diagnostic
@@ -474,7 +479,8 @@ class _Resolver:
         if target is None:
             section = reference.address.split(".", 1)[0]
             candidates = [a for a in kinds if a.split(".", 1)[0] == section]
-            return error(f"unknown reference {found.text}", did_you_mean(reference.address, candidates))
+            hint = did_you_mean(reference.address, candidates) if self.suggesting else None
+            return error(f"unknown reference {found.text}", hint)
         kind, component = target
         if kind is None:
             return False  # a service with a bad `type`: reported by the model

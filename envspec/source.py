@@ -26,7 +26,10 @@ Every problem is a :class:`~envspec.errors.Diagnostic`; all of them are raised t
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -220,17 +223,38 @@ def parse(text: str, path: str) -> Document:
     return Document(path, data, builder.positions)
 
 
+MAX_SPEC_BYTES = 64 * 1024 * 1024  # a spec is a few kilobytes; anything this large is not one
+
+
 def read(path: Path | str) -> Document:
-    """Read and parse one spec file (the display path is ``path`` as given)."""
+    """Read and parse one spec file (the display path is ``path`` as given).
+
+    Only a regular file is read: a FIFO, a device (``/dev/zero``) or a socket is refused without
+    blocking on it or reading it whole.
+    """
     shown = str(path)
     try:
-        raw = Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise UsageError(f"{shown}: no such file or directory") from None
     except IsADirectoryError:
         raise UsageError(f"{shown}: is a directory") from None
     except OSError as exc:
         raise UsageError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{shown}: not a regular file ({_file_kind(info.st_mode)}); give a spec file or a folder")
+        if info.st_size > MAX_SPEC_BYTES:
+            raise UsageError(f"{shown}: {info.st_size} bytes, larger than a spec file can be ({MAX_SPEC_BYTES} bytes)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_SPEC_BYTES:
+        raise UsageError(f"{shown}: larger than a spec file can be ({MAX_SPEC_BYTES} bytes)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -242,13 +266,45 @@ def read(path: Path | str) -> Document:
     return parse(text.removeprefix("\ufeff"), shown)
 
 
+def _file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _stat(given: Path | str) -> os.stat_result:
+    """`os.stat` of a command-line path, every refusal a UsageError naming it (a link loop, a
+    folder that cannot be searched, a name over the limit)."""
+    shown = str(given)
+    if shown == "":
+        raise UsageError("an empty path was given (write . for the current folder)")
+    try:
+        return os.stat(given)
+    except FileNotFoundError:
+        if os.path.islink(given):
+            raise UsageError(f"{shown}: a symbolic link to {os.readlink(given)}, which does not exist") from None
+        raise UsageError(f"{shown}: no such file or directory") from None
+    except OSError as exc:
+        raise UsageError(f"{shown}: {exc.strerror or exc}") from None
+
+
 def expand(paths: Iterable[Path | str]) -> list[Path]:
-    """Files from the command line: a folder stands for its ``*.yaml`` files, sorted by name."""
+    """Files from the command line: a folder stands for its ``*.yaml`` files, sorted by name.
+
+    A file given twice (or named both itself and through its folder or a link) is read once.
+    """
     files: list[Path] = []
+    seen: set[tuple[int, int]] = set()
     for given in paths:
+        info = _stat(given)
         path = Path(given)
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.yaml") if p.is_file())
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                names = sorted(os.listdir(path))
+            except OSError as exc:
+                raise UsageError(f"{given}: cannot list this folder: {exc.strerror or exc}") from None
+            found = [(path / name, _stat(path / name)) for name in names if fnmatch.fnmatchcase(name, "*.yaml")]
+            found = [(p, i) for p, i in found if stat.S_ISREG(i.st_mode)]
             if not found:
                 yml = sorted(p.name for p in path.glob("*.yml") if p.is_file())
                 if yml:
@@ -258,11 +314,13 @@ def expand(paths: Iterable[Path | str]) -> list[Path]:
                         "or name the files on the command line"
                     )
                 raise UsageError(f"{given}: no *.yaml files in this folder")
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
         else:
-            raise UsageError(f"{given}: no such file or directory")
+            found = [(path, info)]
+        for file, file_info in found:
+            identity = (file_info.st_dev, file_info.st_ino)
+            if identity not in seen:
+                seen.add(identity)
+                files.append(file)
     return files
 
 
@@ -443,7 +501,7 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             if event.style in (None, "") and tag is None:
-                return _plain(value)
+                return self.plain(event, path)
             return value
         if not tag.startswith(_CORE):
             self.error(event.start_mark, f"tag {tag} is not supported", path)
@@ -451,7 +509,7 @@ class _Builder:
         kind = tag[len(_CORE):]
         if kind == "str":
             return value
-        resolved = _plain(value)
+        resolved = self.plain(event, path)
         expected = {"int": int, "float": float, "bool": bool, "null": type(None)}.get(kind)
         if expected is None:
             self.error(event.start_mark, f"tag !!{kind} is not supported", path)
@@ -462,6 +520,15 @@ class _Builder:
             self.error(event.start_mark, f"{value!r} is not a valid !!{kind}", path)
             return value
         return resolved
+
+    def plain(self, event: yaml.ScalarEvent, path: DataPath) -> Any:
+        """`_plain`, with an integer too long to convert (Python's digit limit) reported, not raised."""
+        try:
+            return _plain(event.value)
+        except ValueError:
+            digits = sum(c.isdigit() for c in event.value)
+            self.error(event.start_mark, f"an integer of {digits} digits is too large", path)
+            return event.value
 
     def _check_collection_tag(self, event: Any, kind: str, path: DataPath) -> None:
         if event.tag is not None and event.tag not in ("!", _CORE + kind):

@@ -71,10 +71,11 @@ class Explained(NamedTuple):
     kind: str
 
 
-def explain(error: ErrorDetails, model: type[BaseModel], document: Document, *, origin: Origin | None = None) -> Explained:
+def explain(error: ErrorDetails, model: type[BaseModel], document: Document, *, origin: Origin | None = None,
+            suggest: bool = True) -> Explained:
     """Place one pydantic error (an item of `ValidationError.errors()`) on the YAML."""
     target = _Target(model, error["loc"])
-    diagnostic = _diagnostic(error, target, document, origin or (lambda path: path))
+    diagnostic = _diagnostic(error, target, document, origin or (lambda path: path), suggest)
     return Explained(diagnostic, target.path, error["type"])
 
 
@@ -104,7 +105,7 @@ class _Target:
             self.path = (*self.path, segment)
 
 
-def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -> Diagnostic:
+def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin, suggest: bool = True) -> Diagnostic:
     kind: str = err["type"]
     ctx: dict[str, Any] = err.get("ctx") or {}
     path = target.path
@@ -131,7 +132,7 @@ def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin) -
         if path[-1] == "value" and getattr(_unwrap(target.parent), "__name__", "") == "Secret":
             return at_key(path, "a secret's value never goes in a spec: set it in AWS (Secrets Manager or SSM "
                           "Parameter Store) after the first deploy; envspec creates the container only")
-        return at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields else None)
+        return at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields and suggest else None)
     if kind == "union_tag_not_found":
         tags = _tags(target.type)
         return at_key(path, "missing required field 'type'", f"one of {_or(tags)}" if tags else None)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,18 +16,23 @@ from pathlib import Path
 import pytest
 
 from envspec import output
+from tests.ordinary_user import drop_root_file_powers
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = [REPO / "examples" / "minimal.yaml", REPO / "examples" / "contract.yaml", REPO / "examples" / "ec2-database.yaml"]
 CLI = [sys.executable, "-c", "import sys; from envspec.cli import main; sys.argv[0] = 'envspec'; main()"]
 
 
-def envspec(*args: str | Path, cwd: Path | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120, **kw)  # type: ignore[call-overload]
+def envspec(*args: str | Path, cwd: Path | None = None, timeout: float = 300, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout, **kw)  # type: ignore[call-overload]
 
 
-def start(*args: str | Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start(*args: str | Path, cwd: Path | None = None) -> subprocess.Popen[str]:
+    """A compile in the background that Ctrl-C reaches (a shell's or a test runner's ignored SIGINT is not inherited)."""
+    return subprocess.Popen(
+        [*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def bytes_of(folder: Path) -> dict[str, bytes]:
@@ -44,31 +50,44 @@ def leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith((output.TMP_PREFIX, output.OLD_PREFIX)))
 
 
+def spec_copies(folder: Path) -> list[Path]:
+    """The examples (and their history files) copied to `folder`: compiles write nothing beside the repository's specs."""
+    folder.mkdir()
+    for spec in EXAMPLES:
+        shutil.copy(spec, folder / spec.name)
+        shutil.copy(spec.with_suffix(".history.json"), folder / spec.with_suffix(".history.json").name)
+    return [folder / spec.name for spec in EXAMPLES]
+
+
 @pytest.mark.slow
 def test_concurrent_compiles_into_one_folder_and_into_siblings(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    procs = []
-    for i in range(10):
-        a, b = EXAMPLES[i % 3], EXAMPLES[(i + 1) % 3]
-        procs += [start("compile", a, "--out", out), start("compile", b, "--out", out)]
+    """10 pairs of compiles of different specs into one folder each, and 10 pairs into sibling
+    folders (`sN` and `sN-x`, whose temporary names share a prefix), all 40 at once; every folder
+    ends as exactly one complete tree, byte for byte what a lone compile of one of its specs writes."""
+    minimal, contract, database = spec_copies(tmp_path / "specs")
+    reference = {}
+    for spec in (contract, database, minimal):
+        result = envspec("compile", spec.relative_to(tmp_path), "--out", f"ref/{spec.stem}", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        reference[spec.stem] = bytes_of(tmp_path / "ref" / spec.stem)
+    work = tmp_path / "work"
+    same = [work / f"same{i}" for i in range(10)]
+    siblings = [(work / f"s{i}", work / f"s{i}-x") for i in range(10)]
+    for folder in [*same, *(f for pair in siblings for f in pair)]:  # the previous tree of every folder
+        shutil.copytree(tmp_path / "ref" / "minimal", folder)
+    runs = [(contract, folder) for folder in same] + [(database, folder) for folder in same]
+    runs += [(contract, a) for a, _ in siblings] + [(database, b) for _, b in siblings]
+    random.Random(1).shuffle(runs)
+    procs = [start("compile", spec.relative_to(tmp_path), "--out", folder.relative_to(tmp_path), cwd=tmp_path) for spec, folder in runs]
     for proc in procs:
-        _, err = proc.communicate(timeout=300)
+        _, err = proc.communicate(timeout=900)
         assert proc.returncode == 0, err
-    assert_one_complete_tree(out)
-    assert leftovers(tmp_path) == []
-    procs = []
-    for i in range(5):
-        procs += [start("compile", EXAMPLES[1], "--out", tmp_path / f"s{i}"), start("compile", EXAMPLES[0], "--out", tmp_path / f"s{i}-x")]
-    for proc in procs:
-        _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-    for i in range(5):
-        assert_one_complete_tree(tmp_path / f"s{i}")
-        assert_one_complete_tree(tmp_path / f"s{i}-x")
-        assert json.loads((tmp_path / f"s{i}-x" / "manifest.json").read_text())["apps"].keys() != json.loads(
-            (tmp_path / f"s{i}" / "manifest.json").read_text()
-        )["apps"].keys() or EXAMPLES[0] == EXAMPLES[1]
-    assert leftovers(tmp_path) == []
+    for folder in same:
+        assert_one_complete_tree(folder)
+        assert bytes_of(folder) in (reference["contract"], reference["ec2-database"]), folder
+    for a, b in siblings:
+        assert bytes_of(a) == reference["contract"] and bytes_of(b) == reference["ec2-database"]
+    assert leftovers(work) == []
 
 
 def test_clean_up_spares_live_runs_and_other_folders(tmp_path: Path) -> None:
@@ -143,31 +162,87 @@ def test_a_corrupt_manifest_is_a_clear_error(tmp_path: Path, text: str, message:
     assert bytes_of(out) == before
 
 
-@pytest.mark.parametrize("what", ["output", "parent"])
-def test_read_only_output_or_parent_is_refused_and_nothing_changes(
-    tmp_path: Path, what: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from envspec.errors import UsageError
-    from tests.graphs import load_apps
-
+@pytest.mark.parametrize(
+    "what, message",
+    [("output", "build: not writable"), ("parent", "p: not writable; envspec builds the new tree beside build"),
+     ("grandparent", "p/new: cannot create the folder for the output (Permission denied)")],
+)
+def test_read_only_output_or_parent_is_refused_and_nothing_changes(tmp_path: Path, what: str, message: str) -> None:
+    """Really read-only: the compile runs without root's power to ignore permissions (tests/ordinary_user.py)."""
     parent = tmp_path / "p"
-    out = parent / "build"
-    assert envspec("compile", EXAMPLES[0], "--out", out).returncode == 0
-    before = bytes_of(out)
-    locked = out if what == "output" else parent
+    out = parent / "build" if what != "grandparent" else parent / "new" / "build"
+    assert envspec("compile", EXAMPLES[0], "--out", parent / "build").returncode == 0
+    before = bytes_of(parent)
+    locked = parent / "build" if what == "output" else parent
     locked.chmod(0o555)
-    if os.geteuid() == 0:  # root ignores folder permissions: the kernel's answer for a non-root user, stood in
-        real_access = os.access
-        monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode))
     try:
-        with pytest.raises(UsageError, match="not writable"):
-            from envspec import plugins
-
-            output.compile_into(out, load_apps(EXAMPLES[1]), plugins.load())
+        result = envspec("compile", EXAMPLES[1], "--out", out, preexec_fn=drop_root_file_powers)
     finally:
         locked.chmod(0o755)
-    assert bytes_of(out) == before
-    assert leftovers(parent) == []
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert bytes_of(parent) == before
+    assert leftovers(parent) == [] and not (parent / "new").exists()
+
+
+def test_a_full_disk_leaves_the_previous_tree(tmp_path: Path) -> None:
+    """RLIMIT_FSIZE (`ulimit -f`) stands in for a full disk: the first file over 4 KiB is refused."""
+    import resource
+
+    out = tmp_path / "build"
+    assert envspec("compile", EXAMPLES[0], "--out", out).returncode == 0
+    before = bytes_of(out)
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = envspec("compile", EXAMPLES[1], "--out", out, preexec_fn=small_files)
+    assert result.returncode == 1, result.stderr
+    assert "cannot write the output (File too large); the previous tree is unchanged" in result.stderr
+    assert bytes_of(out) == before and leftovers(tmp_path) == []
+    result = envspec("compile", EXAMPLES[1], "--out", "/dev/full/build")
+    assert result.returncode == 1 and "/dev/full: not a folder" in result.stderr
+
+
+def test_long_output_names_get_short_temporary_names(tmp_path: Path) -> None:
+    out = tmp_path / ("b" * 250)
+    result = envspec("compile", EXAMPLES[0], "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert_one_complete_tree(out)
+    assert leftovers(tmp_path) == [] and all(len(p.name) <= 255 for p in tmp_path.iterdir())
+    result = envspec("compile", EXAMPLES[0], "--out", tmp_path / ("c" * 256))
+    assert result.returncode == 1 and "File name too long" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_env_carries_other_environments_files_byte_for_byte(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert envspec("compile", EXAMPLES[1], "--out", out).returncode == 0
+    other = out / "xkit" / "terraform" / "production" / "main.tf"
+    other.write_bytes(other.read_bytes() + b"\xff\xfe")  # not UTF-8: the compile cannot read it as text
+    before = other.read_bytes()
+    result = envspec("compile", EXAMPLES[1], "--out", out, "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert other.read_bytes() == before
+    assert_one_complete_tree(out)
+
+
+def test_backend_keeps_the_other_backends_files(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert envspec("compile", EXAMPLES[1], "--out", out).returncode == 0
+    before = bytes_of(out)
+    for backend in ("terraform", "ansible"):
+        result = envspec("compile", EXAMPLES[1], "--out", out, "--backend", backend)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().endswith("unchanged")
+        assert bytes_of(out) == before
+    ansible = out / "xkit" / "ansible" / "deploy.yml"
+    ansible.write_text("# edited\n")
+    terraform = out / "xkit" / "terraform" / "staging" / "main.tf"
+    terraform.write_text("# edited\n")
+    result = envspec("compile", EXAMPLES[1], "--out", out, "--backend", "terraform")
+    assert result.returncode == 0 and "2 files changed" in result.stdout  # main.tf restored, manifest
+    assert ansible.read_text() == "# edited\n" and terraform.read_bytes() == before[str(terraform.relative_to(out))]
+    assert_one_complete_tree(out)
 
 
 def test_root_and_foreign_folders_are_refused_before_reading(tmp_path: Path) -> None:
@@ -203,21 +278,84 @@ def big_spec(folder: Path, apps: int = 25) -> Path:
 
 
 @pytest.mark.slow
-def test_sigterm_and_sigint_during_a_large_compile_leave_the_previous_tree(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_random_signals_during_a_large_compile_leave_the_previous_tree(tmp_path: Path, sig: signal.Signals) -> None:
+    """20 compiles of 25 apps (about 2,800 files), each sent `sig` at a random moment of its run:
+    interrupted, the folder is the previous tree byte for byte; finished first (or signalled after
+    the swap, which holds signals back until it is done), a complete new one; never a temporary
+    folder left beside it."""
     specs = big_spec(tmp_path)
+    started = time.perf_counter()
+    first = envspec("compile", specs, "--out", tmp_path / "full", timeout=900)  # also writes the history files
+    duration = time.perf_counter() - started
+    assert first.returncode == 0, first.stderr
+    shutil.rmtree(tmp_path / "full")
     out = tmp_path / "build"
     assert envspec("compile", EXAMPLES[0], "--out", out).returncode == 0
     before = bytes_of(out)
-    rng = random.Random(11)
-    for sig in [signal.SIGTERM] * 4 + [signal.SIGINT] * 2:
+    rng = random.Random(int(sig))
+    interrupted = 0
+    for _ in range(20):
         proc = start("compile", specs, "--out", out)
-        time.sleep(rng.uniform(0.3, 2.0))
+        time.sleep(rng.uniform(0.5, duration))
         proc.send_signal(sig)
-        proc.communicate(timeout=120)
-        assert proc.returncode in (0, 130, 143, 128 + sig), proc.returncode
-        if proc.returncode == 0:  # finished before the signal: a complete new tree; reset
+        _, err = proc.communicate(timeout=900)
+        assert "Traceback" not in err and "internal error" not in err, err
+        if proc.returncode == 0:  # finished before the signal: a complete new tree; put the previous one back
             assert_one_complete_tree(out)
             assert envspec("compile", EXAMPLES[0], "--out", out).returncode == 0
         else:
-            assert bytes_of(out) == before
+            assert proc.returncode in (128 + sig, -sig), (proc.returncode, err)  # -sig: before envspec had started
+            if bytes_of(out) != before:  # the signal came after the swap (held back during it): the new tree, whole
+                assert_one_complete_tree(out)
+                assert len(json.loads((out / "manifest.json").read_text())["apps"]) == 25
+                assert envspec("compile", EXAMPLES[0], "--out", out).returncode == 0
+            else:
+                interrupted += 1
         assert leftovers(tmp_path) == []
+    assert interrupted >= 10, f"only {interrupted} of 20 signals stopped the compile before its swap"
+
+
+def working_files(out: Path) -> dict[str, tuple[int, int, int, str]]:
+    """Every path inside tools' working files: (inode, size, mtime, link target); the same inode
+    and times mean the file was moved along, not copied or rewritten (nor read: the provider is large)."""
+    found = {}
+    for root, dirs, names in os.walk(out):
+        for name in [*dirs, *names]:
+            path = Path(root) / name
+            rel = path.relative_to(out)
+            if output.is_working_file(rel) or any(output.is_working_file(Path(*rel.parts[: i + 1])) for i in range(len(rel.parts))):
+                info = path.lstat()
+                found[str(rel)] = (info.st_ino, info.st_size, info.st_mtime_ns, os.readlink(path) if path.is_symlink() else "")
+    return found
+
+
+@pytest.mark.slow
+def test_terraform_init_in_an_env_root_then_recompile_and_check(tmp_path: Path) -> None:
+    """The real terraform and AWS provider (tests/realtf): `terraform init` in an env root, then a
+    recompile that changes a file, and `--check`: the working files are there, untouched, and
+    Terraform still validates the root with the provider it installed."""
+    from tests.realtf import MissingTool, RealTerraform
+
+    try:
+        terraform = RealTerraform.find(tmp_path / "realtf")
+    except MissingTool as exc:
+        pytest.fail(str(exc), pytrace=False)
+    minimal = spec_copies(tmp_path / "specs")[0]
+    out = tmp_path / "build"
+    assert envspec("compile", minimal, "--out", out).returncode == 0
+    (root,) = [p.parent for p in out.glob("hello/terraform/*/backend.tf")]
+    terraform.init(root)
+    (root / "terraform.tfstate").write_text('{"version": 4}\n')  # a local state, as `terraform apply` leaves it
+    before = working_files(out)
+    assert {".terraform.lock.hcl", ".terraform", "terraform.tfstate"} <= {Path(p).name for p in before}
+    assert any("/.terraform/providers/" in f"/{p}" for p in before)
+    (root / "main.tf").write_text("# edited by hand\n")
+    result = envspec("compile", minimal, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "1 file changed" in result.stdout
+    assert working_files(out) == before
+    check = envspec("compile", minimal, "--out", out, "--check")
+    assert check.returncode == 0 and "up to date" in check.stdout, check.stderr
+    validated = terraform.run(root, "validate", "-no-color")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
