@@ -186,6 +186,13 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
         "ec2-root-volume-from-ami"
     )
 
+    groups = [ec2.create_security_group(GroupName=f"patch-check-{i}", Description="d", VpcId=vpc)["GroupId"] for i in range(2)]
+    pair = {"GroupId": groups[1], "Description": "from the other group"}
+    ec2.authorize_security_group_ingress(GroupId=groups[0], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [pair]}])
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [groups[0]]}])["SecurityGroupRules"]
+    (ingress,) = [r for r in rules if not r["IsEgress"]]
+    assert ingress.get("Description") == "from the other group", "security-group-rule-description"
+
     lam, iam = boto3_client("lambda", aws), boto3_client("iam", aws)
     trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
     role = iam.create_role(RoleName="patch-check", AssumeRolePolicyDocument=trust)["Role"]["Arn"]

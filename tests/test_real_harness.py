@@ -17,6 +17,9 @@ from tests.test_ansible_moto import moto_server, upload_code  # noqa: F401  (the
 
 pytest_plugins = ["tests.awsemu.fixtures", "tests.realtf.fixtures"]
 
+# The one example this module applies (tests/test_real_apply.py applies every other one).
+HARNESS_CASE = ("minimal", REPO / "examples" / "minimal.yaml", "dev")
+
 
 def _change(address: str, actions: list[str], before: dict | None, after: dict | None, unknown: dict | None = None, **extra: object) -> dict:
     return {
@@ -66,8 +69,9 @@ def test_plan_report_sorts_actions_and_ignores_unknown_after_apply() -> None:
 def test_apply_a_small_example_then_the_second_plan_is_empty(terraform: RealTerraform, aws: dict[str, str], tmp_path: Path) -> None:
     """examples/minimal.yaml, all-Terraform: created through the root's own S3 backend (state in the emulator),
     nothing left to do after apply; a change made behind Terraform's back shows up as one update."""
-    copy = all_terraform(REPO / "examples" / "minimal.yaml", tmp_path)
-    graph = graphs_for(copy)["dev"]
+    _, spec, env_name = HARNESS_CASE
+    copy = all_terraform(spec, tmp_path)
+    graph = graphs_for(copy)[env_name]
     out = tmp_path / "build"
     assert run(["compile", str(copy), "--out", str(out), "--backend", "terraform"]) == 0
     root = out / graph.app / "terraform" / graph.env
@@ -97,3 +101,9 @@ def test_apply_a_small_example_then_the_second_plan_is_empty(terraform: RealTerr
     assert drift.updates == (function,), drift.summary()
     before, after = drift.changes(function)["tags"]
     assert "envspec:component" not in (before or {}) and "envspec:component" in after, drift.summary()
+
+    # The state lock (use_lockfile: a .tflock object written only if absent) holds against the emulator too.
+    lock = f"{graph.app}/{graph.env}/terraform.tfstate.tflock"
+    boto3_client("s3", env).put_object(Bucket=bucket, Key=lock, Body=b'{"ID": "held-by-the-test"}', IfNoneMatch="*")
+    locked = terraform.run(root, "plan", "-input=false", "-no-color", "-lock-timeout=0s", extra_env=env)
+    assert locked.returncode == 1 and "Error acquiring the state lock" in locked.stderr, locked.stdout + locked.stderr

@@ -154,12 +154,30 @@ def _lambda_logging_config() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
 
 
+def _security_group_rule_description_of_group_rules() -> None:
+    """DescribeSecurityGroupRules gives the ``Description`` of a rule that references another security group,
+    as AWS does; moto returns it only for rules with a CIDR range.
+
+    The AWS provider's ``aws_vpc_security_group_ingress_rule``/``egress_rule`` with
+    ``referenced_security_group_id`` and a ``description`` reads back none and plans to set it on every plan.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self: Any) -> str | None:
+        return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+
+    if not isinstance(getattr(SecurityGroupRule, "description", None), property) or not hasattr(SecurityGroupRule, "referenced_group_info"):
+        raise LookupError("moto.ec2 SecurityGroupRule changed")
+    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
     "rds-gp3-baseline": _rds_gp3_baseline,
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
     "lambda-logging-config": _lambda_logging_config,
+    "security-group-rule-description": _security_group_rule_description_of_group_rules,
 }
 
 
