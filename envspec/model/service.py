@@ -38,6 +38,27 @@ class Release(SpecModel):
     )
 
 
+class Rollout(SpecModel):
+    """How `envspec deploy` rolls a release out to the hosts of an ec2 service."""
+
+    max_unavailable: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="Hosts released at the same time (default 1): each is taken out of the load balancer, "
+        "updated, health checked and put back before the next batch starts, so at least `count - "
+        "max_unavailable` hosts serve throughout. When several ec2 services roll out together, the "
+        "smallest value of the environment applies to all of them. A failed host stops the rollout.",
+    )
+    keep_releases: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Release folders kept on each host, the current one included (default 5); older ones "
+        "are deleted after a successful release.",
+    )
+
+
 class _Service(Component):
     env: EnvMap = Field(default_factory=dict, description=ENV_DESCRIPTION)
 
@@ -72,6 +93,12 @@ class Ec2Service(_Service):
         description="HTTP path the load balancer and rolling deploys probe, for example `/healthz`.",
     )
     release: Release | None = Field(default=None, description="What `envspec deploy` ships to the hosts.")
+    deploy: Rollout = Field(
+        default_factory=Rollout,
+        description="How releases roll out: `max_unavailable` hosts at a time (default 1), keeping the last "
+        "`keep_releases` releases on each host (default 5).",
+        json_schema_extra={"examples": [{"max_unavailable": 1, "keep_releases": 5}]},
+    )
 
 
 class BeanstalkService(_Service):

@@ -138,6 +138,15 @@ variable "release" {
   default = null
 }
 
+variable "deploy" {
+  description = "How a deploy rolls releases out (`max_unavailable`, `keep_releases`). Not used here: releases are always deployed by Ansible."
+  type = object({
+    max_unavailable = number
+    keep_releases   = number
+  })
+  default = null
+}
+
 variable "tags" {
   description = "Tags for every resource; each adds its own `Name`."
   type        = map(string)
