@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -198,6 +199,32 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
     lam.update_function_configuration(FunctionName="patch-check", LoggingConfig={"LogGroup": "/envspec/patch-check"})
     got = lam.get_function_configuration(FunctionName="patch-check")["LoggingConfig"]
     assert got == {"LogFormat": "Text", "LogGroup": "/envspec/patch-check"}, "lambda-logging-config"
+
+
+def test_target_health_moves_through_initial_and_draining(aws: dict[str, str]) -> None:
+    """elbv2-target-health-over-time: `initial` after registering, `draining` for the deregistration delay."""
+    ec2, elb = boto3_client("ec2", aws), boto3_client("elbv2", aws)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
+    group = elb.create_target_group(Name="health-check", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(
+        TargetGroupArn=group, Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "2"}]
+    )
+
+    def state() -> str:
+        health = elb.describe_target_health(TargetGroupArn=group, Targets=[{"Id": instance}])
+        return str(health["TargetHealthDescriptions"][0]["TargetHealth"]["State"])
+
+    elb.register_targets(TargetGroupArn=group, Targets=[{"Id": instance}])
+    assert state() == "initial", "elbv2-target-health-over-time"
+    time.sleep(2.5)
+    assert state() == "healthy"
+    elb.deregister_targets(TargetGroupArn=group, Targets=[{"Id": instance}])
+    assert state() == "draining", "elbv2-target-health-over-time"
+    time.sleep(2.5)
+    assert state() == "unused"
 
 
 @pytest.mark.slow

@@ -26,6 +26,10 @@ _ALB_DEFAULT_ATTRIBUTES = {
 }
 
 
+# How long a newly registered target stays `initial` (see _elbv2_target_health_over_time).
+_TARGET_INITIAL_SECONDS = 2.0
+
+
 def _nat_gateway_tag_resource_type() -> None:
     """DescribeTags reports NAT gateways as resource type ``natgateway`` (moto: ``nat-gateway``).
 
@@ -154,12 +158,68 @@ def _lambda_logging_config() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
 
 
+def _elbv2_target_health_over_time() -> None:
+    """Target health moves like AWS's: `initial` after registering, `draining` after deregistering.
+
+    moto reports a registered target `healthy` at once and a deregistered one `unused` at once, so a
+    rolling deploy's waits (drain, then healthy again) would pass without ever waiting. Here a target
+    is `initial` for `_TARGET_INITIAL_SECONDS` after it is registered (AWS needs passing health
+    checks first; moto runs none, so a short fixed time stands in for them), and `draining` for the group's `deregistration_delay.timeout_seconds` after
+    it is deregistered (AWS lets in-flight requests finish); then `healthy` or `unused` as before.
+    """
+    import time
+
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    original_register, original_deregister = FakeTargetGroup.register, FakeTargetGroup.deregister
+    original_health = FakeTargetGroup.health_for
+
+    def register(self: Any, targets: list[dict[str, Any]]) -> None:
+        original_register(self, targets)
+        since = self.__dict__.setdefault("_envspec_registered_at", {})
+        for target in targets:
+            since[target["Id"]] = time.monotonic()
+            self.__dict__.setdefault("_envspec_deregistered_at", {}).pop(target["Id"], None)
+
+    def deregister(self: Any, targets: list[dict[str, Any]]) -> None:
+        original_deregister(self, targets)
+        since = self.__dict__.setdefault("_envspec_deregistered_at", {})
+        for target in targets:
+            since[target["Id"]] = time.monotonic()
+            self.__dict__.setdefault("_envspec_registered_at", {}).pop(target["Id"], None)
+
+    def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+        status = original_health(self, target, ec2_backend)
+        now = time.monotonic()
+        registered = self.__dict__.get("_envspec_registered_at", {}).get(target["Id"])
+        deregistered = self.__dict__.get("_envspec_deregistered_at", {}).get(target["Id"])
+        delay = float(self.attributes.get("deregistration_delay.timeout_seconds", 300))
+        if status.status == "healthy" and registered is not None and now - registered < _TARGET_INITIAL_SECONDS:
+            return FakeHealthStatus(
+                status.instance_id, status.port, status.health_check_port, "initial",
+                "Elb.RegistrationInProgress", "Target registration is in progress",
+            )
+        if status.status == "unused" and deregistered is not None and now - deregistered < delay:
+            return FakeHealthStatus(
+                status.instance_id, status.port, status.health_check_port, "draining",
+                "Target.DeregistrationInProgress", "Target deregistration is in progress",
+            )
+        return status
+
+    if not all(callable(getattr(FakeTargetGroup, n, None)) for n in ("register", "deregister", "health_for")):
+        raise LookupError("moto.elbv2 FakeTargetGroup changed")
+    FakeTargetGroup.register = register  # type: ignore[method-assign]
+    FakeTargetGroup.deregister = deregister  # type: ignore[method-assign]
+    FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
     "rds-gp3-baseline": _rds_gp3_baseline,
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
     "lambda-logging-config": _lambda_logging_config,
+    "elbv2-target-health-over-time": _elbv2_target_health_over_time,
 }
 
 
