@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,8 @@ from envspec.graph import ResourceGraph
 from envspec.lower import lower
 from envspec.resolve import resolve
 from envspec.source import load
+
+pytest_plugins = ["tests.realtf.fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden" / "deploy"
@@ -194,3 +197,45 @@ def test_ctrl_c_stops_the_running_tool_and_exits_130(tmp_path: Path) -> None:
     assert marker.read_text() == "stopped\n", "the running tool got Ctrl-C too"
     assert "interrupted during xkit: bootstrap" in out
     assert "terraform" not in (tmp_path / "bin" / "calls.log").read_text()
+
+
+WORKER_SPEC = """\
+envspec: 1
+app: wk
+environments:
+  a: {region: us-east-1, account_id: "111111111111"}
+network: {cidr: 10.1.0.0/16}
+services:
+  jobs:
+    type: ec2
+    ami: ami-12345678
+    instance_type: t3.small
+    port: null
+    owner: terraform
+    release: {artifact: "s3://wk-releases/jobs/{version}.tar.gz", start: bin/jobs}
+"""
+
+
+def test_a_worker_has_no_port_and_cannot_be_public(tmp_path: Path) -> None:
+    spec = tmp_path / "wk.yaml"
+    spec.write_text(WORKER_SPEC.replace("    owner: terraform\n", "    public: true\n"))
+    done = envspec("validate", str(spec))
+    assert done.returncode == 1
+    assert "services.jobs.port: a public service needs a `port` for the load balancer" in done.stderr
+    spec.write_text(WORKER_SPEC)
+    (app,) = resolve(load([spec]))
+    node = lower(app.environments["a"]).node("services.jobs")
+    assert node.inputs["port"] is None and node.inputs["load_balancer"] is None
+
+
+@pytest.mark.slow
+def test_a_worker_compiles_to_valid_terraform(tmp_path: Path, terraform: Any) -> None:
+    spec = tmp_path / "wk.yaml"
+    spec.write_text(WORKER_SPEC)
+    done = envspec("compile", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    root = tmp_path / "out" / "wk" / "terraform" / "a"
+    assert "port                  = null" in (root / "main.tf").read_text()
+    terraform.init(root)
+    result = terraform.run(root, "validate", "-no-color")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -74,7 +74,14 @@ class Ec2Service(_Service):
     )
     instance_type: str = Field(pattern=INSTANCE_TYPE, description="EC2 instance type, for example `t3.small`.")
     count: int = Field(default=1, ge=0, le=100, description="Number of instances (0..100).")
-    port: int = Field(default=4000, ge=1, le=65535, description="TCP port the service listens on.")
+    port: int | None = Field(
+        default=4000,
+        ge=1,
+        le=65535,
+        description="TCP port the service listens on (default 4000); the deploy writes it into the environment "
+        "file as `PORT` and probes `health_check` on it. `null` for a service that serves no HTTP (a worker): "
+        "it cannot be `public`, gets no health check over HTTP, and is released without a load balancer step.",
+    )
     public: bool = Field(
         default=False,
         description="Reachable from the internet through the app's shared load balancer (HTTPS 443); "
@@ -99,6 +106,12 @@ class Ec2Service(_Service):
         "`keep_releases` releases on each host (default 5).",
         json_schema_extra={"examples": [{"max_unavailable": 1, "keep_releases": 5}]},
     )
+
+    @model_validator(mode="after")
+    def _public_needs_port(self) -> "Ec2Service":
+        if self.public and self.port is None:
+            raise FieldError("a public service needs a `port` for the load balancer", "port")
+        return self
 
 
 class BeanstalkService(_Service):
