@@ -265,3 +265,24 @@ def test_lint_passes_good_and_fails_bad(tmp_path: Path) -> None:
     assert [(f.rule, f.line) for f in errors] == [("args[module]", 5), ("args[module]", 9)], strict.summary()
     assert "nonsense_option" in errors[0].message
     assert "health_check_protocol" in errors[1].message
+
+
+def test_a_tls_only_bucket_policy_lets_requests_in(aws: dict[str, str]) -> None:
+    """policy-secure-transport: the TLS-only statement bootstrap.yml puts on its buckets denies nothing that
+    AWS would let in over HTTPS (moto supplies no aws:SecureTransport and denied everything)."""
+    import json
+
+    s3 = boto3_client("s3", aws)
+    s3.create_bucket(Bucket="tls-only")
+    deny_plain_http = {
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny_plain_http]}))
+    s3.put_object(Bucket="tls-only", Key="state", Body=b"x")
+    assert s3.head_object(Bucket="tls-only", Key="state")["ContentLength"] == 1, "policy-secure-transport"
+    unconditional = {k: v for k, v in deny_plain_http.items() if k != "Condition"}
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps({"Version": "2012-10-17", "Statement": [unconditional]}))
+    with pytest.raises(Exception, match="403|Forbidden|AccessDenied"):
+        s3.head_object(Bucket="tls-only", Key="state")

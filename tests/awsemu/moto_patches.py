@@ -213,6 +213,43 @@ def _elbv2_target_health_over_time() -> None:
     FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
 
 
+def _policy_secure_transport() -> None:
+    """Policy conditions see `aws:SecureTransport` = true, as requests to AWS's HTTPS endpoints do.
+
+    moto evaluates only `StringEquals` conditions (any other operator counts as met) and supplies no
+    `aws:SecureTransport`, so a bucket with the usual TLS-only statement (`Deny s3:* when
+    aws:SecureTransport is false`, a `Bool` condition) refuses every request. The emulator stands in for
+    AWS's endpoints, which the AWS clients and Terraform reach over HTTPS: `Bool` is evaluated, requests
+    are secure (a request that sets the key itself keeps its value), and a `Deny` statement whose
+    condition does not hold does not apply (moto answered DENIED for any statement whose condition failed).
+    """
+    from moto.iam import policy_conditions
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    def bool_equals(expected: list[str] | str, actual: str) -> bool:
+        wanted = [expected] if isinstance(expected, str) else expected
+        return actual.lower() in [str(w).lower() for w in wanted]
+
+    if not isinstance(getattr(policy_conditions, "CONDITION_OPERATIONS", None), dict):
+        raise LookupError("moto.iam policy_conditions changed")
+    policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", bool_equals)
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any, action: str, resource: str = "*", principal: Any = None, incoming_condition_values: Any = None
+    ) -> Any:
+        values = {"aws:SecureTransport": "true", **(incoming_condition_values or {})}
+        statement = self._statement
+        if statement.get("Effect") == "Deny" and statement.get("Condition") and not self._check_conditions(values):
+            return PermissionResult.NEUTRAL  # moto: DENIED; on AWS a Deny whose condition fails does not apply
+        return original(self, action, resource, principal, values)
+
+    if not callable(getattr(IAMPolicyStatement, "_check_conditions", None)):
+        raise LookupError("moto.iam IAMPolicyStatement changed")
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -220,6 +257,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
     "lambda-logging-config": _lambda_logging_config,
     "elbv2-target-health-over-time": _elbv2_target_health_over_time,
+    "policy-secure-transport": _policy_secure_transport,
 }
 
 
