@@ -186,12 +186,17 @@ def test_ctrl_c_stops_the_running_tool_and_exits_130(tmp_path: Path) -> None:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.strip() == "started":
-            break
-    proc.send_signal(signal.SIGINT)  # to envspec only, as a test can; a terminal sends it to both
-    started = time.monotonic()
-    out, err = proc.communicate(timeout=60)
+    try:
+        for line in proc.stdout:
+            if line.strip() == "started":
+                break
+        proc.send_signal(signal.SIGINT)  # to envspec only, as a test can; a terminal sends it to both
+        started = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # whatever went wrong, leave no process behind (its own session)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert proc.returncode == 130, err
     assert time.monotonic() - started < 30
     assert marker.read_text() == "stopped\n", "the running tool got Ctrl-C too"
