@@ -476,6 +476,8 @@ def test_rolling_release_one_host_at_a_time(aws: dict[str, str], tmp_path: Path,
     assert f"'release' of {APP} failed" in failed.stderr
     assert f"on host {second}" in failed.stderr
     assert "Wait until the service answers its health check" in failed.stderr, failed.stderr
+    assert f"answered HTTP 500 at http://127.0.0.1:{stand.hosts[1].port}/health" in failed.stderr
+    assert "The host runs 2 again." in failed.stderr
     assert [h.version() for h in stand.hosts] == ["3", "2", "2"]
     assert [h.current() for h in stand.hosts] == ["3", "2", "2"]
     assert not traffic.failures(), traffic.failures()[:5]
