@@ -5,6 +5,8 @@ Imported only when a command line needs typer; a plain `envspec validate PATH...
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -163,6 +165,64 @@ def backends() -> None:
     for name, entry in plugins.installed().items():
         dist = entry.dist.name if entry.dist is not None else "?"
         typer.echo(f"{name:<12} {entry.value}  ({dist})")
+
+
+@app.command()
+def deploy(
+    env: Annotated[str, typer.Argument(metavar="ENV", help="The environment to deploy.", show_default=False)],
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(metavar="[SPEC]...", help="Spec files or folders (default: specs/).", show_default=False),
+    ] = None,
+    version: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--version", "-V", help="The version to release; without it only the infrastructure is deployed.", show_default=False),
+    ] = None,
+    only: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--only", help="Release only this service (an address such as services.api).", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder the specs are compiled into.")] = Path("build"),
+    inventory: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option(
+            "--inventory", "-i",
+            help="An extra Ansible inventory after the generated one (repeatable): host variables such as a "
+            "connection of your own.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the commands a deploy runs, in order; run nothing.")] = False,
+) -> None:
+    """Deploy ENV in one command: compile, Terraform, provision.yml, then a rolling release of VERSION."""
+    from . import deploy as deploying
+    from . import plugins
+    from .errors import UsageError
+    from .lower import lower
+    from .output import compile_into
+    from .resolve import resolve
+    from .source import load
+
+    specs = paths or [Path("specs")]
+    if version is not None and not deploying.VERSION.fullmatch(version):
+        raise UsageError(f"--version {version!r}: use letters, digits and . _ + - (at most 128, starting with a letter or digit)")
+    apps = [a for a in resolve(load(specs)) if env in a.environments]
+    if not apps:
+        raise UsageError(f"no spec has an environment '{env}'")
+    steps = []
+    for resolved in apps:
+        graph = lower(resolved.environments[env])
+        steps += deploying.plan(graph, out / graph.app, version=version, only=only, inventories=inventory or ())
+    steps = deploying.accounts_first(steps)  # wrong credentials are refused before anything changes
+    compile_line = shlex.join(["envspec", "compile", *map(str, specs), "--out", str(out), "--env", env])
+    if dry_run:
+        typer.echo(f"# 0. compile\n{compile_line}\n" + deploying.render(steps), nl=False)
+        return
+    deploying.require_tools(steps)  # before anything is written
+    typer.echo(f"==> compile\n$ {compile_line}")
+    result = compile_into(out, apps, plugins.load(None), only_envs=[env])
+    typer.echo(f"{out}: {len(result.files)} file{'s' if len(result.files) != 1 else ''} changed" if result.files else f"{out}: unchanged")
+    deploying.run(steps)
 
 
 # the migration commands live in their own module; importing it registers them on `app`

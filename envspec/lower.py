@@ -39,6 +39,21 @@ def aws_name(*parts: str, max_len: int = 63) -> str:
     return f"{name[: max_len - 7].rstrip('-')}-{digest}"
 
 
+def state_bucket(app: str, account_id: str) -> str:
+    """The S3 bucket of the Terraform state of an app's environments in one account (`envspec deploy` creates it)."""
+    return f"{app}-{account_id}-tfstate"
+
+
+def state_key(app: str, env: str) -> str:
+    """Where in the state bucket an environment's Terraform state lives."""
+    return f"{app}/{env}/terraform.tfstate"
+
+
+def transfer_bucket(app: str, env: str, account_id: str) -> str:
+    """The S3 bucket through which Ansible's Systems Manager connection moves files to and from hosts."""
+    return aws_name(app, env, account_id, "ssm")
+
+
 def lower(env: ResolvedEnv, history: Mapping[str, tuple[Owner, ...]] | None = None) -> ResourceGraph:
     """Lower every component of one environment into nodes, in dependency order.
 
@@ -533,6 +548,7 @@ class _Context:
             "load_balancer": load_balancer,
             "environment": self.environment(c),
             "release": model.release.model_dump() if model.release else None,
+            "deploy": model.deploy.model_dump(),
             "tags": self.tags(c),
         }
         resources = [

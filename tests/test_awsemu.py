@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -207,6 +208,32 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
     assert got == {"LogFormat": "Text", "LogGroup": "/envspec/patch-check"}, "lambda-logging-config"
 
 
+def test_target_health_moves_through_initial_and_draining(aws: dict[str, str]) -> None:
+    """elbv2-target-health-over-time: `initial` after registering, `draining` for the deregistration delay."""
+    ec2, elb = boto3_client("ec2", aws), boto3_client("elbv2", aws)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
+    group = elb.create_target_group(Name="health-check", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(
+        TargetGroupArn=group, Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "2"}]
+    )
+
+    def state() -> str:
+        health = elb.describe_target_health(TargetGroupArn=group, Targets=[{"Id": instance}])
+        return str(health["TargetHealthDescriptions"][0]["TargetHealth"]["State"])
+
+    elb.register_targets(TargetGroupArn=group, Targets=[{"Id": instance}])
+    assert state() == "initial", "elbv2-target-health-over-time"
+    time.sleep(2.5)
+    assert state() == "healthy"
+    elb.deregister_targets(TargetGroupArn=group, Targets=[{"Id": instance}])
+    assert state() == "draining", "elbv2-target-health-over-time"
+    time.sleep(2.5)
+    assert state() == "unused"
+
+
 @pytest.mark.slow
 def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:
     playbook = _write(tmp_path / "fail.yml", BAD_ARGS_PLAYBOOK)
@@ -245,3 +272,24 @@ def test_lint_passes_good_and_fails_bad(tmp_path: Path) -> None:
     assert [(f.rule, f.line) for f in errors] == [("args[module]", 5), ("args[module]", 9)], strict.summary()
     assert "nonsense_option" in errors[0].message
     assert "health_check_protocol" in errors[1].message
+
+
+def test_a_tls_only_bucket_policy_lets_requests_in(aws: dict[str, str]) -> None:
+    """policy-secure-transport: the TLS-only statement bootstrap.yml puts on its buckets denies nothing that
+    AWS would let in over HTTPS (moto supplies no aws:SecureTransport and denied everything)."""
+    import json
+
+    s3 = boto3_client("s3", aws)
+    s3.create_bucket(Bucket="tls-only")
+    deny_plain_http = {
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny_plain_http]}))
+    s3.put_object(Bucket="tls-only", Key="state", Body=b"x")
+    assert s3.head_object(Bucket="tls-only", Key="state")["ContentLength"] == 1, "policy-secure-transport"
+    unconditional = {k: v for k, v in deny_plain_http.items() if k != "Condition"}
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps({"Version": "2012-10-17", "Statement": [unconditional]}))
+    with pytest.raises(Exception, match="403|Forbidden|AccessDenied"):
+        s3.head_object(Bucket="tls-only", Key="state")

@@ -373,14 +373,18 @@ def secret_tasks(files: Mapping[PurePosixPath, str]) -> list[tuple[str, bool | A
                 reasons.append(f"sets a secret's value ({module} {argument})")
             if isinstance(args, dict) and args.get("mode") == "geturl":
                 reasons.append("signs a URL (a bearer credential)")
-            if module.endswith("template") and isinstance(args, dict) and _SECRET_LOOKUP.search(
-                    templates.get(PurePosixPath(str(args.get("src", ""))).name, "")):
+            template = templates.get(PurePosixPath(str(args.get("src", ""))).name, "") if isinstance(args, dict) else ""
+            if module.endswith("template") and _SECRET_LOOKUP.search(template):
                 reasons.append(f"renders {args.get('src')}, which reads secret values")
+            if module.endswith("template") and any(re.search(rf"\b{re.escape(v)}\b", template) for v in sensitive_vars | registered):
+                reasons.append(f"renders {args.get('src')}, which uses a variable that holds secret material")
             if any(re.search(rf"\b{re.escape(v)}\b", text) for v in sensitive_vars | registered):
                 reasons.append("uses a variable that holds secret material")
             if reasons:
                 if isinstance(task.get("register"), str) and (module.endswith(("set_fact", "s3_object"))):
                     registered.add(task["register"])
+                if module.endswith("set_fact") and isinstance(args, dict):  # the facts it sets hold secrets
+                    registered.update(str(k) for k in args)
                 out.append((f"{path}: {task.get('name', '?')} ({'; '.join(reasons)})",
                             True if protected else task.get("no_log")))
     return out
@@ -392,7 +396,8 @@ def test_every_task_that_touches_a_secret_has_no_log() -> None:
     names = "\n".join(where for where, _ in found)
     for expected in ("Create the master password secret", "Create the database instance", "Sign a short-lived download URL",
                      "Download the release", "Check that every secret the environment uses has a value",
-                     "Write the environment file"):
+                     "Read the values the environment file needs at deploy time", "Write the environment file",
+                     "Find out whether the environment file changes"):
         assert expected in names, (expected, names)
     unprotected = [f"{where}: no_log is {no_log!r}" for where, no_log in found if no_log is not True]
     assert unprotected == [], "\n".join(unprotected)

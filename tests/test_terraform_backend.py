@@ -309,8 +309,8 @@ def test_ec2_service_never_renders_its_environment() -> None:
     files = tree("xkit-terraform")
     main = files[PurePosixPath("terraform/staging/main.tf")]
     api = _blocks(parsed(main), "module")["service_api"]
-    assert "environment" not in api and "release" not in api
-    assert NOT_RENDERED["ec2"] == {"environment", "release"}
+    assert "environment" not in api and "release" not in api and "deploy" not in api
+    assert NOT_RENDERED["ec2"] == {"environment", "release", "deploy"}
 
 
 def test_module_calls_render_every_other_input() -> None:

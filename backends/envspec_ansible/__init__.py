@@ -25,6 +25,7 @@ from typing import Any
 
 from envspec.errors import BackendError
 from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
+from envspec.lower import state_bucket, transfer_bucket
 
 from . import yamlout
 from .yamlout import Template
@@ -186,8 +187,9 @@ def provision_lookups(graph: ResourceGraph) -> list[str]:
 
 
 def deploy_lookups(graph: ResourceGraph) -> list[str]:
-    """Components whose attributes the ec2 services' environment files need at deploy time."""
-    needed = {a.address for n in graph.nodes if n.kind == "ec2" for a in attrs_in(n.inputs.get("environment", {}))}
+    """Components whose attributes the ec2 services need at deploy time (environment files, and the
+    role's inputs, which deploy.yml hands to the role whole)."""
+    needed = {a.address for n in graph.nodes if n.kind == "ec2" for a in attrs_in(n.inputs)}
     return [n.address for n in graph.nodes if n.address in needed]
 
 
@@ -228,8 +230,15 @@ def _inventory(graph: ResourceGraph) -> str:
         "  - tag:Name\n"
         "  - instance-id\n"
         "compose:\n"
-        "  # The instances live in private subnets: reach them over a VPN or a bastion.\n"
-        "  ansible_host: private_ip_address\n"
+        "  # The instances live in private subnets and open no SSH port: Ansible reaches them through\n"
+        "  # AWS Systems Manager (their role has AmazonSSMManagedInstanceCore), moving files through\n"
+        "  # the transfer bucket bootstrap.yml creates. This machine needs the Session Manager plugin.\n"
+        "  # Another inventory given after this one (`envspec deploy -i FILE`) may set other\n"
+        "  # connection variables per host.\n"
+        "  ansible_connection: \"'amazon.aws.aws_ssm'\"\n"
+        "  ansible_aws_ssm_instance_id: instance_id\n"
+        f"  ansible_aws_ssm_region: \"'{graph.region}'\"\n"
+        f"  ansible_aws_ssm_bucket_name: \"'{transfer_bucket(graph.app, graph.env, graph.account_id)}'\"\n"
         "  envspec_instance_id: instance_id\n"
         "  envspec_component_address: tags['envspec:component']\n"
         "keyed_groups:\n"
@@ -249,6 +258,11 @@ def _env_vars(graph: ResourceGraph) -> str:
         "envspec_account_id": graph.account_id,
         "envspec_secret_placeholder": SECRET_PLACEHOLDER,
     }
+    buckets = {
+        "envspec_state_bucket": state_bucket(graph.app, graph.account_id) if graph.owned_by("terraform") else None,
+        "envspec_transfer_bucket": transfer_bucket(graph.app, graph.env, graph.account_id)
+        if any(n.kind == "ec2" and n.inputs["instances"] for n in graph.nodes) else None,
+    }
     lookups = {
         "envspec_provision_lookups": provision_lookups(graph),
         "envspec_deploy_lookups": deploy_lookups(graph),
@@ -257,9 +271,12 @@ def _env_vars(graph: ResourceGraph) -> str:
         _header(graph, "Where this environment lives.")
         + "# Strings are never templated: those containing `{` are tagged !unsafe.\n"
         + yamlout.dump(values)
+        + "\n# The buckets bootstrap.yml creates: the Terraform state's (when Terraform owns anything\n"
+        "# here) and the Systems Manager connection's transfer bucket (when there are ec2 instances).\n"
+        + yamlout.dump(buckets)
         + "\n# Components another tool owns that provision.yml reads (by name and tags) because an\n"
         "# Ansible-owned component needs their attributes; and those deploy.yml reads for the\n"
-        "# environment files of the ec2 services.\n"
+        "# ec2 services (their environment files and the role's inputs).\n"
         + yamlout.dump(lookups)
         + "\n# The outputs (AWS-assigned ids) of every component, by address: each role, or the lookup\n"
         "# of a component another tool owns, adds its own while provision.yml runs.\n"

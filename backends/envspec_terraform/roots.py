@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, Resource, ResourceGraph, SecretValue
+from envspec.lower import state_bucket, state_key
 
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, Template, quote, render_file
 from .names import data_label, module_names, resource_address
@@ -40,7 +41,7 @@ AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}
 # Inputs that the Ansible side needs and Terraform does not: never rendered into module calls
 # (the module declares them, documented as unused, so its interface matches the component's).
 NOT_RENDERED: Mapping[str, frozenset[str]] = {
-    "ec2": frozenset({"environment", "release"}),  # the deploy writes the host's environment file
+    "ec2": frozenset({"environment", "release", "deploy"}),  # the deploy writes the host's environment file
     "database": frozenset({"master_secret_name"}),  # RDS manages the password when Terraform owns it
 }
 
@@ -388,8 +389,8 @@ class RootRenderer:
             [
                 Block("terraform", body=Body([
                     Block("backend", ("s3",), Body([
-                        Attribute("bucket", f"{g.app}-{g.account_id}-tfstate"),
-                        Attribute("key", f"{g.app}/{g.env}/terraform.tfstate"),
+                        Attribute("bucket", state_bucket(g.app, g.account_id)),
+                        Attribute("key", state_key(g.app, g.env)),
                         Attribute("region", g.region),
                         Attribute("encrypt", True),
                         Attribute("use_lockfile", True),

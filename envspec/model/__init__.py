@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from .common import Owner
 from .network import Network
-from .service import BeanstalkService, Ec2Service, LambdaService, Release, Service
+from .service import BeanstalkService, Ec2Service, LambdaService, Release, Rollout, Service
 from .spec import Environment, Spec
 from .storage import Bucket, Database, Secret
 
 __all__ = [
     "BeanstalkService", "Bucket", "Database", "Ec2Service", "Environment", "LambdaService",
-    "Network", "Owner", "Release", "Secret", "Service", "Spec",
+    "Network", "Owner", "Release", "Rollout", "Secret", "Service", "Spec",
 ]

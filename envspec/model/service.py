@@ -84,6 +84,27 @@ class Release(SpecModel):
         return value
 
 
+class Rollout(SpecModel):
+    """How `envspec deploy` rolls a release out to the hosts of an ec2 service."""
+
+    max_unavailable: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="Hosts released at the same time (default 1): each is taken out of the load balancer, "
+        "updated, health checked and put back before the next batch starts, so at least `count - "
+        "max_unavailable` hosts serve throughout. When several ec2 services roll out together, the "
+        "smallest value of the environment applies to all of them. A failed host stops the rollout.",
+    )
+    keep_releases: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Release folders kept on each host, the current one included (default 5); older ones "
+        "are deleted after a successful release.",
+    )
+
+
 class _Service(Component):
     env: EnvMap = Field(default_factory=dict, description=ENV_DESCRIPTION)
     not_secret: list[EnvVarName] = Field(
@@ -126,7 +147,14 @@ class Ec2Service(_Service):
     )
     instance_type: str = Field(pattern=INSTANCE_TYPE, description="EC2 instance type, for example `t3.small`.")
     count: int = Field(default=1, ge=0, le=100, description="Number of instances (0..100).")
-    port: int = Field(default=4000, ge=1, le=65535, description="TCP port the service listens on.")
+    port: int | None = Field(
+        default=4000,
+        ge=1,
+        le=65535,
+        description="TCP port the service listens on (default 4000); the deploy writes it into the environment "
+        "file as `PORT` and probes `health_check` on it. `null` for a service that serves no HTTP (a worker): "
+        "it cannot be `public`, gets no health check over HTTP, and is released without a load balancer step.",
+    )
     public: bool = Field(
         default=False,
         description="Reachable from the internet through the app's shared load balancer (HTTPS 443); "
@@ -145,6 +173,18 @@ class Ec2Service(_Service):
         description="HTTP path the load balancer and rolling deploys probe, for example `/healthz`.",
     )
     release: Release | None = Field(default=None, description="What `envspec deploy` ships to the hosts.")
+    deploy: Rollout = Field(
+        default_factory=Rollout,
+        description="How releases roll out: `max_unavailable` hosts at a time (default 1), keeping the last "
+        "`keep_releases` releases on each host (default 5).",
+        json_schema_extra={"examples": [{"max_unavailable": 1, "keep_releases": 5}]},
+    )
+
+    @model_validator(mode="after")
+    def _public_needs_port(self) -> "Ec2Service":
+        if self.public and self.port is None:
+            raise FieldError("a public service needs a `port` for the load balancer", "port")
+        return self
 
 
 class BeanstalkService(_Service):

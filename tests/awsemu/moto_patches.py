@@ -26,6 +26,10 @@ _ALB_DEFAULT_ATTRIBUTES = {
 }
 
 
+# How long a newly registered target stays `initial` (see _elbv2_target_health_over_time).
+_TARGET_INITIAL_SECONDS = 2.0
+
+
 def _nat_gateway_tag_resource_type() -> None:
     """DescribeTags reports NAT gateways as resource type ``natgateway`` (moto: ``nat-gateway``).
 
@@ -170,6 +174,97 @@ def _security_group_rule_description_of_group_rules() -> None:
         raise LookupError("moto.ec2 SecurityGroupRule changed")
     SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
 
+def _elbv2_target_health_over_time() -> None:
+    """Target health moves like AWS's: `initial` after registering, `draining` after deregistering.
+
+    moto reports a registered target `healthy` at once and a deregistered one `unused` at once, so a
+    rolling deploy's waits (drain, then healthy again) would pass without ever waiting. Here a target
+    is `initial` for `_TARGET_INITIAL_SECONDS` after it is registered (AWS needs passing health
+    checks first; moto runs none, so a short fixed time stands in for them), and `draining` for the group's `deregistration_delay.timeout_seconds` after
+    it is deregistered (AWS lets in-flight requests finish); then `healthy` or `unused` as before.
+    """
+    import time
+
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    original_register, original_deregister = FakeTargetGroup.register, FakeTargetGroup.deregister
+    original_health = FakeTargetGroup.health_for
+
+    def register(self: Any, targets: list[dict[str, Any]]) -> None:
+        original_register(self, targets)
+        since = self.__dict__.setdefault("_envspec_registered_at", {})
+        for target in targets:
+            since[target["Id"]] = time.monotonic()
+            self.__dict__.setdefault("_envspec_deregistered_at", {}).pop(target["Id"], None)
+
+    def deregister(self: Any, targets: list[dict[str, Any]]) -> None:
+        original_deregister(self, targets)
+        since = self.__dict__.setdefault("_envspec_deregistered_at", {})
+        for target in targets:
+            since[target["Id"]] = time.monotonic()
+            self.__dict__.setdefault("_envspec_registered_at", {}).pop(target["Id"], None)
+
+    def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+        status = original_health(self, target, ec2_backend)
+        now = time.monotonic()
+        registered = self.__dict__.get("_envspec_registered_at", {}).get(target["Id"])
+        deregistered = self.__dict__.get("_envspec_deregistered_at", {}).get(target["Id"])
+        delay = float(self.attributes.get("deregistration_delay.timeout_seconds", 300))
+        if status.status == "healthy" and registered is not None and now - registered < _TARGET_INITIAL_SECONDS:
+            return FakeHealthStatus(
+                status.instance_id, status.port, status.health_check_port, "initial",
+                "Elb.RegistrationInProgress", "Target registration is in progress",
+            )
+        if status.status == "unused" and deregistered is not None and now - deregistered < delay:
+            return FakeHealthStatus(
+                status.instance_id, status.port, status.health_check_port, "draining",
+                "Target.DeregistrationInProgress", "Target deregistration is in progress",
+            )
+        return status
+
+    if not all(callable(getattr(FakeTargetGroup, n, None)) for n in ("register", "deregister", "health_for")):
+        raise LookupError("moto.elbv2 FakeTargetGroup changed")
+    FakeTargetGroup.register = register  # type: ignore[method-assign]
+    FakeTargetGroup.deregister = deregister  # type: ignore[method-assign]
+    FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
+
+
+def _policy_secure_transport() -> None:
+    """Policy conditions see `aws:SecureTransport` = true, as requests to AWS's HTTPS endpoints do.
+
+    moto evaluates only `StringEquals` conditions (any other operator counts as met) and supplies no
+    `aws:SecureTransport`, so a bucket with the usual TLS-only statement (`Deny s3:* when
+    aws:SecureTransport is false`, a `Bool` condition) refuses every request. The emulator stands in for
+    AWS's endpoints, which the AWS clients and Terraform reach over HTTPS: `Bool` is evaluated, requests
+    are secure (a request that sets the key itself keeps its value), and a `Deny` statement whose
+    condition does not hold does not apply (moto answered DENIED for any statement whose condition failed).
+    """
+    from moto.iam import policy_conditions
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    def bool_equals(expected: list[str] | str, actual: str) -> bool:
+        wanted = [expected] if isinstance(expected, str) else expected
+        return actual.lower() in [str(w).lower() for w in wanted]
+
+    if not isinstance(getattr(policy_conditions, "CONDITION_OPERATIONS", None), dict):
+        raise LookupError("moto.iam policy_conditions changed")
+    policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", bool_equals)
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any, action: str, resource: str = "*", principal: Any = None, incoming_condition_values: Any = None
+    ) -> Any:
+        values = {"aws:SecureTransport": "true", **(incoming_condition_values or {})}
+        statement = self._statement
+        if statement.get("Effect") == "Deny" and statement.get("Condition") and not self._check_conditions(values):
+            return PermissionResult.NEUTRAL  # moto: DENIED; on AWS a Deny whose condition fails does not apply
+        return original(self, action, resource, principal, values)
+
+    if not callable(getattr(IAMPolicyStatement, "_check_conditions", None)):
+        raise LookupError("moto.iam IAMPolicyStatement changed")
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
+
 
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
@@ -178,6 +273,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
     "lambda-logging-config": _lambda_logging_config,
     "security-group-rule-description": _security_group_rule_description_of_group_rules,
+    "elbv2-target-health-over-time": _elbv2_target_health_over_time,
+    "policy-secure-transport": _policy_secure_transport,
 }
 
 

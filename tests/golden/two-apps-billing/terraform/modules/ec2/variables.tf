@@ -30,11 +30,12 @@ variable "instances" {
 }
 
 variable "port" {
-  description = "TCP port the service listens on."
+  description = "TCP port the service listens on; null for a service that serves no HTTP (then it cannot be public)."
   type        = number
+  default     = null
 
   validation {
-    condition     = var.port >= 1 && var.port <= 65535
+    condition     = var.port == null ? true : var.port >= 1 && var.port <= 65535
     error_message = "The port must be between 1 and 65535."
   }
 }
@@ -134,6 +135,15 @@ variable "release" {
   type = object({
     artifact = string
     start    = string
+  })
+  default = null
+}
+
+variable "deploy" {
+  description = "How a deploy rolls releases out (`max_unavailable`, `keep_releases`). Not used here: releases are always deployed by Ansible."
+  type = object({
+    max_unavailable = number
+    keep_releases   = number
   })
   default = null
 }

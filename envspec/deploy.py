@@ -1,0 +1,227 @@
+"""`envspec deploy ENV`: the tools' commands, in order, for each app, and running them.
+
+The plan is data (`plan` returns `Step`s), so `--dry-run` prints exactly what a deploy runs. For
+each app that has the environment, after compiling it into the output folder:
+
+1. `bootstrap.yml`: refuses credentials for another account before anything changes, then
+   creates the Terraform state bucket (when Terraform owns anything in the environment) and the
+   transfer bucket of the Systems Manager connection (when there are ec2 instances);
+2. `terraform init` and `terraform apply` of the environment's root (when Terraform owns anything);
+3. `provision.yml` (when Ansible owns anything);
+4. `deploy.yml` with the version (when one is given): ec2 hosts `max_unavailable` at a time, lambda
+   code updates, beanstalk versions.
+
+Each step's output streams under a header; the first failure stops the deploy and is reported by
+step (and, for an Ansible step, by host and message). Tools come from PATH; what is missing is
+reported before anything runs. This module runs processes: only the CLI calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .errors import EnvspecError, UsageError
+from .graph import ResourceGraph
+
+ANSIBLE_PLAYBOOK = "ansible-playbook"
+TERRAFORM = "terraform"
+# How to get each tool, for the message that says it is missing.
+INSTALL_HINTS = {
+    ANSIBLE_PLAYBOOK: "install Ansible with the AWS collections and boto3, for example "
+    "`pipx install --include-deps ansible && pipx inject ansible boto3` (or `pip install ansible boto3`)",
+    TERRAFORM: "install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install)",
+}
+# A version to release: what deploy.yml accepts (it checks the same).
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+# Seconds a tool gets to stop after Ctrl-C or SIGTERM before it is killed.
+STOP_GRACE = 30.0
+
+_TASK = re.compile(r"^TASK \[(?P<task>.*)\] \**$")
+_FAILED = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\](?:: FAILED!)? => (?P<result>\{.*)$")
+_RECAP = re.compile(r"^PLAY RECAP \**$")
+
+
+class DeployError(EnvspecError):
+    """A step of the deploy failed; what ran before it stays done."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a deploy."""
+
+    app: str
+    name: str                  # bootstrap, terraform init, terraform apply, provision, release
+    argv: tuple[str, ...]
+    cwd: Path
+
+    def shell(self) -> str:
+        """The command as a person would type it, from the current folder."""
+        command = shlex.join(self.argv)
+        return command if self.cwd == Path(".") else f"(cd {shlex.quote(str(self.cwd))} && {command})"
+
+
+@dataclass
+class Failure:
+    """What an Ansible run's output says failed: the last failed task per host, with its message."""
+
+    task: str = ""
+    hosts: dict[str, tuple[str, str]] = field(default_factory=dict)  # host -> (task, message)
+
+    def read(self, line: str) -> None:
+        if match := _TASK.match(line):
+            self.task = match["task"]
+        elif match := _FAILED.match(line):
+            try:
+                message = str(json.loads(match["result"]).get("msg", ""))
+            except (json.JSONDecodeError, AttributeError):
+                message = ""
+            self.hosts[match["host"]] = (self.task, " ".join(message.split()))
+
+    def describe(self) -> str:
+        return "; ".join(
+            f"on host {host}, task '{task}'" + (f": {message}" if message else "")
+            for host, (task, message) in self.hosts.items()
+        )
+
+
+def max_unavailable(graph: ResourceGraph) -> int:
+    """Hosts released at a time: the smallest `deploy.max_unavailable` of the ec2 services (1 if none)."""
+    values = [int(n.inputs["deploy"]["max_unavailable"]) for n in graph.nodes if n.kind == "ec2"]
+    return min(values, default=1)
+
+
+def plan(
+    graph: ResourceGraph,
+    app_dir: Path,
+    *,
+    version: str | None,
+    only: str | None = None,
+    inventories: Sequence[Path] = (),
+) -> list[Step]:
+    """The commands that deploy one app's environment, in order; `app_dir` is OUT/APP."""
+    if only is not None:
+        try:
+            node = graph.node(only)
+        except KeyError:
+            services = [n.address for n in graph.nodes if n.kind in ("ec2", "lambda", "beanstalk")]
+            from .errors import did_you_mean
+
+            hint = did_you_mean(only, services)
+            raise UsageError(
+                f"--only {only}: no such service in {graph.app} ({graph.env})" + (f" ({hint})" if hint else "")
+                + (f"; services: {', '.join(services)}" if services else "; it has no services")
+            ) from None
+        if node.kind not in ("ec2", "lambda", "beanstalk"):
+            raise UsageError(f"--only {only}: a release is of a service, and {only} is a {node.kind}")
+    ansible_dir = app_dir / "ansible"
+    tf_dir = app_dir / "terraform" / graph.env
+    inventory = ["-i", f"inventories/{graph.env}"]
+    for extra in inventories:
+        inventory += ["-i", str(extra.resolve())]
+
+    def playbook(name: str, book: str, *extra: str) -> Step:
+        return Step(graph.app, name, (ANSIBLE_PLAYBOOK, *inventory, book, *extra), ansible_dir)
+
+    steps = [playbook("bootstrap", "bootstrap.yml")]
+    if graph.owned_by("terraform"):
+        chdir = f"-chdir={tf_dir}"
+        steps.append(Step(graph.app, "terraform init", (TERRAFORM, chdir, "init", "-input=false"), Path(".")))
+        steps.append(
+            Step(graph.app, "terraform apply", (TERRAFORM, chdir, "apply", "-input=false", "-auto-approve"), Path("."))
+        )
+    if graph.owned_by("ansible"):
+        steps.append(playbook("provision", "provision.yml"))
+    if version is not None:
+        extra = ["-e", f"envspec_version={version}", "-e", f"envspec_max_unavailable={max_unavailable(graph)}"]
+        if only is not None:
+            extra += ["-e", f"envspec_only={only}"]
+        steps.append(playbook("release", "deploy.yml", *extra))
+    return steps
+
+
+def accounts_first(steps: Sequence[Step]) -> list[Step]:
+    """Every app's bootstrap (which checks the account) before any other step of any app."""
+    return [s for s in steps if s.name == "bootstrap"] + [s for s in steps if s.name != "bootstrap"]
+
+
+def render(steps: Sequence[Step]) -> str:
+    """`--dry-run`: one numbered line per command."""
+    return "".join(f"# {i}. {s.app}: {s.name}\n{s.shell()}\n" for i, s in enumerate(steps, 1))
+
+
+def missing_tools(steps: Iterable[Step], path: str | None = None) -> list[str]:
+    """Each tool the steps need that is not on PATH, with how to get it."""
+    needed = dict.fromkeys(s.argv[0] for s in steps)
+    return [f"{tool} not found on PATH: {INSTALL_HINTS.get(tool, 'install it')}" for tool in needed if shutil.which(tool, path=path) is None]
+
+
+def require_tools(steps: Iterable[Step]) -> None:
+    """A UsageError naming every tool the steps need that is not on PATH."""
+    problems = missing_tools(steps)
+    if problems:
+        raise UsageError("envspec deploy cannot start:\n  " + "\n  ".join(problems))
+
+
+def run(steps: Sequence[Step], out: TextIO | None = None) -> None:
+    """Run the steps in order, streaming each one's output under a header; stop at the first failure."""
+    out = out or sys.stdout
+    require_tools(steps)
+    for number, step in enumerate(steps, 1):
+        out.write(f"\n==> [{number}/{len(steps)}] {step.app}: {step.name}\n$ {step.shell()}\n")
+        out.flush()
+        failure = Failure()
+        code = _stream(step, out, failure)
+        if code != 0:
+            where = failure.describe()
+            raise DeployError(
+                f"step {number}/{len(steps)} '{step.name}' of {step.app} failed (exit status {code})"
+                + (f" {where}" if where else "")
+                + (f"; steps not run: {', '.join(s.name for s in steps[number:])}" if number < len(steps) else "")
+            )
+    out.write(f"\n==> done: {len(steps)} step{'s' if len(steps) != 1 else ''}\n")
+
+
+def _stream(step: Step, out: TextIO, failure: Failure) -> int:
+    """Run one step with its output copied to `out` line by line; its exit status."""
+    env = dict(os.environ)
+    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    proc = subprocess.Popen(
+        step.argv, cwd=step.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            out.flush()
+            failure.read(line.rstrip("\n"))
+        return proc.wait()
+    except BaseException:
+        # Ctrl-C or SIGTERM: the tool stops the way it would if a person pressed Ctrl-C (Terraform
+        # releases its state lock), then envspec exits (130 or 143)
+        _stop(proc)
+        out.write(f"\n==> interrupted during {step.app}: {step.name}\n")
+        out.flush()
+        raise
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
