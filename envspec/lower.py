@@ -362,11 +362,21 @@ class _Context:
         vpc = ipaddress.IPv4Network(model.cidr)
         slots = list(vpc.subnets(new_prefix=vpc.prefixlen + SUBNET_NEWBITS))
         azs = model.availability_zones
+        # Decided here for both tools (see backends/envspec_terraform/README.md, "Arguments decided
+        # once"): no subnet gives instances a public IP. Nothing envspec runs needs one: instances,
+        # Beanstalk and Lambda sit in the private subnets; NAT gateways have their Elastic IPs and the
+        # load balancer its own addresses.
         public = [
-            {"name": f"{name}-public-{i + 1}", "cidr": str(slots[i]), "az_index": i} for i in range(azs)
+            {"name": f"{name}-public-{i + 1}", "cidr": str(slots[i]), "az_index": i, "map_public_ip_on_launch": False}
+            for i in range(azs)
         ]
         private = [
-            {"name": f"{name}-private-{i + 1}", "cidr": str(slots[PRIVATE_SLOT_OFFSET + i]), "az_index": i}
+            {
+                "name": f"{name}-private-{i + 1}",
+                "cidr": str(slots[PRIVATE_SLOT_OFFSET + i]),
+                "az_index": i,
+                "map_public_ip_on_launch": False,
+            }
             for i in range(azs)
         ]
         nat_count = {"none": 0, "single": 1, "per_az": azs}[model.nat_gateway]
@@ -385,6 +395,9 @@ class _Context:
                 "name": aws_name(name, max_len=LB_NAME_MAX),
                 "security_group_name": f"{name}-lb",
                 "certificate_arn": model.certificate_arn,
+                # Requests with malformed headers are dropped at the load balancer, not passed on
+                # (AWS's recommendation; neither tool's default).
+                "drop_invalid_header_fields": True,
             }
         r = self.resource
         resources = [r(c, "vpc", "aws_vpc", name, by_tags=True)]
