@@ -483,7 +483,6 @@ class _Context:
             "port": port,
             "subnet_group_name": name,
             "security_group_name": name,
-            "master_secret_name": f"{self.env.app}/{self.env.env}/{c.name}/master-password",
             "vpc_id": Attr("network", "vpc_id"),
             "subnet_ids": Attr("network", "private_subnet_ids"),
             "tags": self.tags(c),
@@ -493,11 +492,9 @@ class _Context:
             self.resource(c, "sg", "aws_security_group", name, by_tags=True),
             self.resource(c, "instance", "aws_db_instance", name, import_id=name),
         ]
-        if c.owner == "ansible":
-            # amazon.aws.rds_instance cannot ask RDS to manage the password (Terraform can, with
-            # manage_master_user_password): the role generates it straight into this secret.
-            secret = str(inputs["master_secret_name"])
-            resources.append(self.resource(c, "master-secret", "aws_secretsmanager_secret", secret, by_tags=True))
+        # The master password is RDS's, whichever tool owns the database: RDS generates it and
+        # keeps it in a secret of its own (`rds!db-...`, outside the graph), whose ARN is the
+        # instance's MasterUserSecret; so a move changes neither (README, "The database password").
         return inputs, resources, ("network",)
 
     def _role(self, c: ResolvedComponent, name: str) -> Resource:

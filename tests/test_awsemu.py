@@ -186,6 +186,28 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
 
 
 @pytest.mark.slow
+def test_rds_managed_master_password_is_the_instances_own(aws: dict[str, str]) -> None:
+    """rds-managed-secret-credentials: the managed secret holds the instance's master user and a
+    password of its own (moto: "admin" and one constant for every instance)."""
+    import json
+
+    rds, sm = boto3_client("rds", aws), boto3_client("secretsmanager", aws)
+    values = []
+    for name in ("managed-check-1", "managed-check-2"):
+        created = rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            Engine="postgres",
+            DBInstanceClass="db.t4g.micro",
+            AllocatedStorage=20,
+            MasterUsername=f"user_{name[-1]}",
+            ManageMasterUserPassword=True,
+        )["DBInstance"]
+        values.append(json.loads(sm.get_secret_value(SecretId=created["MasterUserSecret"]["SecretArn"])["SecretString"]))
+    assert [v["username"] for v in values] == ["user_1", "user_2"], "rds-managed-secret-credentials"
+    assert values[0]["password"] != values[1]["password"] and len(values[0]["password"]) >= 16, "rds-managed-secret-credentials"
+
+
+@pytest.mark.slow
 def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:
     playbook = _write(tmp_path / "fail.yml", BAD_ARGS_PLAYBOOK)
     result = run_playbook(playbook, env=aws, cwd=tmp_path)

@@ -41,7 +41,6 @@ AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}
 # (the module declares them, documented as unused, so its interface matches the component's).
 NOT_RENDERED: Mapping[str, frozenset[str]] = {
     "ec2": frozenset({"environment", "release"}),  # the deploy writes the host's environment file
-    "database": frozenset({"master_secret_name"}),  # RDS manages the password when Terraform owns it
 }
 
 
@@ -190,18 +189,18 @@ class RootRenderer:
         elif node.kind == "secret" and attribute == "arn":
             return Expr(self._by_tags(sink, node, self._resource(node, "secret")).text + ".arn")
         elif node.kind == "database":
-            if attribute == "host":
-                data = sink.data(
-                    "aws_db_instance",
-                    data_label(self.modules[node.address], "instance"),
-                    [Attribute("db_instance_identifier", node.inputs["identifier"])],
-                    node.address,
-                )
-                return Expr(f"{data.text}.address")
             if attribute == "security_group_id":
                 return Expr(self._by_tags(sink, node, self._resource(node, "sg")).text + ".id")
-            if attribute == "secret_arn":
-                return Expr(self._by_tags(sink, node, self._resource(node, "master-secret")).text + ".arn")
+            data = sink.data(
+                "aws_db_instance",
+                data_label(self.modules[node.address], "instance"),
+                [Attribute("db_instance_identifier", node.inputs["identifier"])],
+                node.address,
+            )
+            if attribute == "host":
+                return Expr(f"{data.text}.address")
+            if attribute == "secret_arn":  # RDS's own secret, whichever tool created the instance
+                return Expr(f"{data.text}.master_user_secret[0].secret_arn")
         elif attribute == "security_group_id":  # ec2, beanstalk, lambda in a VPC
             return Expr(self._by_tags(sink, node, self._resource(node, "sg")).text + ".id")
         elif node.kind == "beanstalk" and attribute == "url":

@@ -108,11 +108,35 @@ def _ec2_root_volume_from_ami() -> None:
     InstanceResponse._parse_block_device_mapping = _parse_block_device_mapping  # type: ignore[method-assign]
 
 
+def _rds_managed_secret_credentials() -> None:
+    """The secret RDS makes for a managed master password (ManageMasterUserPassword) holds the
+    instance's master user name and a password generated for it, as on AWS; moto writes
+    ``{"username": "admin", "password": "P@55w0rd!"}`` into every one.
+
+    With moto's constant, a password reset (a new managed secret) would go unseen when the value is
+    compared: the checks that a move keeps the database password need a value of its own.
+    """
+    import json
+    import secrets as random_source
+
+    from moto.rds.models import MasterUserSecret
+
+    if not callable(getattr(MasterUserSecret, "_generate_secret_string", None)):
+        raise LookupError("moto.rds MasterUserSecret changed")
+
+    def _generate_secret_string(self: Any) -> str:
+        username = getattr(self.resource, "master_username", None) or "admin"
+        return json.dumps({"username": username, "password": random_source.token_urlsafe(24)})
+
+    MasterUserSecret._generate_secret_string = _generate_secret_string  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
     "rds-gp3-baseline": _rds_gp3_baseline,
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
+    "rds-managed-secret-credentials": _rds_managed_secret_credentials,
 }
 
 

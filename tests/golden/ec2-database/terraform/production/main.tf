@@ -107,7 +107,6 @@ module "database_orders" {
   port                                = 5432
   subnet_group_name                   = "shop-production-orders"
   security_group_name                 = "shop-production-orders"
-  master_secret_name                  = "shop/production/orders/master-password"
   vpc_id                              = module.network.vpc_id
   subnet_ids                          = module.network.private_subnet_ids
   tags = {

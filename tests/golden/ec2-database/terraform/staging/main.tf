@@ -103,7 +103,6 @@ module "database_orders" {
   port                                = 5432
   subnet_group_name                   = "shop-staging-orders"
   security_group_name                 = "shop-staging-orders"
-  master_secret_name                  = "shop/staging/orders/master-password"
   vpc_id                              = module.network.vpc_id
   subnet_ids                          = module.network.private_subnet_ids
   tags = {
