@@ -18,3 +18,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was started with `--update-golden`."""
     return bool(request.config.getoption("--update-golden"))
+
+
+# ---- the real-provider count ------------------------------------------------------------------------
+# A test that asks for the `terraform` fixture (tests/realtf: the real terraform binary and the real
+# hashicorp/aws provider) is a real-provider test; the end of every run says how many ran and passed.
+REAL_PROVIDER = "real_provider"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "terraform" in getattr(item, "fixturenames", ()):
+            item.add_marker(REAL_PROVIDER)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    outcome: dict[str, str] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if not isinstance(report, pytest.TestReport) or REAL_PROVIDER not in report.keywords:
+                continue
+            worst = outcome.get(report.nodeid, "passed")
+            if report.failed:
+                worst = "failed"
+            elif report.skipped and worst == "passed":
+                worst = "skipped"
+            outcome[report.nodeid] = worst
+    counts = {k: sum(1 for v in outcome.values() if v == k) for k in ("passed", "failed", "skipped")}
+    terminalreporter.write_sep(
+        "-",
+        f"real terraform + real AWS provider: {len(outcome)} tests ran, {counts['passed']} passed, "
+        f"{counts['failed']} failed, {counts['skipped']} skipped",
+    )

@@ -46,7 +46,7 @@ from envspec_ansible import AnsibleBackend, provision_lookups
 from envspec_ansible.yamlout import scalar
 from tests.awsemu import moto as awsemu_moto
 from tests.awsemu.ansible import ANSIBLE_PLAYBOOK, Result, ansible_env, run_playbook
-from tests.awsemu.moto import MotoServer, aws_env, boto3_client, start_moto
+from tests.awsemu.moto import MotoServer, aws_env, boto3_client, in_account, start_moto  # in_account: imported from here by other tests too
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
 
 pytest_plugins = ["tests.awsemu.fixtures"]
@@ -270,19 +270,6 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
         yield server
     finally:
         server.stop()
-
-
-def in_account(aws: Mapping[str, str], account: str, region: str) -> dict[str, str]:
-    """The emulator's environment with credentials for `account` (moto STS) and `region`."""
-    sts = boto3_client("sts", aws)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/envspec-test", RoleSessionName="envspec-test")
-    env = aws_env(aws["AWS_ENDPOINT_URL"], region, base=aws)
-    env.update(
-        AWS_ACCESS_KEY_ID=creds["Credentials"]["AccessKeyId"],
-        AWS_SECRET_ACCESS_KEY=creds["Credentials"]["SecretAccessKey"],
-        AWS_SESSION_TOKEN=creds["Credentials"]["SessionToken"],
-    )
-    return env
 
 
 # ---- graphs and trees -------------------------------------------------------------------------------

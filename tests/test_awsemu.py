@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -183,6 +185,19 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
     assert (volume["Size"], volume["SnapshotId"], volume["Encrypted"]) == (from_ami["VolumeSize"], from_ami["SnapshotId"], True), (
         "ec2-root-volume-from-ami"
     )
+
+    lam, iam = boto3_client("lambda", aws), boto3_client("iam", aws)
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    role = iam.create_role(RoleName="patch-check", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    lam.create_function(FunctionName="patch-check", Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": code.getvalue()})
+    got = lam.get_function(FunctionName="patch-check")["Configuration"].get("LoggingConfig")
+    assert got == {"LogFormat": "Text", "LogGroup": "/aws/lambda/patch-check"}, "lambda-logging-config"
+    lam.update_function_configuration(FunctionName="patch-check", LoggingConfig={"LogGroup": "/envspec/patch-check"})
+    got = lam.get_function_configuration(FunctionName="patch-check")["LoggingConfig"]
+    assert got == {"LogFormat": "Text", "LogGroup": "/envspec/patch-check"}, "lambda-logging-config"
 
 
 @pytest.mark.slow

@@ -6,35 +6,18 @@ provider binary itself, so `required_providers` (>= 5.100, < 7.0) is true on bot
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from envspec.cli import run
 from tests.graphs import EXAMPLES, REPO
-from tests.realtf import MissingTool, RealTerraform
+from tests.realtf import RealTerraform
+from tests.realtf.emulated import all_terraform
+
+pytest_plugins = ["tests.realtf.fixtures"]
 
 SPECS = [*EXAMPLES, REPO / "specs" / "xkit.yaml"]
-
-
-@pytest.fixture(scope="module")
-def terraform(tmp_path_factory: pytest.TempPathFactory) -> RealTerraform:
-    try:
-        return RealTerraform.find(tmp_path_factory.mktemp("realtf"))
-    except MissingTool as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-def all_terraform(spec: Path, folder: Path) -> Path:
-    """A copy of the spec where Terraform owns every component (the top-level owner, no per-component owner)."""
-    text = spec.read_text()
-    text = re.sub(r"^(\s+)owner: ansible\b.*$", r"\1owner: terraform", text, flags=re.M)
-    text = re.sub(r"^owner:.*$", "", text, flags=re.M)
-    text = re.sub(r"^(app: .*)$", r"\1\nowner: terraform", text, count=1, flags=re.M)
-    copy = folder / spec.name
-    copy.write_text(text)
-    return copy
 
 
 @pytest.mark.slow

@@ -288,6 +288,21 @@ def boto3_client(service: str, env: Mapping[str, str]) -> Any:
     session = boto3.session.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env.get("AWS_SESSION_TOKEN"),
         region_name=env["AWS_DEFAULT_REGION"],
     )
     return session.client(service, endpoint_url=endpoint)
+
+
+def in_account(aws: Mapping[str, str], account: str, region: str) -> dict[str, str]:
+    """The emulator's environment (``aws``, an :func:`aws_env` dict) with credentials for ``account``
+    (moto's STS: an assumed role's keys belong to that account) and ``region``."""
+    sts = boto3_client("sts", aws)
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/envspec-test", RoleSessionName="envspec-test")
+    env = aws_env(aws["AWS_ENDPOINT_URL"], region, base=aws)
+    env.update(
+        AWS_ACCESS_KEY_ID=creds["Credentials"]["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=creds["Credentials"]["SecretAccessKey"],
+        AWS_SESSION_TOKEN=creds["Credentials"]["SessionToken"],
+    )
+    return env

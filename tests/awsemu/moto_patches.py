@@ -131,12 +131,59 @@ def _rds_managed_secret_credentials() -> None:
     MasterUserSecret._generate_secret_string = _generate_secret_string  # type: ignore[method-assign]
 
 
+def _lambda_logging_config() -> None:
+    """Lambda functions have a ``LoggingConfig``: CreateFunction and UpdateFunctionConfiguration take it, and
+    GetFunction returns it, by default ``{"LogFormat": "Text", "LogGroup": "/aws/lambda/<name>"}`` as on AWS
+    (the log levels only with ``LogFormat: JSON``). moto drops it and returns none.
+
+    The AWS provider's ``aws_lambda_function`` with a ``logging_config`` block (the envspec lambda module
+    names its log group) reads back no block and plans to set it again on every plan.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    original_init, original_get, original_update = (
+        LambdaFunction.__init__, LambdaFunction.get_configuration, LambdaFunction.update_configuration,
+    )
+
+    def logging(self: Any, given: dict[str, Any] | None) -> None:
+        config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}", **(given or {})}
+        if config["LogFormat"] != "JSON":
+            config.pop("ApplicationLogLevel", None)
+            config.pop("SystemLogLevel", None)
+        else:
+            config.setdefault("ApplicationLogLevel", "INFO")
+            config.setdefault("SystemLogLevel", "INFO")
+        self.envspec_logging_config = config
+        self.logs_group_name = config["LogGroup"]
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        logging(self, spec.get("LoggingConfig"))
+
+    def get_configuration(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = dict(original_get(self, *args, **kwargs))
+        config["LoggingConfig"] = dict(getattr(self, "envspec_logging_config", {}))
+        return config
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in config_updates:
+            logging(self, {**getattr(self, "envspec_logging_config", {}), **config_updates["LoggingConfig"]})
+        return dict(original_update(self, config_updates))
+
+    if not callable(getattr(LambdaFunction, "get_configuration", None)) or "LoggingConfig" in repr(LambdaFunction.get_configuration.__code__.co_consts):
+        raise LookupError("moto.awslambda LambdaFunction changed")
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
     "rds-gp3-baseline": _rds_gp3_baseline,
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
     "rds-managed-secret-credentials": _rds_managed_secret_credentials,
+    "lambda-logging-config": _lambda_logging_config,
 }
 
 

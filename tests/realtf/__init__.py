@@ -14,12 +14,17 @@ plugin cache, so each root's `init` links the provider instead of copying its ~7
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.realtf.plan import PlanReport
+
+__all__ = ["MissingTool", "PlanReport", "RealTerraform", "find_mirror"]
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 MIRROR_VARIABLE = "ENVSPEC_TF_PROVIDER_MIRROR"
@@ -89,13 +94,16 @@ class RealTerraform:
         return cls(Path(binary), mirror, home)
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """This process's environment without its TF_* variables, then `extra`, then the harness's own
+        CLI config. `extra` is often a whole environment built from this one (`aws_env`): the TF_*
+        variables it merely inherited are dropped with the rest; those it sets itself (TF_LOG, say) stay."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+        env.update({k: v for k, v in (extra or {}).items() if not (k.startswith("TF_") and os.environ.get(k) == v)})
         env.update(
             TF_CLI_CONFIG_FILE=str(self.home / "terraformrc"),
             TF_IN_AUTOMATION="1",
             TF_INPUT="0",
             CHECKPOINT_DISABLE="1",
-            **(extra or {}),
         )
         return env
 
@@ -110,10 +118,36 @@ class RealTerraform:
             check=False,
         )
 
-    def init(self, root: Path, *, backend: bool = False) -> None:
-        args: Sequence[str] = ("init", "-input=false", "-no-color", *(() if backend else ("-backend=false",)))
-        result = self.run(root, *args)
+    def init(self, root: Path, *, backend: bool = False, extra_env: Mapping[str, str] | None = None) -> None:
+        """`terraform init`; with `backend`, the root's own backend (S3) through `extra_env`
+        (see `tests.realtf.emulated.terraform_env` for the emulator), else no backend (`-backend=false`)."""
+        args: Sequence[str] = ("init", "-input=false", "-no-color", *(("-reconfigure",) if backend else ("-backend=false",)))
+        if backend and extra_env and "AWS_ENDPOINT_URL" in extra_env:
+            # an emulator on 127.0.0.1:PORT has no bucket.HOST names: address the state bucket path-style
+            # (the backend has no environment variable for it); the root's backend.tf is otherwise as generated
+            args = (*args, "-backend-config=use_path_style=true")
+        result = self.run(root, *args, extra_env=extra_env)
         assert result.returncode == 0, f"terraform init failed in {root}:\n{result.stdout}\n{result.stderr}"
+
+    def plan(self, root: Path, env: Mapping[str, str]) -> PlanReport:
+        """`terraform plan -out`, then `terraform show -json` of that plan, read into a `PlanReport`."""
+        result = self.run(root, "plan", "-input=false", "-no-color", "-out=envspec.tfplan", extra_env=env)
+        assert result.returncode == 0, f"terraform plan failed in {root}:\n{result.stdout}\n{result.stderr}"
+        shown = self.run(root, "show", "-json", "-no-color", "envspec.tfplan", extra_env=env)
+        assert shown.returncode == 0, f"terraform show -json failed in {root}:\n{shown.stderr}"
+        return PlanReport.of(json.loads(shown.stdout))
+
+    def apply(self, root: Path, env: Mapping[str, str]) -> str:
+        """`terraform apply -auto-approve`; fails the test with Terraform's output if it fails. Returns stdout."""
+        result = self.run(root, "apply", "-input=false", "-no-color", "-auto-approve", extra_env=env, timeout=1800)
+        assert result.returncode == 0, f"terraform apply failed in {root}:\n{result.stdout[-20000:]}\n{result.stderr}"
+        return result.stdout
+
+    def plan_is_empty(self, root: Path, env: Mapping[str, str]) -> bool:
+        """`terraform plan -detailed-exitcode`: True for exit 0 (no changes), False for 2; a failure (1) fails the test."""
+        result = self.run(root, "plan", "-input=false", "-no-color", "-detailed-exitcode", extra_env=env)
+        assert result.returncode in (0, 2), f"terraform plan failed in {root}:\n{result.stdout}\n{result.stderr}"
+        return result.returncode == 0
 
     def version_of_provider(self, root: Path) -> str:
         lock = (root / ".terraform.lock.hcl").read_text()
