@@ -448,11 +448,37 @@ class _Context:
         model = c.model
         assert isinstance(model, Bucket)
         name = self.base_name(c)
+        arn = f"arn:aws:s3:::{name}"
+        # The policy and the expiry rule are decided here for both tools (the role had no policy on a
+        # private bucket and expired only current objects): see backends/envspec_terraform/README.md.
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        if model.public:
+            statements.append(
+                {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{arn}/*"}
+            )
+        expiry = None
+        if model.expire_after_days is not None:
+            expiry = {
+                "rule_id": "envspec-expire",
+                "expiration_days": model.expire_after_days,
+                "noncurrent_version_expiration_days": model.expire_after_days,
+                "abort_incomplete_multipart_upload_days": 7,
+            }
         inputs: dict[str, Value] = {
             "name": name,
             "versioning": model.versioning,
             "public": model.public,
-            "expire_after_days": model.expire_after_days,
+            "policy": {"Version": "2012-10-17", "Statement": statements},
+            "expiry": expiry,
             "tags": self.tags(c),
         }
         return inputs, [self.resource(c, "bucket", "aws_s3_bucket", name, import_id=name)], ()
@@ -515,6 +541,14 @@ class _Context:
                 "security_group_id": Attr("network", "lb_security_group_id"),
                 "priority": (position + 1) * 10 if model.domain else 50000 - position,
                 "host": model.domain,
+                # The target group's health check and draining, decided here for both tools (AWS's
+                # defaults, which the role had, take 2.5 minutes to see a healthy instance; a rolling
+                # deploy waits for that on every host): see backends/envspec_terraform/README.md.
+                "health_check_interval": 15,
+                "health_check_timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+                "deregistration_delay": 30,
             }
         inputs: dict[str, Value] = {
             "name": name,

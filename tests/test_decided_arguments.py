@@ -136,3 +136,50 @@ def test_ansible_renders_the_network_arguments_the_lowering_decided() -> None:
         assert arguments["map_public"] == "{{ item.map_public_ip_on_launch }}"
     (lb,) = [t["amazon.aws.elb_application_lb"] for t in tasks if "amazon.aws.elb_application_lb" in t]
     assert lb["http_drop_invalid_header_fields"] == "{{ network_inputs.load_balancer.drop_invalid_header_fields }}"
+
+
+TARGET_GROUP = {  # lowering input (in load_balancer) -> (aws_lb_target_group argument path, community.aws.elb_target_group argument)
+    "health_check_interval": ("health_check.interval", "health_check_interval"),
+    "health_check_timeout": ("health_check.timeout", "health_check_timeout"),
+    "healthy_threshold": ("health_check.healthy_threshold", "healthy_threshold_count"),
+    "unhealthy_threshold": ("health_check.unhealthy_threshold", "unhealthy_threshold_count"),
+    "deregistration_delay": ("deregistration_delay", "deregistration_delay_timeout"),
+}
+
+
+def test_the_target_group_arguments_are_decided_in_the_lowering_and_rendered_by_both() -> None:
+    graph = graphs_for(REPO / "examples" / "contract.yaml")["staging"]
+    api = graph.node("services.api")
+    decided = {k: api.inputs["load_balancer"][k] for k in TARGET_GROUP}
+    assert decided == {"health_check_interval": 15, "health_check_timeout": 5, "healthy_threshold": 2,
+                       "unhealthy_threshold": 3, "deregistration_delay": 30}
+    group = module_resources("ec2")[("aws_lb_target_group", "this")]
+    tasks = yaml.safe_load((ROLES / "ec2" / "tasks" / "main.yml").read_text())
+    (role,) = [t["community.aws.elb_target_group"] for t in tasks if "community.aws.elb_target_group" in t]
+    for key, (tf_path, module_arg) in TARGET_GROUP.items():
+        body: Any = group
+        for part in tf_path.split("."):
+            body = body[part][0] if isinstance(body[part], list) else body[part]
+        assert body == f"${{var.load_balancer.{key}}}", key
+        assert role[module_arg] == f"{{{{ ec2_inputs.load_balancer.{key} }}}}", key
+    rendered = inventory_inputs(owned_by(graph, "ansible"), api)["load_balancer"]
+    assert {k: rendered[k] for k in TARGET_GROUP} == decided
+
+
+def test_the_bucket_policy_and_expiry_are_decided_in_the_lowering_and_rendered_by_both() -> None:
+    graph = graphs_for(REPO / "examples" / "contract.yaml")["staging"]
+    bucket = graph.node("buckets.uploads")
+    policy, lifecycle = bucket.inputs["policy"], bucket.inputs["expiry"]
+    assert [s["Sid"] for s in policy["Statement"]] == ["DenyInsecureTransport"]  # contract's bucket is private
+    assert lifecycle == {"rule_id": "envspec-expire", "expiration_days": 365, "noncurrent_version_expiration_days": 365,
+                         "abort_incomplete_multipart_upload_days": 7}
+    resources = module_resources("bucket")
+    assert resources[("aws_s3_bucket_policy", "this")]["policy"] == "${jsonencode(var.policy)}"
+    rule = resources[("aws_s3_bucket_lifecycle_configuration", "this")]["rule"][0]
+    assert rule["id"] == "${var.expiry.rule_id}"
+    assert rule["expiration"][0]["days"] == "${var.expiry.expiration_days}"
+    tasks = yaml.safe_load((ROLES / "bucket" / "tasks" / "main.yml").read_text())
+    (create,) = [t["amazon.aws.s3_bucket"] for t in tasks if "amazon.aws.s3_bucket" in t]
+    assert create["policy"] == "{{ bucket_inputs.policy }}"
+    inputs = inventory_inputs(owned_by(graph, "ansible"), bucket)
+    assert (inputs["policy"], inputs["expiry"]) == (policy, lifecycle)

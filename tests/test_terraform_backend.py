@@ -391,6 +391,22 @@ def network_attachments(graph: ResourceGraph) -> set[str]:
     return out
 
 
+def settings(node: Node) -> set[str]:
+    """What adopting a component imports beyond its IR resources that are settings of one of them:
+    a bucket's configuration resources, a role's policies, a schedule's target and permission."""
+    if node.kind == "bucket":
+        out = {f"aws_s3_bucket_{r}.this" for r in ("ownership_controls", "public_access_block",
+                                                     "server_side_encryption_configuration", "versioning", "policy")}
+        return out | ({"aws_s3_bucket_lifecycle_configuration.this[0]"} if node.inputs["expiry"] else set())
+    if node.kind not in ("ec2", "beanstalk", "lambda"):
+        return set()
+    out = {f'aws_iam_role_policy_attachment.this["{arn}"]' for arn in node.inputs["managed_policy_arns"]}
+    out |= {"aws_iam_role_policy.this[0]"} if node.inputs["policy_statements"] else set()
+    if node.kind == "lambda" and node.inputs["schedule"]:
+        out |= {"aws_cloudwatch_event_target.this[0]", "aws_lambda_permission.schedule[0]"}
+    return out
+
+
 def test_imports_and_removed_blocks() -> None:
     files = tree("xkit-migration")
     imports = parsed(files[PurePosixPath("terraform/staging/imports.tf")])
@@ -403,7 +419,7 @@ def test_imports_and_removed_blocks() -> None:
     } | {f"${{{a}}}" for a in network_attachments(graph)} | {
         f"${{module.{names[n.address]}.{address}}}"
         for n in graph.nodes if n.adopted for address in module_rule_keys(graph, n)
-    }
+    } | {f"${{module.{names[n.address]}.{a}}}" for n in graph.nodes if n.adopted for a in settings(n)}
     assert set(targets) == expected
     association = '${module.network.aws_route_table_association.private["xkit-staging-private-2"]}'
     assert targets[association] == (

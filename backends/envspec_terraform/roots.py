@@ -44,6 +44,16 @@ NOT_RENDERED: Mapping[str, frozenset[str]] = {
 }
 
 
+# Names the modules give sub-objects (their `locals`, the same as the Ansible roles'): the ids of
+# those sub-objects when they are imported. The real plan after a move checks they agree
+# (tests/test_coexistence.py: an import of a missing object fails the plan).
+MODULE_NAMES: Mapping[str, str] = {
+    "policy_name": "envspec-references",
+    "schedule_target_id": "function",
+    "schedule_statement_id": "envspec-schedule",
+}
+
+
 class RenderError(ValueError):
     """The graph holds something this backend cannot render (a core/backend mismatch)."""
 
@@ -281,6 +291,34 @@ class RootRenderer:
                 out.append(("aws_lb_listener.https[0]", Expr(f"{https.text}.arn")))
         return out
 
+    def settings_imports(self, node: Node) -> list[tuple[str, Any]]:
+        """Imports of the module's resources that are settings of an IR resource rather than objects
+        of their own (a bucket's versioning, a role's inline policy and managed policy attachments, a
+        schedule's target and invoke permission): Ansible made them with the resource, so they exist;
+        planning to create them again would rewrite them, or fail (a permission's statement id).
+        Their ids follow from names the core decided and the module's own names (MODULE_NAMES)."""
+        inputs = node.inputs
+        out: list[tuple[str, Any]] = []
+        if node.kind == "bucket":
+            bucket = inputs["name"]
+            for resource in ("ownership_controls", "public_access_block", "server_side_encryption_configuration",
+                             "versioning", "policy"):
+                out.append((f"aws_s3_bucket_{resource}.this", bucket))
+            if inputs.get("expiry") is not None:
+                out.append(("aws_s3_bucket_lifecycle_configuration.this[0]", bucket))
+        if node.kind in ("ec2", "beanstalk", "lambda"):
+            role = inputs["role_name"]
+            for arn in inputs.get("managed_policy_arns") or []:
+                out.append((f"aws_iam_role_policy_attachment.this[{quote(arn)}]", f"{role}/{arn}"))
+            if inputs.get("policy_statements"):
+                out.append(("aws_iam_role_policy.this[0]", f"{role}:{MODULE_NAMES['policy_name']}"))
+        if node.kind == "lambda" and isinstance(inputs.get("schedule"), Mapping):
+            out.append(("aws_cloudwatch_event_target.this[0]",
+                        f"{inputs['schedule']['rule_name']}/{MODULE_NAMES['schedule_target_id']}"))
+            out.append(("aws_lambda_permission.schedule[0]",
+                        f"{inputs['function_name']}/{MODULE_NAMES['schedule_statement_id']}"))
+        return out
+
     def rule_imports(self, node: Node) -> tuple[list[Block], list[Block]]:
         """(locals, import blocks) that adopt the security group rules of `node`'s module.
 
@@ -458,6 +496,7 @@ class RootRenderer:
             known = len(self.import_data.blocks)  # the dict only grows: what this node adds comes last
             targets = [(resource_address(node, r), self.import_id(node, r)) for r in node.resources]
             targets += self.network_attachments(node) if node.kind == "network" else []
+            targets += self.settings_imports(node)
             imports = [
                 Block("import", body=Body([Attribute("to", Expr(f"module.{module}.{to}")), Attribute("id", id_)]))
                 for to, id_ in targets

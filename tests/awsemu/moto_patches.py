@@ -177,6 +177,81 @@ def _lambda_logging_config() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
 
 
+def _sg_rule_group_pair_description() -> None:
+    """DescribeSecurityGroupRules gives the description of a rule whose peer is a security group, as
+    AWS does; moto reads a rule's description only from its CIDR range, so such a rule has none.
+
+    Terraform's aws_vpc_security_group_ingress_rule/egress_rule read rules through that call: after
+    adopting rules Ansible made with a description (`rule_desc`), the plan would "add" each one.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    if not isinstance(getattr(SecurityGroupRule, "description", None), property):
+        raise LookupError("moto.ec2 SecurityGroupRule changed")
+
+    def description(self: Any) -> str | None:
+        return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+
+    SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
+
+
+# Attributes AWS gives every application load balancer that _ALB_DEFAULT_ATTRIBUTES (above) leaves out,
+# with AWS's values.
+_ALB_MORE_DEFAULT_ATTRIBUTES = {
+    "client_keep_alive.seconds": "3600",
+    "connection_logs.s3.enabled": "false",
+    "connection_logs.s3.bucket": "",
+    "connection_logs.s3.prefix": "",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "zonal_shift.config.enabled": "false",
+}
+
+
+def _alb_more_default_attributes() -> None:
+    """Application load balancers also start with AWS's client keep-alive, connection logs, host header,
+    X-Forwarded-For and zonal shift attributes (moto leaves them out).
+
+    The AWS provider's ``aws_lb`` reads them; after adopting a load balancer Ansible made, the plan would
+    "set" each one to the value AWS already has (a drift that is not one).
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original = FakeLoadBalancer.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if getattr(self, "type", "application") == "application":
+            for key, value in _ALB_MORE_DEFAULT_ATTRIBUTES.items():
+                self.attrs.setdefault(key, value)
+
+    if not set(_ALB_MORE_DEFAULT_ATTRIBUTES) <= getattr(FakeLoadBalancer, "VALID_ATTRS", set()):
+        raise LookupError("moto.elbv2 FakeLoadBalancer changed")
+    FakeLoadBalancer.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _rds_manage_master_password_once() -> None:
+    """ModifyDBInstance with ``ManageMasterUserPassword=True`` on an instance whose password RDS already
+    manages keeps its secret and password, as on AWS (a new password takes ``RotateMasterUserPassword``);
+    moto makes a new secret with a new password every time.
+
+    The AWS provider sends it when it adopts an instance (it does not read the setting on import), so
+    with moto a move to Terraform would seem to reset the database password.
+    """
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.update
+
+    def update(self: Any, manage_master_user_password: bool | None = None, **kwargs: Any) -> None:
+        if manage_master_user_password is True and getattr(self, "master_user_secret", None) is not None:
+            manage_master_user_password = None
+        original(self, manage_master_user_password=manage_master_user_password, **kwargs)
+
+    if not callable(getattr(DBInstance, "update", None)):
+        raise LookupError("moto.rds DBInstance changed")
+    DBInstance.update = update  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -184,6 +259,9 @@ PATCHES: dict[str, Callable[[], None]] = {
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
     "rds-managed-secret-credentials": _rds_managed_secret_credentials,
     "lambda-logging-config": _lambda_logging_config,
+    "sg-rule-group-pair-description": _sg_rule_group_pair_description,
+    "alb-more-default-attributes": _alb_more_default_attributes,
+    "rds-manage-master-password-once": _rds_manage_master_password_once,
 }
 
 

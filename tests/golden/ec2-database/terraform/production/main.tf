@@ -147,11 +147,16 @@ module "service_web" {
     },
   ]
   load_balancer = {
-    target_group_name = "shop-production-web"
-    listener_arn      = module.network.lb_listener_arn
-    security_group_id = module.network.lb_security_group_id
-    priority          = 50000
-    host              = null
+    target_group_name     = "shop-production-web"
+    listener_arn          = module.network.lb_listener_arn
+    security_group_id     = module.network.lb_security_group_id
+    priority              = 50000
+    host                  = null
+    health_check_interval = 15
+    health_check_timeout  = 5
+    healthy_threshold     = 2
+    unhealthy_threshold   = 3
+    deregistration_delay  = 30
   }
   tags = {
     "envspec:app"       = "shop"
