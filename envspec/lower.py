@@ -26,6 +26,8 @@ LAMBDA_VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExec
 LAMBDA_BASIC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 BEANSTALK_WEB_POLICY = "arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier"
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+# Resource types that get no Name tag from either tool (see `_Context.resource`).
+NO_NAME_TAG = frozenset({"aws_elastic_beanstalk_application", "aws_elastic_beanstalk_environment"})
 
 
 def aws_name(*parts: str, max_len: int = 63) -> str:
@@ -114,10 +116,10 @@ class _Context:
         )
         return dict(sorted(tags.items()))
 
-    def lookup(self, component: ResolvedComponent, name: str) -> Lookup:
+    def lookup(self, component: ResolvedComponent, name: str, *, name_tag: bool = True) -> Lookup:
         return Lookup(
             tags={
-                "Name": name,
+                **({"Name": name} if name_tag else {}),
                 "envspec:app": self.env.app,
                 "envspec:component": component.address,
                 "envspec:env": self.env.env,
@@ -135,14 +137,19 @@ class _Context:
         by_tags: bool = False,
     ) -> Resource:
         tags = dict(self.tags(component))
-        tags["Name"] = name
+        # Elastic Beanstalk tags an environment with its own Name (a tag no one can set or change), and
+        # the AWS provider hides the Name key of Beanstalk applications and environments when it reads
+        # them: a Name tag in the configuration would be a change on every plan. Neither tool sets one.
+        name_tag = type_ not in NO_NAME_TAG
+        if name_tag:
+            tags["Name"] = name
         return Resource(
             key=key,
             type=type_,
             name=name,
             tags=dict(sorted(tags.items())),
             import_id=import_id,
-            lookup=self.lookup(component, name) if by_tags else None,
+            lookup=self.lookup(component, name, name_tag=name_tag) if by_tags else None,
         )
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:

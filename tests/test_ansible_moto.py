@@ -74,9 +74,12 @@ def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
 
     Adds: application descriptions and tags, DescribeApplications/DescribeEnvironments filters,
     the solution stack and option settings of an environment (moto drops both),
-    DescribeConfigurationSettings, UpdateEnvironment, TerminateEnvironment and application versions.
+    DescribeConfigurationSettings, UpdateEnvironment, TerminateEnvironment and application versions;
+    for the AWS provider, DescribeEvents (none) and DescribeEnvironmentResources (none).
     Runs inside the moto server process.
     """
+    import hashlib
+
     from moto.acm import models as acm
     from moto.core.responses import ActionResult, EmptyResult
     from moto.ec2.models import amis as ec2_amis
@@ -120,11 +123,17 @@ def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
         out.update({key(o): o for o in new})
         return list(out.values())
 
-    def environment(backend: Any, name: str) -> Any:
+    def environment(backend: Any, name: str | None, env_id: str | None = None) -> Any:
+        """An environment by name or by id (the AWS provider uses ids)."""
         for app in backend.applications.values():
-            if name in app.environments:
-                return app.environments[name]
-        raise InvalidParameterValueError(f"No Environment found for EnvironmentName = '{name}'.")
+            for env in app.environments.values():
+                if (name is not None and env.environment_name == name) or (env_id is not None and env.environment_id == env_id):
+                    return env
+        what = f"EnvironmentName = '{name}'" if name is not None else f"EnvironmentId = '{env_id}'"
+        raise InvalidParameterValueError(f"No Environment found for {what}.")
+
+    def requested(self: Any) -> Any:
+        return environment(self.elasticbeanstalk_backend, self._get_param("EnvironmentName"), self._get_param("EnvironmentId"))
 
     def taggable(backend: Any, arn: str) -> Any:
         for app in backend.applications.values():
@@ -161,18 +170,24 @@ def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
         env = create_environment_(self).result
         env.solution_stack_name = self._get_param("SolutionStackName")
         env.option_settings = options(self._get_param("OptionSettings"))
+        # AWS gives every environment an id (e-<10 characters>); moto leaves it empty
+        digest = hashlib.sha256(env.environment_arn.encode()).hexdigest()
+        env.environment_id = "e-" + "".join("abcdefghijklmnopqrstuvwxyz0123456789"[int(digest[i : i + 2], 16) % 36] for i in range(0, 20, 2))
+        env.cname = f"{env.environment_name}.{env.region}.elasticbeanstalk.com"
+        env.endpoint_url = f"awseb-{env.environment_id}.{env.region}.elb.amazonaws.com"
         return ActionResult(env)
 
     def describe_environments(self: Any) -> Any:
         app, names = self._get_param("ApplicationName"), self._get_param("EnvironmentNames") or []
+        ids = self._get_param("EnvironmentIds") or []
         envs = [
             e for e in self.elasticbeanstalk_backend.describe_environments()
-            if (not app or e.application_name == app) and (not names or e.environment_name in names)
+            if (not app or e.application_name == app) and (not names or e.environment_name in names) and (not ids or e.environment_id in ids)
         ]
         return ActionResult({"Environments": envs})
 
     def describe_configuration_settings(self: Any) -> Any:
-        env = environment(self.elasticbeanstalk_backend, self._get_param("EnvironmentName"))
+        env = requested(self)
         settings = {
             "ApplicationName": env.application_name,
             "EnvironmentName": env.environment_name,
@@ -182,7 +197,7 @@ def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
         return ActionResult({"ConfigurationSettings": [settings]})
 
     def update_environment(self: Any) -> Any:
-        env = environment(self.elasticbeanstalk_backend, self._get_param("EnvironmentName"))
+        env = requested(self)
         if self._get_param("SolutionStackName"):
             env.solution_stack_name = self._get_param("SolutionStackName")
         if self._get_param("VersionLabel"):
@@ -212,7 +227,7 @@ def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
         return ActionResult({"ApplicationVersions": versions})
 
     def terminate_environment(self: Any) -> Any:
-        env = environment(self.elasticbeanstalk_backend, self._get_param("EnvironmentName"))
+        env = requested(self)
         env.application.environments.pop(env.environment_name)
         env.status = "Terminated"
         return ActionResult(env)
@@ -230,7 +245,19 @@ def _moto_extensions(amis: tuple[str, ...] = ()) -> None:
         tags = getattr(taggable(self.elasticbeanstalk_backend, arn), "tags", None) or {}
         return ActionResult({"ResourceArn": arn, "ResourceTags": [{"Key": k, "Value": v} for k, v in tags.items()]})
 
+    def describe_events(self: Any) -> Any:
+        # AWS lists what happened to an environment; the AWS provider reads it while it waits for an
+        # environment to be Ready, and stops on an ERROR event. moto has none to tell.
+        return ActionResult({"Events": []})
+
+    def describe_environment_resources(self: Any) -> Any:
+        # The AWS provider reads the instances, groups and load balancers behind an environment; moto runs none.
+        env = requested(self)
+        kinds = ("AutoScalingGroups", "Instances", "LaunchConfigurations", "LaunchTemplates", "LoadBalancers", "Triggers", "Queues")
+        return ActionResult({"EnvironmentResources": {"EnvironmentName": env.environment_name, **{k: [] for k in kinds}}})
+
     for fn in (
+        describe_events, describe_environment_resources,
         create_application, describe_applications, update_application, create_environment, describe_environments,
         describe_configuration_settings, update_environment, terminate_environment, update_tags_for_resource,
         list_tags_for_resource, create_application_version, describe_application_versions,

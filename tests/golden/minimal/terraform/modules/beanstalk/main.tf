@@ -140,7 +140,7 @@ resource "aws_elastic_beanstalk_application" "this" {
   name        = var.application_name
   description = "${local.component} of ${local.app} (${local.env})"
 
-  tags = merge(var.tags, { Name = var.application_name })
+  tags = var.tags # no Name: see the environment below
 }
 
 resource "aws_elastic_beanstalk_environment" "this" {
@@ -159,7 +159,9 @@ resource "aws_elastic_beanstalk_environment" "this" {
     }
   }
 
-  tags = merge(var.tags, { Name = var.environment_name })
+  # No Name tag: Elastic Beanstalk sets its own on environments, and the AWS provider ignores the Name
+  # key of Beanstalk applications and environments when it reads them (a change on every plan).
+  tags = var.tags
 
   lifecycle {
     precondition {
