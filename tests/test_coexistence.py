@@ -140,7 +140,7 @@ def graphs_with_history(spec: Path) -> dict[str, ResourceGraph]:
     from tests.graphs import load_apps
 
     (app,) = load_apps(spec)
-    recorded = history_file.read(history_file.path_for(spec), app.app) or {}
+    recorded = history_file.read(history_file.path_for(spec), app.spec.app) or {}
     return {name: lower(env, recorded.get(name, {})) for name, env in app.environments.items()}
 
 
