@@ -386,11 +386,21 @@ class _Context:
         vpc = ipaddress.IPv4Network(model.cidr)
         slots = list(vpc.subnets(new_prefix=vpc.prefixlen + SUBNET_NEWBITS))
         azs = model.availability_zones
+        # Decided here for both tools (see backends/envspec_terraform/README.md, "Arguments decided
+        # once"): no subnet gives instances a public IP. Nothing envspec runs needs one: instances,
+        # Beanstalk and Lambda sit in the private subnets; NAT gateways have their Elastic IPs and the
+        # load balancer its own addresses.
         public = [
-            {"name": f"{name}-public-{i + 1}", "cidr": str(slots[i]), "az_index": i} for i in range(azs)
+            {"name": f"{name}-public-{i + 1}", "cidr": str(slots[i]), "az_index": i, "map_public_ip_on_launch": False}
+            for i in range(azs)
         ]
         private = [
-            {"name": f"{name}-private-{i + 1}", "cidr": str(slots[PRIVATE_SLOT_OFFSET + i]), "az_index": i}
+            {
+                "name": f"{name}-private-{i + 1}",
+                "cidr": str(slots[PRIVATE_SLOT_OFFSET + i]),
+                "az_index": i,
+                "map_public_ip_on_launch": False,
+            }
             for i in range(azs)
         ]
         nat_count = {"none": 0, "single": 1, "per_az": azs}[model.nat_gateway]
@@ -409,6 +419,9 @@ class _Context:
                 "name": aws_name(name, max_len=LB_NAME_MAX),
                 "security_group_name": f"{name}-lb",
                 "certificate_arn": model.certificate_arn,
+                # Requests with malformed headers are dropped at the load balancer, not passed on
+                # (AWS's recommendation; neither tool's default).
+                "drop_invalid_header_fields": True,
             }
         r = self.resource
         resources = [r(c, "vpc", "aws_vpc", name, by_tags=True)]
@@ -459,11 +472,37 @@ class _Context:
         model = c.model
         assert isinstance(model, Bucket)
         name = self.base_name(c)
+        arn = f"arn:aws:s3:::{name}"
+        # The policy and the expiry rule are decided here for both tools (the role had no policy on a
+        # private bucket and expired only current objects): see backends/envspec_terraform/README.md.
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        if model.public:
+            statements.append(
+                {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{arn}/*"}
+            )
+        expiry = None
+        if model.expire_after_days is not None:
+            expiry = {
+                "rule_id": "envspec-expire",
+                "expiration_days": model.expire_after_days,
+                "noncurrent_version_expiration_days": model.expire_after_days,
+                "abort_incomplete_multipart_upload_days": 7,
+            }
         inputs: dict[str, Value] = {
             "name": name,
             "versioning": model.versioning,
             "public": model.public,
-            "expire_after_days": model.expire_after_days,
+            "policy": {"Version": "2012-10-17", "Statement": statements},
+            "expiry": expiry,
             "tags": self.tags(c),
         }
         return inputs, [self.resource(c, "bucket", "aws_s3_bucket", name, import_id=name)], ()
@@ -494,7 +533,6 @@ class _Context:
             "port": port,
             "subnet_group_name": name,
             "security_group_name": name,
-            "master_secret_name": f"{self.env.app}/{self.env.env}/{c.name}/master-password",
             "vpc_id": Attr("network", "vpc_id"),
             "subnet_ids": Attr("network", "private_subnet_ids"),
             "tags": self.tags(c),
@@ -504,11 +542,9 @@ class _Context:
             self.resource(c, "sg", "aws_security_group", name, by_tags=True),
             self.resource(c, "instance", "aws_db_instance", name, import_id=name),
         ]
-        if c.owner == "ansible":
-            # amazon.aws.rds_instance cannot ask RDS to manage the password (Terraform can, with
-            # manage_master_user_password): the role generates it straight into this secret.
-            secret = str(inputs["master_secret_name"])
-            resources.append(self.resource(c, "master-secret", "aws_secretsmanager_secret", secret, by_tags=True))
+        # The master password is RDS's, whichever tool owns the database: RDS generates it and
+        # keeps it in a secret of its own (`rds!db-...`, outside the graph), whose ARN is the
+        # instance's MasterUserSecret; so a move changes neither (README, "The database password").
         return inputs, resources, ("network",)
 
     def _role(self, c: ResolvedComponent, name: str) -> Resource:
@@ -529,6 +565,14 @@ class _Context:
                 "security_group_id": Attr("network", "lb_security_group_id"),
                 "priority": (position + 1) * 10 if model.domain else 50000 - position,
                 "host": model.domain,
+                # The target group's health check and draining, decided here for both tools (AWS's
+                # defaults, which the role had, take 2.5 minutes to see a healthy instance; a rolling
+                # deploy waits for that on every host): see backends/envspec_terraform/README.md.
+                "health_check_interval": 15,
+                "health_check_timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+                "deregistration_delay": 30,
             }
         inputs: dict[str, Value] = {
             "name": name,

@@ -583,7 +583,7 @@ def test_unrenderable_graphs_are_backend_errors() -> None:
         _graph_with(graph, "services.sync-worker", environment={"X": Attr("network", "vpc_id'] }}{{ 1")}),
         _graph_with(graph, "services.sync-worker", environment={"X": 12}),
         _graph_with(graph, "network", cidr=Attr("services.api", "security_group_id")),  # refers to a later node
-        _graph_with(graph, "buckets.uploads", expire_after_days=1.5),
+        _graph_with(graph, "buckets.uploads", expiry={"rule_id": "x", "expiration_days": 1.5}),
         dataclasses.replace(graph, account_id="1111"),
     ]
     for broken in bad:

@@ -312,20 +312,10 @@ CASES = [(case_name(p), p, env) for p in [*EXAMPLES, *SPECS] for env in graphs_f
 SPEC_AMIS = tuple(sorted({str(n.inputs["ami"]) for _, spec, env in CASES for n in graphs_for(spec)[env].nodes if n.kind == "ec2"}))
 
 
-def master_secret(node: Node) -> Resource:
-    """The master password secret `lower` lists for an Ansible-owned database (same name and tags)."""
-    name = str(node.inputs["master_secret_name"])
-    lookup = Lookup({"Name": name, **{k: v for k, v in node.tags.items() if k in LOOKUP_TAGS}})
-    return Resource("master-secret", "aws_secretsmanager_secret", name, dict(sorted({**node.tags, "Name": name}.items())), lookup=lookup)
-
-
 def owned_by_ansible(node: Node) -> Node:
     """`node` as if Ansible owned it. Names and tags stay the IR's (`envspec:owner` says terraform):
     what it creates is exactly what Terraform would have."""
-    resources = node.resources
-    if node.kind == "database" and all(r.key != "master-secret" for r in resources):
-        resources = (*resources, master_secret(node))
-    return dataclasses.replace(node, owner="ansible", resources=resources)
+    return dataclasses.replace(node, owner="ansible")
 
 
 def variant(graph: ResourceGraph) -> ResourceGraph | None:
@@ -510,7 +500,10 @@ class Emulator:
         }
 
     def _secrets(self) -> dict[str, dict[str, str]]:
-        return {s["Name"]: _tags(s.get("Tags")) for s in self.client("secretsmanager").list_secrets()["SecretList"]}
+        # A secret another AWS service owns (OwningService: RDS's for a managed master password)
+        # is that service's, not the app's.
+        secrets = self.client("secretsmanager").list_secrets()["SecretList"]
+        return {s["Name"]: _tags(s.get("Tags")) for s in secrets if not s.get("OwningService")}
 
     def _parameters(self) -> dict[str, dict[str, str]]:
         ssm = self.client("ssm")
@@ -836,6 +829,7 @@ EB_ENV = BACKEND_FILES / "roles" / "beanstalk" / "library" / "elasticbeanstalk_e
 LISTENER_RULE = BACKEND_FILES / "roles" / "ec2" / "library" / "elb_listener_rule.py"
 SCHEDULE_RULE = BACKEND_FILES / "roles" / "lambda" / "library" / "events_schedule_rule.py"
 SECRET_INFO = BACKEND_FILES / "library" / "secretsmanager_secret_info.py"
+MASTER_USER_SECRET = BACKEND_FILES / "roles" / "database" / "library" / "rds_instance_master_user_secret.py"
 STACK = "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"
 
 
@@ -969,6 +963,28 @@ def test_secret_info_module_never_reads_the_value(aws: dict[str, str]) -> None:
     assert found["secret"]["arn"].startswith("arn:aws:secretsmanager:us-west-2:111111111111:secret:a/b/c-")
 
 
+@pytest.mark.slow
+def test_master_user_secret_module_lets_rds_manage_the_password_once(aws: dict[str, str]) -> None:
+    env = in_account(aws, "111111111111", "us-west-2")
+    rds, sm = boto3_client("rds", env), boto3_client("secretsmanager", env)
+    rds.create_db_instance(DBInstanceIdentifier="db-one", Engine="postgres", DBInstanceClass="db.t4g.micro",
+                           AllocatedStorage=20, MasterUsername="app", MasterUserPassword="throwaway-password-1")
+    args = {"db_instance_identifier": "db-one", "region": "us-west-2"}
+    assert run_module(MASTER_USER_SECRET, args, env, check_mode=True)["changed"] is True
+    assert "MasterUserSecret" not in rds.describe_db_instances(DBInstanceIdentifier="db-one")["DBInstances"][0]
+    managed = run_module(MASTER_USER_SECRET, args, env)
+    assert managed["changed"] is True, managed
+    secret = rds.describe_db_instances(DBInstanceIdentifier="db-one")["DBInstances"][0]["MasterUserSecret"]
+    assert managed["secret_arn"] == secret["SecretArn"]
+    value = sm.get_secret_value(SecretId=secret["SecretArn"])["SecretString"]
+    assert "throwaway-password-1" not in value and json.loads(value)["username"] == "app"
+    assert json.loads(value)["password"] not in json.dumps(managed)  # the module never returns the password
+    # Once RDS manages it, the module leaves it alone: same secret, same password.
+    again = run_module(MASTER_USER_SECRET, args, env)
+    assert (again["changed"], again["secret_arn"]) == (False, secret["SecretArn"])
+    assert sm.get_secret_value(SecretId=secret["SecretArn"])["SecretString"] == value
+
+
 # ---- the report -----------------------------------------------------------------------------------------
 
 
@@ -994,11 +1010,9 @@ def test_variant_reads_only_what_is_needed() -> None:
     node = before.nodes[0]
     assert node.owner == "ansible" and node.tags["envspec:owner"] == "terraform"
     assert {r.key for r in node.resources} == {r.key for r in graph.node("network").resources}
-    # A database Terraform owns gets the master password secret Ansible would create.
-    db = dataclasses.replace(graph.node("databases.main"), owner="terraform",
-                             resources=tuple(r for r in graph.node("databases.main").resources if r.key != "master-secret"))
-    assert [r.key for r in owned_by_ansible(db).resources][-1] == "master-secret"
-    assert owned_by_ansible(db).resources[-1] == graph.node("databases.main").resources[-1]
+    # The same resources, whoever owns a database: RDS keeps its password's secret for both tools.
+    db = dataclasses.replace(graph.node("databases.main"), owner="terraform")
+    assert owned_by_ansible(db).resources == graph.node("databases.main").resources
     all_terraform = dataclasses.replace(graph, nodes=tuple(dataclasses.replace(n, owner="terraform") for n in graph.nodes))
     assert variant(all_terraform) is None
 

@@ -235,6 +235,70 @@ def test_target_health_moves_through_initial_and_draining(aws: dict[str, str]) -
 
 
 @pytest.mark.slow
+def test_rds_managed_master_password_is_the_instances_own(aws: dict[str, str]) -> None:
+    """rds-managed-secret-credentials: the managed secret holds the instance's master user and a
+    password of its own (moto: "admin" and one constant for every instance)."""
+    import json
+
+    rds, sm = boto3_client("rds", aws), boto3_client("secretsmanager", aws)
+    values = []
+    for name in ("managed-check-1", "managed-check-2"):
+        created = rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            Engine="postgres",
+            DBInstanceClass="db.t4g.micro",
+            AllocatedStorage=20,
+            MasterUsername=f"user_{name[-1]}",
+            ManageMasterUserPassword=True,
+        )["DBInstance"]
+        values.append(json.loads(sm.get_secret_value(SecretId=created["MasterUserSecret"]["SecretArn"])["SecretString"]))
+    assert [v["username"] for v in values] == ["user_1", "user_2"], "rds-managed-secret-credentials"
+    assert values[0]["password"] != values[1]["password"] and len(values[0]["password"]) >= 16, "rds-managed-secret-credentials"
+
+
+@pytest.mark.slow
+def test_security_group_rules_with_a_group_peer_keep_their_description(aws: dict[str, str]) -> None:
+    """security-group-rule-description: DescribeSecurityGroupRules returns the description of a rule
+    whose peer is a group (moto: only of a rule with a CIDR range)."""
+    ec2 = boto3_client("ec2", aws)
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    group, peer = (ec2.create_security_group(GroupName=n, Description=n, VpcId=vpc)["GroupId"] for n in ("rules-a", "rules-b"))
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": peer, "Description": "From b"}]},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.1.0.0/16", "Description": "From the VPC"}]},
+    ])
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    described = {r["FromPort"]: r.get("Description") for r in rules if not r["IsEgress"]}
+    assert described == {5432: "From b", 443: "From the VPC"}, "security-group-rule-description"
+
+
+@pytest.mark.slow
+def test_load_balancers_start_with_every_attribute_aws_gives_them(aws: dict[str, str]) -> None:
+    """alb-more-default-attributes: keep-alive, connection logs, host header, X-Forwarded-For, zonal shift."""
+    ec2, elb = boto3_client("ec2", aws), boto3_client("elbv2", aws)
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.2.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in enumerate("ab")]
+    lb = elb.create_load_balancer(Name="attrs-check", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    attrs = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=lb)["Attributes"]}
+    assert {k: attrs.get(k) for k in ("client_keep_alive.seconds", "routing.http.xff_header_processing.mode",
+                                      "zonal_shift.config.enabled")} == {
+        "client_keep_alive.seconds": "3600", "routing.http.xff_header_processing.mode": "append",
+        "zonal_shift.config.enabled": "false"}, "alb-more-default-attributes"
+
+
+@pytest.mark.slow
+def test_asking_rds_to_manage_a_managed_password_again_keeps_it(aws: dict[str, str]) -> None:
+    """rds-manage-master-password-once: ManageMasterUserPassword=True on a managed instance keeps its secret."""
+    rds = boto3_client("rds", aws)
+    created = rds.create_db_instance(DBInstanceIdentifier="managed-once", Engine="postgres", DBInstanceClass="db.t4g.micro",
+                                     AllocatedStorage=20, MasterUsername="app", ManageMasterUserPassword=True)["DBInstance"]
+    rds.modify_db_instance(DBInstanceIdentifier="managed-once", ManageMasterUserPassword=True, ApplyImmediately=True)
+    after = rds.describe_db_instances(DBInstanceIdentifier="managed-once")["DBInstances"][0]
+    assert after["MasterUserSecret"]["SecretArn"] == created["MasterUserSecret"]["SecretArn"], "rds-manage-master-password-once"
+
+
+@pytest.mark.slow
 def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:
     playbook = _write(tmp_path / "fail.yml", BAD_ARGS_PLAYBOOK)
     result = run_playbook(playbook, env=aws, cwd=tmp_path)

@@ -13,11 +13,10 @@ kind by kind:
   tests/test_ansible_moto.py), which is then read back with boto3.
 
 The two must agree on every resource both lists have: same type, same name, same tags, except
-`envspec:owner`, which says who owns it (`terraform` on one side, `ansible` on the other). The one
-resource only one side has is the database's master password secret: RDS keeps it for Terraform
-(`manage_master_user_password`, an AWS-named `rds!db-...` secret outside the IR), the Ansible role
-makes it itself under the name the core chose. Neither side may create other objects of the types
-the IR knows.
+`envspec:owner`, which says who owns it (`terraform` on one side, `ansible` on the other). Neither
+side may create other objects of the types the IR knows. (The database's master password secret is
+RDS's for both tools, `manage_master_user_password`: an AWS-named `rds!db-...` secret outside the
+IR, which the emulator's inventory leaves out as it is owned by a service.)
 """
 
 from __future__ import annotations
@@ -50,8 +49,6 @@ SPEC = REPO / "examples" / "contract.yaml"
 ENV = "staging"
 KINDS = ("network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda")
 OWNER_TAG = "envspec:owner"
-# (component kind, resource key) that only the Ansible side has, and why (see the module docstring).
-ANSIBLE_ONLY = {("database", "master-secret")}
 
 # An identity: (type, name, tags); keyed by (component address, resource key).
 Key = tuple[str, str]
@@ -71,17 +68,13 @@ def test_the_spec_covers_every_kind() -> None:
 
 
 def test_the_manifest_lists_the_same_resources_for_both_owners() -> None:
-    """What the core decides does not depend on the owner, but for the owner tag and the master secret."""
+    """What the core decides does not depend on the owner, but for the owner tag."""
     tf, an = resource_inventory(graph("terraform")), resource_inventory(graph("ansible"))
     assert set(tf) == set(an)
     for address in tf:
-        kind = tf[address]["kind"]
-        only_ansible = [r for r in an[address]["resources"] if (kind, r["key"]) in ANSIBLE_ONLY]
-        common = [r for r in an[address]["resources"] if (kind, r["key"]) not in ANSIBLE_ONLY]
-        assert tf[address]["resources"] == common, address
-        assert len(only_ansible) == (kind == "database"), address
+        assert tf[address]["resources"] == an[address]["resources"], address
     for node_tf, node_an in zip(graph("terraform").nodes, graph("ansible").nodes, strict=True):
-        for res_tf, res_an in zip(node_tf.resources, node_an.resources, strict=False):
+        for res_tf, res_an in zip(node_tf.resources, node_an.resources, strict=True):
             assert res_tf.tags[OWNER_TAG] == "terraform" and res_an.tags[OWNER_TAG] == "ansible"
             assert without_owner(res_tf.tags) == without_owner(res_an.tags), (node_tf.address, res_tf.key)
 
@@ -160,7 +153,7 @@ def differences(
                     problems.append(f"{side}: {key} {name!r} has tags {tags}, the core says {dict(resource.tags)}")
     kinds = {n.address: n.kind for n in g_tf.nodes}
     for key in sorted(set(terraform) | set(ansible)):
-        if kinds[key[0]] != kind or (kind, key[1]) in ANSIBLE_ONLY:
+        if kinds[key[0]] != kind:
             continue
         if key not in terraform or key not in ansible:
             problems.append(f"{key}: created by one backend only ({'terraform' if key in terraform else 'ansible'})")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import PurePosixPath
+from typing import Any
 
 import hcl2
 import yaml
 
-from envspec.graph import ResourceGraph
+from envspec.graph import Node, ResourceGraph
 from envspec_ansible import AnsibleBackend
 from envspec_terraform import TerraformBackend
 from tests.graphs import REPO, graphs_for
@@ -25,12 +26,26 @@ DATABASE = {  # lowering input -> (aws_db_instance argument, amazon.aws.rds_inst
     "final_snapshot_identifier": ("final_snapshot_identifier", "final_db_snapshot_identifier"),
     "auto_minor_version_upgrade": ("auto_minor_version_upgrade", "auto_minor_version_upgrade"),
 }
-MODULE = REPO / "backends" / "envspec_terraform" / "modules" / "database" / "main.tf"
-ROLE = REPO / "backends" / "envspec_ansible" / "files" / "roles" / "database" / "tasks" / "main.yml"
+MODULES = REPO / "backends" / "envspec_terraform" / "modules"
+ROLES = REPO / "backends" / "envspec_ansible" / "files" / "roles"
+MODULE = MODULES / "database" / "main.tf"
+ROLE = ROLES / "database" / "tasks" / "main.yml"
+SUBNETS = ("public_subnets", "private_subnets")
 
 
 def owned_by(graph: ResourceGraph, owner: str) -> ResourceGraph:
     return dataclasses.replace(graph, nodes=tuple(dataclasses.replace(n, owner=owner, history=()) for n in graph.nodes))
+
+
+def inventory_inputs(graph: ResourceGraph, node: Node) -> dict[str, Any]:
+    """The component's inputs as Ansible reads them from the generated inventory (`!unsafe` and all)."""
+    from ansible._internal._yaml._loader import AnsibleLoader
+    from ansible.template import trust_as_template
+
+    text = AnsibleBackend().emit(graph)[PurePosixPath(f"ansible/inventories/{graph.env}/group_vars/all/components.yml")]
+    components = AnsibleLoader(trust_as_template(text)).get_single_data()
+    inputs: dict[str, Any] = components["envspec_components"][node.address]["inputs"]
+    return inputs
 
 
 def test_the_lowering_decides_each_database_argument() -> None:
@@ -64,16 +79,107 @@ def test_terraform_renders_what_the_lowering_decided() -> None:
 def test_ansible_renders_what_the_lowering_decided() -> None:
     graph = owned_by(graphs_for(REPO / "examples" / "ec2-database.yaml")["staging"], "ansible")
     (db,) = [n for n in graph.nodes if n.kind == "database"]
-    files = AnsibleBackend().emit(graph)
-    from ansible._internal._yaml._loader import AnsibleLoader  # read as Ansible reads it (`!unsafe` and all)
-    from ansible.template import trust_as_template
-
-    text = files[PurePosixPath("ansible/inventories/staging/group_vars/all/components.yml")]
-    components = AnsibleLoader(trust_as_template(text)).get_single_data()
-    inputs = components["envspec_components"][db.address]["inputs"]
+    inputs = inventory_inputs(graph, db)
     tasks = yaml.safe_load(ROLE.read_text())
     (create,) = [t for t in tasks if "amazon.aws.rds_instance" in t and t["amazon.aws.rds_instance"].get("state", "present") == "present" and "db_instance_identifier" in t["amazon.aws.rds_instance"]]
     arguments = create["amazon.aws.rds_instance"]
     for key, (_, module_arg) in DATABASE.items():
         assert inputs[key] == db.inputs[key], key
         assert arguments[module_arg] == f"{{{{ database_inputs.{key} }}}}", f"rds_instance must take {module_arg} from the lowering's {key}"
+
+
+def network_of(owner: str) -> tuple[ResourceGraph, Node]:
+    graph = owned_by(graphs_for(REPO / "examples" / "contract.yaml")["staging"], owner)
+    (network,) = [n for n in graph.nodes if n.kind == "network"]
+    return graph, network
+
+
+def module_resources(kind: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(type, label): body} of a module's resources, with python-hcl2's quoting taken off the keys."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for block in hcl2.loads((MODULES / kind / "main.tf").read_text())["resource"]:
+        for type_, bodies in block.items():
+            for label, body in bodies.items():
+                found[(type_.strip('"'), label.strip('"'))] = body
+    return found
+
+
+def test_the_lowering_decides_each_network_argument() -> None:
+    _, network = network_of("ansible")
+    subnets = [s for key in SUBNETS for s in network.inputs[key]]
+    assert subnets and {s["map_public_ip_on_launch"] for s in subnets} == {False}
+    assert network.inputs["load_balancer"]["drop_invalid_header_fields"] is True
+
+
+def test_terraform_renders_the_network_arguments_the_lowering_decided() -> None:
+    graph, network = network_of("terraform")
+    main = TerraformBackend().emit(graph)[PurePosixPath("terraform/staging/main.tf")]
+    calls = [body for block in hcl2.loads(main)["module"] for body in block.values()]
+    (call,) = [c for c in calls if "modules/network" in str(c.get("source"))]
+    for key in SUBNETS:
+        assert [s["map_public_ip_on_launch"] for s in call[key]] == [s["map_public_ip_on_launch"] for s in network.inputs[key]]
+    assert call["load_balancer"]["drop_invalid_header_fields"] is network.inputs["load_balancer"]["drop_invalid_header_fields"]
+    resources = module_resources("network")
+    for label in ("public", "private"):
+        assert resources[("aws_subnet", label)]["map_public_ip_on_launch"] == "${each.value.map_public_ip_on_launch}", label
+    assert resources[("aws_lb", "this")]["drop_invalid_header_fields"] == "${var.load_balancer.drop_invalid_header_fields}"
+
+
+def test_ansible_renders_the_network_arguments_the_lowering_decided() -> None:
+    graph, network = network_of("ansible")
+    inputs = inventory_inputs(graph, network)
+    assert {k: inputs[k] for k in (*SUBNETS, "load_balancer")} == {k: network.inputs[k] for k in (*SUBNETS, "load_balancer")}
+    tasks = yaml.safe_load((ROLES / "network" / "tasks" / "main.yml").read_text())
+    subnet_tasks = {t["loop"]: t["amazon.aws.ec2_vpc_subnet"] for t in tasks if "amazon.aws.ec2_vpc_subnet" in t}
+    assert set(subnet_tasks) == {f"{{{{ network_inputs.{key} }}}}" for key in SUBNETS}
+    for arguments in subnet_tasks.values():
+        assert arguments["map_public"] == "{{ item.map_public_ip_on_launch }}"
+    (lb,) = [t["amazon.aws.elb_application_lb"] for t in tasks if "amazon.aws.elb_application_lb" in t]
+    assert lb["http_drop_invalid_header_fields"] == "{{ network_inputs.load_balancer.drop_invalid_header_fields }}"
+
+
+TARGET_GROUP = {  # lowering input (in load_balancer) -> (aws_lb_target_group argument path, community.aws.elb_target_group argument)
+    "health_check_interval": ("health_check.interval", "health_check_interval"),
+    "health_check_timeout": ("health_check.timeout", "health_check_timeout"),
+    "healthy_threshold": ("health_check.healthy_threshold", "healthy_threshold_count"),
+    "unhealthy_threshold": ("health_check.unhealthy_threshold", "unhealthy_threshold_count"),
+    "deregistration_delay": ("deregistration_delay", "deregistration_delay_timeout"),
+}
+
+
+def test_the_target_group_arguments_are_decided_in_the_lowering_and_rendered_by_both() -> None:
+    graph = graphs_for(REPO / "examples" / "contract.yaml")["staging"]
+    api = graph.node("services.api")
+    decided = {k: api.inputs["load_balancer"][k] for k in TARGET_GROUP}
+    assert decided == {"health_check_interval": 15, "health_check_timeout": 5, "healthy_threshold": 2,
+                       "unhealthy_threshold": 3, "deregistration_delay": 30}
+    group = module_resources("ec2")[("aws_lb_target_group", "this")]
+    tasks = yaml.safe_load((ROLES / "ec2" / "tasks" / "main.yml").read_text())
+    (role,) = [t["community.aws.elb_target_group"] for t in tasks if "community.aws.elb_target_group" in t]
+    for key, (tf_path, module_arg) in TARGET_GROUP.items():
+        body: Any = group
+        for part in tf_path.split("."):
+            body = body[part][0] if isinstance(body[part], list) else body[part]
+        assert body == f"${{var.load_balancer.{key}}}", key
+        assert role[module_arg] == f"{{{{ ec2_inputs.load_balancer.{key} }}}}", key
+    rendered = inventory_inputs(owned_by(graph, "ansible"), api)["load_balancer"]
+    assert {k: rendered[k] for k in TARGET_GROUP} == decided
+
+
+def test_the_bucket_policy_and_expiry_are_decided_in_the_lowering_and_rendered_by_both() -> None:
+    graph = graphs_for(REPO / "examples" / "contract.yaml")["staging"]
+    bucket = graph.node("buckets.uploads")
+    policy, lifecycle = bucket.inputs["policy"], bucket.inputs["expiry"]
+    assert [s["Sid"] for s in policy["Statement"]] == ["DenyInsecureTransport"]  # contract's bucket is private
+    assert lifecycle == {"rule_id": "envspec-expire", "expiration_days": 365, "noncurrent_version_expiration_days": 365,
+                         "abort_incomplete_multipart_upload_days": 7}
+    resources = module_resources("bucket")
+    assert resources[("aws_s3_bucket_policy", "this")]["policy"] == "${jsonencode(var.policy)}"
+    rule = resources[("aws_s3_bucket_lifecycle_configuration", "this")]["rule"][0]
+    assert rule["id"] == "${var.expiry.rule_id}"
+    assert rule["expiration"][0]["days"] == "${var.expiry.expiration_days}"
+    tasks = yaml.safe_load((ROLES / "bucket" / "tasks" / "main.yml").read_text())
+    (create,) = [t["amazon.aws.s3_bucket"] for t in tasks if "amazon.aws.s3_bucket" in t]
+    assert create["policy"] == "{{ bucket_inputs.policy }}"
+    inputs = inventory_inputs(owned_by(graph, "ansible"), bucket)
+    assert (inputs["policy"], inputs["expiry"]) == (policy, lifecycle)

@@ -59,12 +59,9 @@ ENV = "staging"
 # then delete its entry. Until then the rest of the move (apply, Ansible changed=0, status, moving
 # back) is still checked.
 KNOWN_GAPS = {
-    # "Prove coexistence with the real tools" (backends/envspec_terraform/README.md, still open):
-    # Ansible's public subnets map public IPs on launch, the Terraform module's do not
-    ("aws_subnet", "map_public_ip_on_launch"),
-    # amazon.aws.rds_instance cannot ask RDS to manage the master password (a gap of the collection); the
-    # Terraform module does: adopting the database would move the password into an RDS-managed
-    # secret (another ARN), which the architecture forbids ("a move changes nothing the apps see")
+    # The provider does not read manage_master_user_password on import, so the plan "sets" it; RDS already
+    # manages the password of an instance the Ansible role made (README "The database password"), and
+    # asking again changes nothing: the secret and the password stay (tests/test_coexistence.py checks them).
     ("aws_db_instance", "manage_master_user_password"),
 }
 OWNER_TAG = "envspec:owner"

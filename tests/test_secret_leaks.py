@@ -9,8 +9,9 @@ Static (fast):
   aside; not for generated specs, whose own text is random). The scanner itself is checked against
   planted secrets.
 * The master password is only ever a reference: Terraform's `aws_db_instance` sets
-  `manage_master_user_password` (RDS keeps it in Secrets Manager) and no password; in Ansible a
-  password only appears in a template (a runtime lookup), never as data.
+  `manage_master_user_password` (RDS keeps it in Secrets Manager) and no password; the Ansible
+  role lets RDS manage it too, and its only password (the throwaway the instance is created with)
+  appears in a template (a runtime lookup), never as data.
 * Every Ansible task that touches a password or a secret value (a password key or secret-value
   argument, a lookup of a secret's value or of a generated password, a template that reads secret
   values, a pre-signed URL, or a variable registered from one) has a literal `no_log: true` (on
@@ -19,8 +20,8 @@ Static (fast):
 Dynamic (slow, emulated AWS): examples/ec2-database.yaml, owned by Ansible (staging only, without its
 public ec2 service, with an SSM secret too), is compiled; known sentinel values are put into
 Secrets Manager and SSM for its secrets; the generated provision.yml runs against moto, with -vvv
-(it generates the database's master password and creates the database with it). Neither a
-sentinel nor the master password (read back from the emulator afterwards) may appear in the
+(it creates the database and has RDS manage its master password). Neither a sentinel nor the
+master password (read back from RDS's secret afterwards) may appear in the
 playbook's output (the JSON callback's, parsed or not, and stderr), in any file under the output
 folder (manifest.json included, also after a second compile) or Ansible's temporary folders, or
 in any command line seen while it ran. The sentinels must still be the secrets' values:
@@ -277,20 +278,22 @@ def test_terraform_lets_rds_manage_the_master_password() -> None:
     outputs = hcl2.loads(files[PurePosixPath("xkit/terraform/modules/database/outputs.tf")], serialization_options=_HCL)
     (secret_arn,) = [o["secret_arn"] for o in outputs["output"] if "secret_arn" in o]
     assert "master_user_secret" in secret_arn["value"]
-    # The root passes no password to the module: only the name of a secret Ansible would use.
+    # The root passes the module no password and no secret.
     root = hcl2.loads(files[PurePosixPath("xkit/terraform/staging/main.tf")], serialization_options=_HCL)
     (database,) = [m["database_main"] for m in root["module"] if "database_main" in m]
     assert [k for k in database if "password" in k.lower() or "secret" in k.lower()] == []
 
 
-def test_ansible_group_vars_name_the_master_password_secret_only() -> None:
+def test_ansible_group_vars_hold_no_password_and_no_secret_of_the_database() -> None:
+    """RDS names and keeps the master password's secret, for Ansible as for Terraform."""
     files = compile_text(owned_by(XKIT.read_text(encoding="utf-8"), "ansible"), "specs/xkit.yaml")
     components = yaml.load(files[PurePosixPath("xkit/ansible/inventories/staging/group_vars/all/components.yml")],
                            Loader=_AnsibleLoader)["envspec_components"]
     database = components["databases.main"]
-    assert database["inputs"]["master_secret_name"] == "xkit/staging/main/master-password"
-    assert database["resources"]["master-secret"]["type"] == "aws_secretsmanager_secret"
-    assert [k for _, k, _ in _walk(database) if "password" in k.lower()] == []
+    assert [k for _, k, _ in _walk(database) if "password" in k.lower() or "secret" in k.lower()] == []
+    assert {r["type"] for r in database["resources"].values()} == {"aws_db_subnet_group", "aws_security_group", "aws_db_instance"}
+    role = files[PurePosixPath("xkit/ansible/roles/database/tasks/main.yml")]
+    assert "rds_instance_master_user_secret:" in role
 
 
 # ---- no_log on every task that touches a secret ------------------------------------------------------
@@ -394,7 +397,7 @@ def test_every_task_that_touches_a_secret_has_no_log() -> None:
     found = secret_tasks(_files())
     # What is known to touch secrets must be found (the detector works).
     names = "\n".join(where for where, _ in found)
-    for expected in ("Create the master password secret", "Create the database instance", "Sign a short-lived download URL",
+    for expected in ("Create the database instance", "Sign a short-lived download URL",
                      "Download the release", "Check that every secret the environment uses has a value",
                      "Read the values the environment file needs at deploy time", "Write the environment file",
                      "Find out whether the environment file changes"):
@@ -557,18 +560,19 @@ def test_provisioning_never_shows_a_secret(aws: dict[str, str], tmp_path: Path) 
 
     tree = out / "shop" / "ansible"
     # One run (about 100 seconds on a busy 2-core machine; a second one, which finds everything,
-    # passes no password and would double that): it generates the master password, stores it and
-    # creates the database with it, with -vvv, so that what a verbose run shows is checked too.
+    # passes no password and would double that): it creates the database with a throwaway password
+    # and has RDS replace it with its own, with -vvv, so that what a verbose run shows is checked too.
     with CommandLines() as command_lines:
         result = run_playbook(tree / "provision.yml", inventory=tree / "inventories" / "staging", env=env, cwd=tree,
                               extra_args=["-vvv"], tmp_dir=tmp_path / "ansible-provision")
     assert result.succeeded, result.summary()
-    assert result.task("database : Create the master password secret (the password is generated only when it is new)").changed
     assert result.task("database : Create the database instance").changed
+    assert result.task("database : Let RDS manage the master password").changed
 
-    # The generated master password, read back from the emulated Secrets Manager.
+    # The master password RDS generated, read back from its secret.
     database = graph.node("databases.orders")
-    stored = sm.get_secret_value(SecretId=database.inputs["master_secret_name"])["SecretString"]
+    instance = boto3_client("rds", env).describe_db_instances(DBInstanceIdentifier=database.inputs["identifier"])["DBInstances"][0]
+    stored = sm.get_secret_value(SecretId=instance["MasterUserSecret"]["SecretArn"])["SecretString"]
     password = json.loads(stored)["password"]
     assert len(password) >= 16
     secrets["master password"] = password

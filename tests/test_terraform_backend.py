@@ -391,6 +391,22 @@ def network_attachments(graph: ResourceGraph) -> set[str]:
     return out
 
 
+def settings(node: Node) -> set[str]:
+    """What adopting a component imports beyond its IR resources that are settings of one of them:
+    a bucket's configuration resources, a role's policies, a schedule's target and permission."""
+    if node.kind == "bucket":
+        out = {f"aws_s3_bucket_{r}.this" for r in ("ownership_controls", "public_access_block",
+                                                     "server_side_encryption_configuration", "versioning", "policy")}
+        return out | ({"aws_s3_bucket_lifecycle_configuration.this[0]"} if node.inputs["expiry"] else set())
+    if node.kind not in ("ec2", "beanstalk", "lambda"):
+        return set()
+    out = {f'aws_iam_role_policy_attachment.this["{arn}"]' for arn in node.inputs["managed_policy_arns"]}
+    out |= {"aws_iam_role_policy.this[0]"} if node.inputs["policy_statements"] else set()
+    if node.kind == "lambda" and node.inputs["schedule"]:
+        out |= {"aws_cloudwatch_event_target.this[0]", "aws_lambda_permission.schedule[0]"}
+    return out
+
+
 def test_imports_and_removed_blocks() -> None:
     files = tree("xkit-migration")
     imports = parsed(files[PurePosixPath("terraform/staging/imports.tf")])
@@ -403,7 +419,7 @@ def test_imports_and_removed_blocks() -> None:
     } | {f"${{{a}}}" for a in network_attachments(graph)} | {
         f"${{module.{names[n.address]}.{address}}}"
         for n in graph.nodes if n.adopted for address in module_rule_keys(graph, n)
-    }
+    } | {f"${{module.{names[n.address]}.{a}}}" for n in graph.nodes if n.adopted for a in settings(n)}
     assert set(targets) == expected
     association = '${module.network.aws_route_table_association.private["xkit-staging-private-2"]}'
     assert targets[association] == (
@@ -628,7 +644,11 @@ DATA = {
     "aws_lb_listener_rule": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:listener-rule/app/xkit-staging/0123456789abcdef/80/50000"},
     "aws_lb_target_group": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/xkit-staging-api/0123456789abcdef"},
     "aws_secretsmanager_secret": {"arn": "arn:aws:secretsmanager:us-west-2:111111111111:secret:xkit/staging/x-AbCdEf"},
-    "aws_db_instance": {"address": "xkit-staging-main.abcdefghijkl.us-west-2.rds.amazonaws.com"},
+    "aws_db_instance": {
+        "address": "xkit-staging-main.abcdefghijkl.us-west-2.rds.amazonaws.com",
+        # RDS manages the master password for both tools: its secret is the instance's own.
+        "master_user_secret": [{"kms_key_id": "", "secret_arn": "arn:aws:secretsmanager:us-west-2:111111111111:secret:rds!db-0123-AbCdEf", "secret_status": "active"}],
+    },
 }
 # The security groups of staging by Name, and their rules as Ansible created them (ids that nothing
 # can derive). The network's lb_to_vpc rule is missing: Terraform must create it. The rule the
@@ -740,7 +760,12 @@ def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> Non
     graph = variant("xkit-migration")["staging"]
     imports = planned_imports(plan_json)
     adopted = {a: r for a, (n, r) in _ir_addresses(graph).items() if n.adopted}
-    assert set(imports) == set(adopted) | network_attachments(graph) | set(RULE_IMPORTS)
+    names = module_names(n.address for n in graph.nodes)
+    adopted_settings = {f"module.{names[n.address]}.{a}" for n in graph.nodes if n.adopted for a in settings(n)}
+    assert adopted_settings
+    assert set(imports) == set(adopted) | network_attachments(graph) | set(RULE_IMPORTS) | adopted_settings
+    assert imports["module.service_api.aws_iam_role_policy.this[0]"] == "xkit-staging-api:envspec-references"
+    assert imports["module.service_hubspot_sync.aws_lambda_permission.schedule[0]"] == "xkit-staging-hubspot-sync/envspec-schedule"
     assert {a: i for a, i in imports.items() if i.startswith("sgr-")} == RULE_IMPORTS  # found by what they allow
     assert imports["module.service_api.aws_security_group.this"] == GROUP_IDS["xkit-staging-api"]
     assert imports['module.network.aws_route_table_association.public["xkit-staging-public-1"]'] == (
@@ -772,7 +797,7 @@ def test_plan_reads_ansible_owned_components(plans: dict[str, Any]) -> None:
     fn = planned_values(plan_json, "module.service_hubspot_sync.aws_lambda_function.this")
     variables = fn["environment"][0]["variables"]
     assert variables["DATABASE_HOST"] == DATA["aws_db_instance"]["address"]
-    assert variables["DATABASE_SECRET_ARN"] == DATA["aws_secretsmanager_secret"]["arn"]
+    assert variables["DATABASE_SECRET_ARN"] == DATA["aws_db_instance"]["master_user_secret"][0]["secret_arn"]
     assert variables["HUBSPOT_CLIENT_SECRET"] == DATA["aws_secretsmanager_secret"]["arn"]
     rule = planned_values(plan_json, 'module.service_api.aws_vpc_security_group_ingress_rule.database["databases.main"]')
     assert rule["security_group_id"] == GROUP_IDS["xkit-staging-main"]

@@ -42,7 +42,16 @@ AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}
 # (the module declares them, documented as unused, so its interface matches the component's).
 NOT_RENDERED: Mapping[str, frozenset[str]] = {
     "ec2": frozenset({"environment", "release", "deploy"}),  # the deploy writes the host's environment file
-    "database": frozenset({"master_secret_name"}),  # RDS manages the password when Terraform owns it
+}
+
+
+# Names the modules give sub-objects (their `locals`, the same as the Ansible roles'): the ids of
+# those sub-objects when they are imported. The real plan after a move checks they agree
+# (tests/test_coexistence.py: an import of a missing object fails the plan).
+MODULE_NAMES: Mapping[str, str] = {
+    "policy_name": "envspec-references",
+    "schedule_target_id": "function",
+    "schedule_statement_id": "envspec-schedule",
 }
 
 
@@ -191,18 +200,18 @@ class RootRenderer:
         elif node.kind == "secret" and attribute == "arn":
             return Expr(self._by_tags(sink, node, self._resource(node, "secret")).text + ".arn")
         elif node.kind == "database":
-            if attribute == "host":
-                data = sink.data(
-                    "aws_db_instance",
-                    data_label(self.modules[node.address], "instance"),
-                    [Attribute("db_instance_identifier", node.inputs["identifier"])],
-                    node.address,
-                )
-                return Expr(f"{data.text}.address")
             if attribute == "security_group_id":
                 return Expr(self._by_tags(sink, node, self._resource(node, "sg")).text + ".id")
-            if attribute == "secret_arn":
-                return Expr(self._by_tags(sink, node, self._resource(node, "master-secret")).text + ".arn")
+            data = sink.data(
+                "aws_db_instance",
+                data_label(self.modules[node.address], "instance"),
+                [Attribute("db_instance_identifier", node.inputs["identifier"])],
+                node.address,
+            )
+            if attribute == "host":
+                return Expr(f"{data.text}.address")
+            if attribute == "secret_arn":  # RDS's own secret, whichever tool created the instance
+                return Expr(f"{data.text}.master_user_secret[0].secret_arn")
         elif attribute == "security_group_id":  # ec2, beanstalk, lambda in a VPC
             return Expr(self._by_tags(sink, node, self._resource(node, "sg")).text + ".id")
         elif node.kind == "beanstalk" and attribute == "url":
@@ -281,6 +290,34 @@ class RootRenderer:
             if lb.get("certificate_arn"):
                 _, https = self._load_balancer(sink, node, prefix="import_", port=443)
                 out.append(("aws_lb_listener.https[0]", Expr(f"{https.text}.arn")))
+        return out
+
+    def settings_imports(self, node: Node) -> list[tuple[str, Any]]:
+        """Imports of the module's resources that are settings of an IR resource rather than objects
+        of their own (a bucket's versioning, a role's inline policy and managed policy attachments, a
+        schedule's target and invoke permission): Ansible made them with the resource, so they exist;
+        planning to create them again would rewrite them, or fail (a permission's statement id).
+        Their ids follow from names the core decided and the module's own names (MODULE_NAMES)."""
+        inputs = node.inputs
+        out: list[tuple[str, Any]] = []
+        if node.kind == "bucket":
+            bucket = inputs["name"]
+            for resource in ("ownership_controls", "public_access_block", "server_side_encryption_configuration",
+                             "versioning", "policy"):
+                out.append((f"aws_s3_bucket_{resource}.this", bucket))
+            if inputs.get("expiry") is not None:
+                out.append(("aws_s3_bucket_lifecycle_configuration.this[0]", bucket))
+        if node.kind in ("ec2", "beanstalk", "lambda"):
+            role = inputs["role_name"]
+            for arn in inputs.get("managed_policy_arns") or []:
+                out.append((f"aws_iam_role_policy_attachment.this[{quote(arn)}]", f"{role}/{arn}"))
+            if inputs.get("policy_statements"):
+                out.append(("aws_iam_role_policy.this[0]", f"{role}:{MODULE_NAMES['policy_name']}"))
+        if node.kind == "lambda" and isinstance(inputs.get("schedule"), Mapping):
+            out.append(("aws_cloudwatch_event_target.this[0]",
+                        f"{inputs['schedule']['rule_name']}/{MODULE_NAMES['schedule_target_id']}"))
+            out.append(("aws_lambda_permission.schedule[0]",
+                        f"{inputs['function_name']}/{MODULE_NAMES['schedule_statement_id']}"))
         return out
 
     def rule_imports(self, node: Node) -> tuple[list[Block], list[Block]]:
@@ -460,6 +497,7 @@ class RootRenderer:
             known = len(self.import_data.blocks)  # the dict only grows: what this node adds comes last
             targets = [(resource_address(node, r), self.import_id(node, r)) for r in node.resources]
             targets += self.network_attachments(node) if node.kind == "network" else []
+            targets += self.settings_imports(node)
             imports = [
                 Block("import", body=Body([Attribute("to", Expr(f"module.{module}.{to}")), Attribute("id", id_)]))
                 for to, id_ in targets

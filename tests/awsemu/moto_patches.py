@@ -112,6 +112,29 @@ def _ec2_root_volume_from_ami() -> None:
     InstanceResponse._parse_block_device_mapping = _parse_block_device_mapping  # type: ignore[method-assign]
 
 
+def _rds_managed_secret_credentials() -> None:
+    """The secret RDS makes for a managed master password (ManageMasterUserPassword) holds the
+    instance's master user name and a password generated for it, as on AWS; moto writes
+    ``{"username": "admin", "password": "P@55w0rd!"}`` into every one.
+
+    With moto's constant, a password reset (a new managed secret) would go unseen when the value is
+    compared: the checks that a move keeps the database password need a value of its own.
+    """
+    import json
+    import secrets as random_source
+
+    from moto.rds.models import MasterUserSecret
+
+    if not callable(getattr(MasterUserSecret, "_generate_secret_string", None)):
+        raise LookupError("moto.rds MasterUserSecret changed")
+
+    def _generate_secret_string(self: Any) -> str:
+        username = getattr(self.resource, "master_username", None) or "admin"
+        return json.dumps({"username": username, "password": random_source.token_urlsafe(24)})
+
+    MasterUserSecret._generate_secret_string = _generate_secret_string  # type: ignore[method-assign]
+
+
 def _lambda_logging_config() -> None:
     """Lambda functions have a ``LoggingConfig``: CreateFunction and UpdateFunctionConfiguration take it, and
     GetFunction returns it, by default ``{"LogFormat": "Text", "LogGroup": "/aws/lambda/<name>"}`` as on AWS
@@ -266,15 +289,62 @@ def _policy_secure_transport() -> None:
     IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
 
 
+def _alb_more_default_attributes() -> None:
+    """Application load balancers also start with AWS's client keep-alive, connection logs, host header,
+    X-Forwarded-For and zonal shift attributes (moto leaves them out).
+
+    The AWS provider's ``aws_lb`` reads them; after adopting a load balancer Ansible made, the plan would
+    "set" each one to the value AWS already has (a drift that is not one).
+    """
+    from moto.elbv2.models import FakeLoadBalancer
+
+    original = FakeLoadBalancer.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if getattr(self, "type", "application") == "application":
+            for key, value in _ALB_MORE_DEFAULT_ATTRIBUTES.items():
+                self.attrs.setdefault(key, value)
+
+    if not set(_ALB_MORE_DEFAULT_ATTRIBUTES) <= getattr(FakeLoadBalancer, "VALID_ATTRS", set()):
+        raise LookupError("moto.elbv2 FakeLoadBalancer changed")
+    FakeLoadBalancer.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _rds_manage_master_password_once() -> None:
+    """ModifyDBInstance with ``ManageMasterUserPassword=True`` on an instance whose password RDS already
+    manages keeps its secret and password, as on AWS (a new password takes ``RotateMasterUserPassword``);
+    moto makes a new secret with a new password every time.
+
+    The AWS provider sends it when it adopts an instance (it does not read the setting on import), so
+    with moto a move to Terraform would seem to reset the database password.
+    """
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.update
+
+    def update(self: Any, manage_master_user_password: bool | None = None, **kwargs: Any) -> None:
+        if manage_master_user_password is True and getattr(self, "master_user_secret", None) is not None:
+            manage_master_user_password = None
+        original(self, manage_master_user_password=manage_master_user_password, **kwargs)
+
+    if not callable(getattr(DBInstance, "update", None)):
+        raise LookupError("moto.rds DBInstance changed")
+    DBInstance.update = update  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
     "rds-gp3-baseline": _rds_gp3_baseline,
     "ec2-root-volume-from-ami": _ec2_root_volume_from_ami,
+    "rds-managed-secret-credentials": _rds_managed_secret_credentials,
     "lambda-logging-config": _lambda_logging_config,
     "security-group-rule-description": _security_group_rule_description_of_group_rules,
     "elbv2-target-health-over-time": _elbv2_target_health_over_time,
     "policy-secure-transport": _policy_secure_transport,
+    "alb-more-default-attributes": _alb_more_default_attributes,
+    "rds-manage-master-password-once": _rds_manage_master_password_once,
 }
 
 

@@ -140,6 +140,8 @@ resource "aws_instance" "this" {
   root_block_device {
     encrypted   = true
     volume_type = "gp3"
+    # The role's ec2_instance tags the root volume with the instance's tags when it launches it.
+    tags = merge(var.tags, { Name = each.key })
   }
 
   tags = merge(var.tags, { Name = each.key })
@@ -157,16 +159,17 @@ resource "aws_lb_target_group" "this" {
   protocol             = "HTTP"
   vpc_id               = var.vpc_id
   target_type          = "instance"
-  deregistration_delay = 30
+  deregistration_delay = var.load_balancer.deregistration_delay
 
   health_check {
     path                = var.health_check
     protocol            = "HTTP"
     port                = "traffic-port"
     matcher             = "200-399"
-    interval            = 15
-    healthy_threshold   = 2
-    unhealthy_threshold = 3
+    interval            = var.load_balancer.health_check_interval
+    timeout             = var.load_balancer.health_check_timeout
+    healthy_threshold   = var.load_balancer.healthy_threshold
+    unhealthy_threshold = var.load_balancer.unhealthy_threshold
   }
 
   tags = merge(var.tags, { Name = var.load_balancer.target_group_name })

@@ -31,9 +31,10 @@ resource "aws_vpc" "this" {
 resource "aws_subnet" "public" {
   for_each = local.public_subnets
 
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = each.value.cidr
-  availability_zone = data.aws_availability_zones.available.names[each.value.az_index]
+  vpc_id                  = aws_vpc.this.id
+  cidr_block              = each.value.cidr
+  availability_zone       = data.aws_availability_zones.available.names[each.value.az_index]
+  map_public_ip_on_launch = each.value.map_public_ip_on_launch
 
   tags = merge(var.tags, { Name = each.key })
 }
@@ -41,9 +42,10 @@ resource "aws_subnet" "public" {
 resource "aws_subnet" "private" {
   for_each = local.private_subnets
 
-  vpc_id            = aws_vpc.this.id
-  cidr_block        = each.value.cidr
-  availability_zone = data.aws_availability_zones.available.names[each.value.az_index]
+  vpc_id                  = aws_vpc.this.id
+  cidr_block              = each.value.cidr
+  availability_zone       = data.aws_availability_zones.available.names[each.value.az_index]
+  map_public_ip_on_launch = each.value.map_public_ip_on_launch
 
   tags = merge(var.tags, { Name = each.key })
 }
@@ -199,7 +201,7 @@ resource "aws_lb" "this" {
   internal                   = false
   security_groups            = [aws_security_group.lb[0].id]
   subnets                    = [for s in var.public_subnets : aws_subnet.public[s.name].id]
-  drop_invalid_header_fields = true
+  drop_invalid_header_fields = var.load_balancer.drop_invalid_header_fields
 
   tags = merge(var.tags, { Name = var.load_balancer.name })
 

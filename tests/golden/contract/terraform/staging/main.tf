@@ -9,26 +9,30 @@ module "network" {
   cidr = "10.20.0.0/16"
   public_subnets = [
     {
-      name     = "xkit-staging-public-1"
-      cidr     = "10.20.0.0/20"
-      az_index = 0
+      name                    = "xkit-staging-public-1"
+      cidr                    = "10.20.0.0/20"
+      az_index                = 0
+      map_public_ip_on_launch = false
     },
     {
-      name     = "xkit-staging-public-2"
-      cidr     = "10.20.16.0/20"
-      az_index = 1
+      name                    = "xkit-staging-public-2"
+      cidr                    = "10.20.16.0/20"
+      az_index                = 1
+      map_public_ip_on_launch = false
     },
   ]
   private_subnets = [
     {
-      name     = "xkit-staging-private-1"
-      cidr     = "10.20.128.0/20"
-      az_index = 0
+      name                    = "xkit-staging-private-1"
+      cidr                    = "10.20.128.0/20"
+      az_index                = 0
+      map_public_ip_on_launch = false
     },
     {
-      name     = "xkit-staging-private-2"
-      cidr     = "10.20.144.0/20"
-      az_index = 1
+      name                    = "xkit-staging-private-2"
+      cidr                    = "10.20.144.0/20"
+      az_index                = 1
+      map_public_ip_on_launch = false
     },
   ]
   nat_gateways = [
@@ -51,9 +55,10 @@ module "network" {
     },
   ]
   load_balancer = {
-    name                = "xkit-staging"
-    security_group_name = "xkit-staging-lb"
-    certificate_arn     = null
+    name                       = "xkit-staging"
+    security_group_name        = "xkit-staging-lb"
+    certificate_arn            = null
+    drop_invalid_header_fields = true
   }
   tags = {
     "cost-center"       = "platform"

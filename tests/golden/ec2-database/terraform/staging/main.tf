@@ -9,26 +9,30 @@ module "network" {
   cidr = "10.30.0.0/16"
   public_subnets = [
     {
-      name     = "shop-staging-public-1"
-      cidr     = "10.30.0.0/20"
-      az_index = 0
+      name                    = "shop-staging-public-1"
+      cidr                    = "10.30.0.0/20"
+      az_index                = 0
+      map_public_ip_on_launch = false
     },
     {
-      name     = "shop-staging-public-2"
-      cidr     = "10.30.16.0/20"
-      az_index = 1
+      name                    = "shop-staging-public-2"
+      cidr                    = "10.30.16.0/20"
+      az_index                = 1
+      map_public_ip_on_launch = false
     },
   ]
   private_subnets = [
     {
-      name     = "shop-staging-private-1"
-      cidr     = "10.30.128.0/20"
-      az_index = 0
+      name                    = "shop-staging-private-1"
+      cidr                    = "10.30.128.0/20"
+      az_index                = 0
+      map_public_ip_on_launch = false
     },
     {
-      name     = "shop-staging-private-2"
-      cidr     = "10.30.144.0/20"
-      az_index = 1
+      name                    = "shop-staging-private-2"
+      cidr                    = "10.30.144.0/20"
+      az_index                = 1
+      map_public_ip_on_launch = false
     },
   ]
   nat_gateways = [
@@ -51,9 +55,10 @@ module "network" {
     },
   ]
   load_balancer = {
-    name                = "shop-staging"
-    security_group_name = "shop-staging-lb"
-    certificate_arn     = null
+    name                       = "shop-staging"
+    security_group_name        = "shop-staging-lb"
+    certificate_arn            = null
+    drop_invalid_header_fields = true
   }
   tags = {
     "envspec:app"       = "shop"
@@ -138,11 +143,16 @@ module "service_web" {
     },
   ]
   load_balancer = {
-    target_group_name = "shop-staging-web"
-    listener_arn      = module.network.lb_listener_arn
-    security_group_id = module.network.lb_security_group_id
-    priority          = 50000
-    host              = null
+    target_group_name     = "shop-staging-web"
+    listener_arn          = module.network.lb_listener_arn
+    security_group_id     = module.network.lb_security_group_id
+    priority              = 50000
+    host                  = null
+    health_check_interval = 15
+    health_check_timeout  = 5
+    healthy_threshold     = 2
+    unhealthy_threshold   = 3
+    deregistration_delay  = 30
   }
   tags = {
     "envspec:app"       = "shop"

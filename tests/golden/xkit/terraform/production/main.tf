@@ -9,36 +9,42 @@ module "network" {
   cidr = "10.20.0.0/16"
   public_subnets = [
     {
-      name     = "xkit-production-public-1"
-      cidr     = "10.20.0.0/20"
-      az_index = 0
+      name                    = "xkit-production-public-1"
+      cidr                    = "10.20.0.0/20"
+      az_index                = 0
+      map_public_ip_on_launch = false
     },
     {
-      name     = "xkit-production-public-2"
-      cidr     = "10.20.16.0/20"
-      az_index = 1
+      name                    = "xkit-production-public-2"
+      cidr                    = "10.20.16.0/20"
+      az_index                = 1
+      map_public_ip_on_launch = false
     },
     {
-      name     = "xkit-production-public-3"
-      cidr     = "10.20.32.0/20"
-      az_index = 2
+      name                    = "xkit-production-public-3"
+      cidr                    = "10.20.32.0/20"
+      az_index                = 2
+      map_public_ip_on_launch = false
     },
   ]
   private_subnets = [
     {
-      name     = "xkit-production-private-1"
-      cidr     = "10.20.128.0/20"
-      az_index = 0
+      name                    = "xkit-production-private-1"
+      cidr                    = "10.20.128.0/20"
+      az_index                = 0
+      map_public_ip_on_launch = false
     },
     {
-      name     = "xkit-production-private-2"
-      cidr     = "10.20.144.0/20"
-      az_index = 1
+      name                    = "xkit-production-private-2"
+      cidr                    = "10.20.144.0/20"
+      az_index                = 1
+      map_public_ip_on_launch = false
     },
     {
-      name     = "xkit-production-private-3"
-      cidr     = "10.20.160.0/20"
-      az_index = 2
+      name                    = "xkit-production-private-3"
+      cidr                    = "10.20.160.0/20"
+      az_index                = 2
+      map_public_ip_on_launch = false
     },
   ]
   nat_gateways = [
@@ -74,9 +80,10 @@ module "network" {
     },
   ]
   load_balancer = {
-    name                = "xkit-production"
-    security_group_name = "xkit-production-lb"
-    certificate_arn     = "arn:aws:acm:us-west-2:222222222222:certificate/9a8b7c6d-5e4f-4a3b-9c2d-1e0f98765432"
+    name                       = "xkit-production"
+    security_group_name        = "xkit-production-lb"
+    certificate_arn            = "arn:aws:acm:us-west-2:222222222222:certificate/9a8b7c6d-5e4f-4a3b-9c2d-1e0f98765432"
+    drop_invalid_header_fields = true
   }
   tags = {
     "cost-center"       = "platform"

@@ -92,12 +92,6 @@ variable "security_group_name" {
   type        = string
 }
 
-variable "master_secret_name" {
-  description = "Where the Ansible role keeps the master password when Ansible owns the database. Not used here: with Terraform, RDS manages the password (`manage_master_user_password`) in a secret it names itself."
-  type        = string
-  default     = null
-}
-
 variable "vpc_id" {
   description = "VPC of the database's security group."
   type        = string

@@ -20,14 +20,24 @@ variable "public" {
   default     = false
 }
 
-variable "expire_after_days" {
-  description = "Delete objects this many days after they are written (null: keep them). With versioning, noncurrent versions expire after the same number of days."
-  type        = number
-  default     = null
+variable "policy" {
+  description = "The bucket policy document (`Version`, `Statement`), as the envspec core decided it: TLS only, and public reads when `public`."
+  type        = any
+}
+
+variable "expiry" {
+  description = "The expiry rule, or null for none: `rule_id`, `expiration_days` (objects are deleted this many days after they are written), `noncurrent_version_expiration_days`, `abort_incomplete_multipart_upload_days`."
+  type = object({
+    rule_id                                = string
+    expiration_days                        = number
+    noncurrent_version_expiration_days     = number
+    abort_incomplete_multipart_upload_days = number
+  })
+  default = null
 
   validation {
-    condition     = var.expire_after_days == null ? true : var.expire_after_days >= 1
-    error_message = "expire_after_days must be at least 1."
+    condition     = var.expiry == null ? true : var.expiry.expiration_days >= 1
+    error_message = "expiry.expiration_days must be at least 1."
   }
 }
 

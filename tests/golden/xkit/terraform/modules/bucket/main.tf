@@ -43,54 +43,35 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  count = var.expire_after_days == null ? 0 : 1
+  count = var.expiry == null ? 0 : 1
 
   bucket = aws_s3_bucket.this.id
 
   rule {
-    id     = "envspec-expire"
+    id     = var.expiry.rule_id
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = ""
+    }
 
     expiration {
-      days = var.expire_after_days
+      days = var.expiry.expiration_days
     }
 
     noncurrent_version_expiration {
-      noncurrent_days = var.expire_after_days
+      noncurrent_days = var.expiry.noncurrent_version_expiration_days
     }
 
     abort_incomplete_multipart_upload {
-      days_after_initiation = 7
+      days_after_initiation = var.expiry.abort_incomplete_multipart_upload_days
     }
-  }
-}
-
-locals {
-  deny_insecure_transport = {
-    Sid       = "DenyInsecureTransport"
-    Effect    = "Deny"
-    Principal = "*"
-    Action    = "s3:*"
-    Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-    Condition = { Bool = { "aws:SecureTransport" = "false" } }
-  }
-  public_read = {
-    Sid       = "PublicRead"
-    Effect    = "Allow"
-    Principal = "*"
-    Action    = "s3:GetObject"
-    Resource  = "${aws_s3_bucket.this.arn}/*"
   }
 }
 
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = concat([local.deny_insecure_transport], [for s in [local.public_read] : s if var.public])
-  })
+  policy = jsonencode(var.policy)
 
   # A public-read policy is refused while the public access block still blocks public policies.
   depends_on = [aws_s3_bucket_public_access_block.this]

@@ -14,7 +14,7 @@ output "security_group_id" {
 }
 
 output "secret_arn" {
-  description = "ARN of the Secrets Manager secret that RDS keeps the master password in (null until RDS manages it, for example right after an import)."
+  description = "ARN of the Secrets Manager secret that RDS keeps the master user name and password in (the instance's MasterUserSecret, whichever tool created it)."
   value       = try(aws_db_instance.this.master_user_secret[0].secret_arn, null)
 }
 

@@ -108,13 +108,18 @@ variable "database_access" {
 }
 
 variable "load_balancer" {
-  description = "Put the service behind the app's shared load balancer (null: not public): a target group `target_group_name`, a rule on `listener_arn` with `priority` that matches `host` (null: every path), and ingress from the load balancer's `security_group_id`."
+  description = "Put the service behind the app's shared load balancer (null: not public): a target group `target_group_name` (its health check every `health_check_interval` seconds, timing out after `health_check_timeout`, `healthy_threshold` and `unhealthy_threshold` checks in a row; `deregistration_delay` seconds of draining), a rule on `listener_arn` with `priority` that matches `host` (null: every path), and ingress from the load balancer's `security_group_id`."
   type = object({
-    target_group_name = string
-    listener_arn      = string
-    security_group_id = string
-    priority          = number
-    host              = string
+    target_group_name     = string
+    listener_arn          = string
+    security_group_id     = string
+    priority              = number
+    host                  = string
+    health_check_interval = number
+    health_check_timeout  = number
+    healthy_threshold     = number
+    unhealthy_threshold   = number
+    deregistration_delay  = number
   })
   default = null
 

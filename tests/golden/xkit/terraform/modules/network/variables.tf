@@ -19,11 +19,12 @@ variable "cidr" {
 }
 
 variable "public_subnets" {
-  description = "Public subnets, one per availability zone: `name` (the `Name` tag), `cidr`, and `az_index`, the index of the zone in the region's available zones."
+  description = "Public subnets, one per availability zone: `name` (the `Name` tag), `cidr`, `az_index`, the index of the zone in the region's available zones, and `map_public_ip_on_launch`."
   type = list(object({
-    name     = string
-    cidr     = string
-    az_index = number
+    name                    = string
+    cidr                    = string
+    az_index                = number
+    map_public_ip_on_launch = bool
   }))
 
   validation {
@@ -33,11 +34,12 @@ variable "public_subnets" {
 }
 
 variable "private_subnets" {
-  description = "Private subnets, one per availability zone: `name` (the `Name` tag), `cidr`, and `az_index`, the index of the zone in the region's available zones."
+  description = "Private subnets, one per availability zone: `name` (the `Name` tag), `cidr`, `az_index`, the index of the zone in the region's available zones, and `map_public_ip_on_launch`."
   type = list(object({
-    name     = string
-    cidr     = string
-    az_index = number
+    name                    = string
+    cidr                    = string
+    az_index                = number
+    map_public_ip_on_launch = bool
   }))
 
   validation {
@@ -71,11 +73,12 @@ variable "private_route_tables" {
 }
 
 variable "load_balancer" {
-  description = "The app's shared, internet-facing application load balancer, or null for none: `name`, `security_group_name`, and `certificate_arn` (HTTPS on 443 with a redirect from 80; null: plain HTTP on 80)."
+  description = "The app's shared, internet-facing application load balancer, or null for none: `name`, `security_group_name`, `certificate_arn` (HTTPS on 443 with a redirect from 80; null: plain HTTP on 80), and `drop_invalid_header_fields`."
   type = object({
-    name                = string
-    security_group_name = string
-    certificate_arn     = string
+    name                       = string
+    security_group_name        = string
+    certificate_arn            = string
+    drop_invalid_header_fields = bool
   })
   default = null
 
