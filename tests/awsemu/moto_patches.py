@@ -289,6 +289,19 @@ def _policy_secure_transport() -> None:
     IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
 
 
+# Attributes AWS gives every application load balancer that _ALB_DEFAULT_ATTRIBUTES (above) leaves out,
+# with AWS's values.
+_ALB_MORE_DEFAULT_ATTRIBUTES = {
+    "client_keep_alive.seconds": "3600",
+    "connection_logs.s3.enabled": "false",
+    "connection_logs.s3.bucket": "",
+    "connection_logs.s3.prefix": "",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "zonal_shift.config.enabled": "false",
+}
+
+
 def _alb_more_default_attributes() -> None:
     """Application load balancers also start with AWS's client keep-alive, connection logs, host header,
     X-Forwarded-For and zonal shift attributes (moto leaves them out).
