@@ -85,6 +85,8 @@ def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
             f"  e{i}:", "    type: ec2", "    ami: ami-0123456789abcdef0", "    instance_type: t3.small",
             "    count: 2", "    port: 4000", f"    public: {'true' if i in public else 'false'}",
         ]
+        if i in public:  # public services share the load balancer: each needs a domain of its own
+            lines.append(f"    domain: e{i}.{app}.example.com")
         if env:
             lines += ["    env:"] + env
         lines += owned({"production": ["count: 4"]})

@@ -1164,6 +1164,16 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
             ec2_inputs: "{{{{ envspec_components['services.api'].inputs }}}}"
             envspec_version: "1.0"
           tasks:
+            # the same read as roles/ec2/tasks/deploy.yml: secret values at deploy time, never logged
+            - name: Read the values the environment file needs at deploy time
+              ansible.builtin.set_fact:
+                ec2_deploy_values: "{{{{ ec2_deploy_values | default({{}}) | combine({{item.secret_name: ec2_value}}) }}}}"
+              vars:
+                ec2_value: "{{{{ lookup('amazon.aws.secretsmanager_secret', item.secret_name, region=envspec_region)
+                  if item.secret_store == 'secretsmanager'
+                  else lookup('amazon.aws.ssm_parameter', item.secret_name, region=envspec_region) }}}}"
+              loop: "{{{{ ec2_inputs.environment.values() | flatten | select('mapping') | list }}}}"
+              no_log: true
             - name: Write the environment file
               ansible.builtin.template:
                 src: roles/ec2/templates/env.j2
@@ -1189,6 +1199,7 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
         "SECRET_KEY_BASE": secret_value,
         "UPLOADS_BUCKET": "xkit-staging-uploads",
         "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker",
+        "PORT": str(api.inputs["port"]),  # the deploy tells the app its port
         **hostile_env,
     }
     unit = (tmp_path / "api.service").read_text(encoding="utf-8")

@@ -102,7 +102,7 @@ environments:
   {ENV}: {{region: {REGION}, account_id: "{ACCOUNT}"}}
 network:
   cidr: 10.40.0.0/16
-  availability_zones: 1
+  availability_zones: 2  # a public service's load balancer needs two zones
   nat_gateway: none
 services:
   web:

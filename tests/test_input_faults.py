@@ -143,7 +143,7 @@ def test_thousands_of_misspelt_references_are_reported_quickly_and_capped(tmp_pa
     lines = ["services:"]
     for i in range(3000):
         lines += [f"  fn-number-{i}:", "    type: lambda", "    runtime: python3.12", "    handler: app.handler",
-                  "    code: s3://xkit-artifacts/fn.zip", "    env:", f"      X: ${{services.fn-numbr-{i}.arn}}"]
+                  "    code: s3://xkit-artifacts/fn.zip", "    env:", f"      TARGET: ${{services.fn-numbr-{i}.arn}}"]
     spec = tmp_path / "refs.yaml"
     spec.write_text(make_spec(lines))
     result, cpu = timed(lambda: envspec("validate", spec, timeout=600))
