@@ -214,5 +214,23 @@ def _discard_stdout() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(run())
+    """Console-script entry point. Once the work is done and reported, a Ctrl-C or SIGTERM changes
+    nothing: it is held back, so that the interpreter's shutdown (which waits for threads) cannot
+    print a traceback after the result."""
+    try:
+        status = run()
+    except KeyboardInterrupt:  # between run's own handlers and here
+        status = 130
+    except SystemExit as exc:  # SIGTERM there
+        status = exc.code if isinstance(exc.code, int) else 1
+    _hold_back_signals()
+    sys.exit(status)
+
+
+def _hold_back_signals() -> None:
+    import signal
+
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    else:  # no signal masks (Windows): ignore them instead
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

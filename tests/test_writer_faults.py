@@ -316,6 +316,28 @@ def test_random_signals_during_a_large_compile_leave_the_previous_tree(tmp_path:
     assert interrupted >= 10, f"only {interrupted} of 20 signals stopped the compile before its swap"
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_after_the_work_is_done_prints_nothing(tmp_path: Path, sig: signal.Signals) -> None:
+    """A Ctrl-C that lands while the interpreter shuts down (waiting for threads, running exit
+    handlers) once the compile has finished: no traceback, the compile's own exit status.
+    The signal is sent from an exit handler, the last moment a user's key could land."""
+    out = tmp_path / "build"
+    late = (
+        "import atexit, os, signal, sys, time\n"
+        "from envspec.cli import main\n"
+        f"atexit.register(lambda: (os.kill(os.getpid(), {int(sig)}), time.sleep(0.3)))\n"
+        f"sys.argv = ['envspec', 'compile', {str(EXAMPLES[0])!r}, '--out', {str(out)!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", late], capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, result.stderr
+    assert_one_complete_tree(out)
+
+
 def working_files(out: Path) -> dict[str, tuple[int, int, int, str]]:
     """Every path inside tools' working files: (inode, size, mtime, link target); the same inode
     and times mean the file was moved along, not copied or rewritten (nor read: the provider is large)."""
