@@ -59,11 +59,17 @@ class Interp:
 
 @dataclass(frozen=True)
 class SecretValue:
-    """The value of a secret, fetched at deploy time by Ansible (ec2 services only); never rendered."""
+    """The value of a secret, fetched at deploy time by Ansible (ec2 services only); never rendered.
 
-    address: str          # "secrets.NAME"
-    name: str             # the secret's AWS name
+    A database's password is one too: `name` is then the ARN of the secret RDS keeps it in (an
+    Attr, known once the database exists), `key` the field of that JSON secret, and `url_encoded`
+    says the value goes inside a URL (percent-encoded, `/` included)."""
+
+    address: str          # "secrets.NAME" or "databases.NAME"
+    name: str | Attr      # the secret's AWS name, or its ARN
     store: Literal["secretsmanager", "ssm"]
+    key: str | None = None
+    url_encoded: bool = False
 
 
 Value = Any  # JSON-like | Attr | Interp | SecretValue (see module docstring)
@@ -154,6 +160,8 @@ def attrs_in(value: Value) -> tuple[Attr, ...]:
     def walk(v: Value) -> None:
         if isinstance(v, Attr):
             found.append(v)
+        elif isinstance(v, SecretValue):
+            walk(v.name)
         elif isinstance(v, Interp):
             for part in v.parts:
                 walk(part)

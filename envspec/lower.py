@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from .graph import Owner, Attr, Interp, Lookup, Node, Resource, ResourceGraph, SecretValue, Value
 from .model import BeanstalkService, Bucket, Database, Ec2Service, LambdaService, Network, Secret
@@ -19,6 +20,8 @@ from .resolved import Interpolated, Reference, ResolvedComponent, ResolvedEnv
 
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306}
 URL_SCHEMES = {"postgres": "postgres", "mysql": "mysql"}
+# A service that references one of these reads the database's master password: it may read RDS's secret.
+PASSWORD_ATTRIBUTES = frozenset({"secret_arn", "password", "url_with_password"})
 LB_NAME_MAX = 32  # load balancer and target group names
 SUBNET_NEWBITS = 4  # /16 -> /20 subnets; 16 slots: public in 0..5, private in 8..13
 PRIVATE_SLOT_OFFSET = 8
@@ -201,10 +204,25 @@ class _Context:
             }
             if attr in literal:
                 return literal[attr]
-            if attr == "url":
+            if attr in ("password", "url_with_password"):
+                # The master password, from the secret RDS keeps it in: read at deploy time into an
+                # ec2 host's environment file; elsewhere (lambda, beanstalk) the secret's ARN, as for
+                # `${secrets.X}` (resolve refuses url_with_password there).
+                if user.kind != "ec2":
+                    return Attr(target.address, "secret_arn")
+                password = SecretValue(
+                    address=target.address, name=Attr(target.address, "secret_arn"), store="secretsmanager",
+                    key="password", url_encoded=attr == "url_with_password",
+                )
+                if attr == "password":
+                    return password
+                user_info = (f"{URL_SCHEMES[model.engine]}://{quote(model.username, safe='')}:", password, "@")
+            else:
+                user_info = (f"{URL_SCHEMES[model.engine]}://{quote(model.username, safe='')}@",)
+            if attr in ("url", "url_with_password"):
                 return Interp(
                     (
-                        f"{URL_SCHEMES[model.engine]}://{model.username}@",
+                        *user_info,
                         Attr(target.address, "host"),
                         f":{ENGINE_PORTS[model.engine]}/{self.database_name(target)}",
                     )
@@ -295,7 +313,7 @@ class _Context:
                             "port": ENGINE_PORTS[model.engine],
                         }
                     )
-                if ref.attribute == "secret_arn" and ("dbsecret", ref.address) not in seen:
+                if ref.attribute in PASSWORD_ATTRIBUTES and ("dbsecret", ref.address) not in seen:
                     seen.add(("dbsecret", ref.address))
                     statements.append(
                         {

@@ -400,6 +400,12 @@ class _Resolver:
                 path = view.origin(("databases", address.split(".", 1)[1], "engine"))
                 self.error_at(path, "a database needs the app's `network` (RDS runs in its private subnets)",
                               "add a top-level `network`", env=env)
+            elif kind == "database" and isinstance(zones := view.data["network"].get("availability_zones", 2), int) \
+                    and not isinstance(zones, bool) and zones < 2:
+                path = view.origin(("databases", address.split(".", 1)[1], "engine"))
+                self.error_at(path, f"a database needs private subnets in at least two availability zones (RDS "
+                              f"refuses a smaller subnet group); network.availability_zones is {zones}",
+                              "set `availability_zones: 2` under `network`", env=env)
             if kind == "lambda" and _truthy(component.get("vpc")) and not has_network:
                 path = view.origin(("services", address.split(".", 1)[1], "vpc"))
                 self.error_at(path, "a lambda function with `vpc: true` needs the app's `network`",
@@ -495,6 +501,13 @@ class _Resolver:
         if kind == "ec2" and reference.attribute == "url" and not _truthy(component.get("public")):
             return error(f"{found.text} is not available: {reference.address} is not public",
                          f"set `public: true` on {reference.address}")
+        user_kind = kinds[owner][0] if owner in kinds else None
+        if kind == "database" and reference.attribute == "url_with_password" and user_kind not in ("ec2", None):
+            name = reference.address
+            return error(f"{found.text} is only available to ec2 services: a {user_kind} service never holds "
+                         f"the password itself",
+                         f"use ${{{name}.url}} and ${{{name}.password}}: in a {user_kind} service that is the ARN of "
+                         f"the secret holding the password, which the service may read")
         if kind == "lambda" and reference.attribute == "security_group_id" and not _truthy(component.get("vpc")):
             return error(f"{found.text} is not available: {reference.address} does not run in the VPC",
                          f"set `vpc: true` on {reference.address}")

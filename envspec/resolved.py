@@ -83,7 +83,7 @@ ATTRIBUTES: Mapping[Kind, tuple[str, ...]] = {
     "network": ("vpc_id", "public_subnet_ids", "private_subnet_ids"),
     "secret": ("value", "arn", "name"),
     "bucket": ("name", "arn"),
-    "database": ("host", "port", "name", "username", "url", "arn", "secret_arn"),
+    "database": ("host", "port", "name", "username", "url", "url_with_password", "password", "arn", "secret_arn"),
     "ec2": ("url", "name", "security_group_id"),
     "beanstalk": ("url", "name", "security_group_id"),
     "lambda": ("arn", "name", "security_group_id"),

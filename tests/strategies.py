@@ -297,7 +297,7 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
     for var in draw(_env_var_list):
         if targets and draw(st.integers(0, 3)) > 0:
             address, target, component = draw(st.sampled_from(targets))
-            attribute = draw(st.sampled_from(available_attributes(target, component)))
+            attribute = draw(st.sampled_from(available_attributes(target, component, kind)))
             reference = f"${{{address}}}" if attribute is None else f"${{{address}.{attribute}}}"
             env[var] = draw(_literal_text) + reference + draw(text)
         else:
@@ -307,8 +307,9 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
     return service
 
 
-def available_attributes(kind: str, component: dict[str, Any]) -> list[str | None]:
-    """Every attribute a reference may name for this component as written (None: `${secrets.X}`)."""
+def available_attributes(kind: str, component: dict[str, Any], user: str) -> list[str | None]:
+    """Every attribute a reference from a `user` service may name for this component as written
+    (None: `${secrets.X}`)."""
     attributes: list[str | None] = [a for a in ATTRIBUTES[kind] if a != "value"]  # type: ignore[index]
     if kind == "secret":
         attributes.append(None)
@@ -316,6 +317,8 @@ def available_attributes(kind: str, component: dict[str, Any]) -> list[str | Non
         attributes.remove("url")
     if kind == "lambda" and not component.get("vpc"):
         attributes.remove("security_group_id")
+    if kind == "database" and user != "ec2":
+        attributes.remove("url_with_password")  # a password inside a URL only on an ec2 host
     return attributes
 
 

@@ -334,7 +334,12 @@ def expected(value: Any, *, text: bool = False) -> Any:
         out = stub(value)
         return ",".join(out) if text and isinstance(out, list) else out
     if isinstance(value, SecretValue):
-        return {"secret_name": value.name, "secret_store": value.store}
+        found = {"secret_name": expected(value.name), "secret_store": value.store}
+        if value.key is not None:  # a field of a JSON secret (a database's password), maybe inside a URL
+            found["secret_key"] = value.key
+        if value.url_encoded:
+            found["secret_url_encoded"] = True
+        return found
     if isinstance(value, Interp):
         return [expected(p, text=True) for p in value.parts]
     if isinstance(value, Mapping):

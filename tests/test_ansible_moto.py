@@ -34,6 +34,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.parse
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -1149,8 +1150,11 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
     sm = boto3_client("secretsmanager", env)
     sm.create_secret(Name="xkit/staging/secret_key_base", SecretString=secret_value)
 
+    # the secret RDS keeps the master password in, with characters a URL must escape
+    password = "p%:/@#?&+ =w\"'d"
+    db_secret = sm.create_secret(Name="rds!db-0000", SecretString=json.dumps({"username": "app", "password": password}))
     tree = write_tree(graph, tmp_path / "out")
-    outputs = {"databases.main": {"host": "db.example.internal"}}
+    outputs = {"databases.main": {"host": "db.example.internal", "secret_arn": db_secret["ARN"]}}
     playbook = tree / "render_release_files.yml"
     playbook.write_text(textwrap.dedent(f"""\
         - name: Render the release files of services.api
@@ -1164,16 +1168,8 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
             ec2_inputs: "{{{{ envspec_components['services.api'].inputs }}}}"
             envspec_version: "1.0"
           tasks:
-            # the same read as roles/ec2/tasks/deploy.yml: secret values at deploy time, never logged
-            - name: Read the values the environment file needs at deploy time
-              ansible.builtin.set_fact:
-                ec2_deploy_values: "{{{{ ec2_deploy_values | default({{}}) | combine({{item.secret_name: ec2_value}}) }}}}"
-              vars:
-                ec2_value: "{{{{ lookup('amazon.aws.secretsmanager_secret', item.secret_name, region=envspec_region)
-                  if item.secret_store == 'secretsmanager'
-                  else lookup('amazon.aws.ssm_parameter', item.secret_name, region=envspec_region) }}}}"
-              loop: "{{{{ ec2_inputs.environment.values() | flatten | select('mapping') | list }}}}"
-              no_log: true
+            - name: Read the values the environment file needs, as deploy.yml does
+              ansible.builtin.include_tasks: roles/ec2/tasks/deploy_values.yml
             - name: Write the environment file
               ansible.builtin.template:
                 src: roles/ec2/templates/env.j2
@@ -1189,19 +1185,22 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
     result = run_playbook(playbook, inventory=tree / "inventories" / "staging", env=env, cwd=tree,
                           tmp_dir=tmp_path / "render", extra_vars={"envspec_out": outputs})
     assert result.succeeded, result.summary()
-    assert "s3cr3t" not in result.stdout + result.stderr  # no_log
+    assert "s3cr3t" not in result.stdout + result.stderr and "p%:/" not in result.stdout + result.stderr  # no_log
 
     env_file = tmp_path / "api.env"
     assert env_file.stat().st_mode & 0o777 == 0o600
     values = parse_environment_file(env_file.read_bytes().decode("utf-8"))  # keep \r
     assert values == {
-        "DATABASE_URL": "postgres://app@db.example.internal:5432/main",
+        "DATABASE_URL": "postgres://app:p%25%3A%2F%40%23%3F%26%2B%20%3Dw%22%27d@db.example.internal:5432/main",
         "SECRET_KEY_BASE": secret_value,
         "UPLOADS_BUCKET": "xkit-staging-uploads",
         "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker",
         "PORT": str(api.inputs["port"]),  # the deploy tells the app its port
         **hostile_env,
     }
+    url = urllib.parse.urlsplit(values["DATABASE_URL"])  # what a database driver reads from it
+    assert (urllib.parse.unquote(url.username or ""), urllib.parse.unquote(url.password or "")) == ("app", password)
+    assert (url.hostname, url.port, url.path) == ("db.example.internal", 5432, "/main")
     unit = (tmp_path / "api.service").read_text(encoding="utf-8")
     (exec_start,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
     assert parse_exec_start(exec_start) == ["/bin/sh", "-c", "exec " + start]

@@ -181,7 +181,7 @@ def test_the_readme_error_example_is_what_the_tour_spec_prints(tmp_path: Path) -
     (tmp_path / "specs" / "shop.yaml").write_text(spec, encoding="utf-8")
     assert envspec("validate", "specs/", cwd=tmp_path).returncode == 0
     broken = spec.replace("    instance_type: t3.small\n    count", "    instance_typ: t3.small\n    count")
-    broken = broken.replace("${databases.main.url}", "${databases.mian.url}")
+    broken = broken.replace("${databases.main.url_with_password}", "${databases.mian.url_with_password}")
     (tmp_path / "specs" / "shop.yaml").write_text(broken, encoding="utf-8")
     done = envspec("validate", "specs/", cwd=tmp_path)
     assert done.returncode == 1

@@ -50,6 +50,8 @@ CLI_ONLY = {
     "lambda-vpc-without-network": "`vpc: true` needs the top-level `network`",
     "lambda-security-group-without-vpc": "an attribute that exists only with `vpc: true`",
     "alb-in-one-zone": "a public service and network.availability_zones",
+    "database-in-one-zone": "a database and network.availability_zones",
+    "database-password-url-in-lambda": "an attribute that depends on the kind of the service that references it",
     "two-public-services-without-domain": "two services' `public` and `domain`",
     "same-domain-twice": "two services' `domain`",
     # rules across fields of one component, or of a component and its overrides

@@ -78,11 +78,11 @@ def test_the_contract_example_resolves() -> None:
 
     api = staging.components["services.api"]
     assert api.name == "api"
-    assert api.env["DATABASE_URL"] == Interpolated((Reference("databases.main", "url"),))
+    assert api.env["DATABASE_URL"] == Interpolated((Reference("databases.main", "url_with_password"),))
     assert api.env["SECRET_KEY_BASE"].references == (Reference("secrets.secret_key_base", "value"),)
     assert api.references == (
         Reference("buckets.uploads", "name"),
-        Reference("databases.main", "url"),
+        Reference("databases.main", "url_with_password"),
         Reference("secrets.secret_key_base", "value"),
         Reference("services.sync-worker", "arn"),
     )

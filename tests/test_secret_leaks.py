@@ -181,11 +181,16 @@ def _walk(value: Any, where: str = "") -> Iterator[tuple[str, str, Any]]:
 
 def _password_value_ok(path: PurePosixPath, key: str, value: Any) -> bool:
     """A password-ish key may hold: a boolean (`manage_master_user_password = true`), a number that
-    is a length setting, or (Ansible) a template, i.e. a runtime lookup."""
+    is a length setting, or (Ansible) a template, i.e. a runtime lookup (or a list of them), or
+    (Terraform) a reference to another module's output."""
     if isinstance(value, bool):
         return True
     if key.lower().endswith("_length") and isinstance(value, int):
         return True
+    if isinstance(value, list) and value:  # an environment value: its parts, each a runtime lookup
+        return all(_password_value_ok(path, key, part) for part in value)
+    if path.suffix == ".tf" and isinstance(value, str) and re.fullmatch(r"\$\{(module|data)\.[\w.\[\]\"-]+\}", value):
+        return True  # a reference to another component's output, such as a secret's ARN
     return path.suffix in (".yml", ".yaml") and isinstance(value, str) and "{{" in value
 
 
@@ -359,38 +364,41 @@ def secret_tasks(files: Mapping[PurePosixPath, str]) -> list[tuple[str, bool | A
         for _, key, value in _walk(yaml.load(text, Loader=_AnsibleLoader))
         if isinstance(value, str) and _SECRET_LOOKUP.search(value)
     }
-    out: list[tuple[str, Any]] = []
     registered: set[str] = set()
-    for path, items in _task_lists(files):
-        for task, protected in _tasks(items):
-            module, args = _module(task)
-            body = {k: v for k, v in task.items() if k not in ("name", "when", "fail_msg")}
-            text = json.dumps(body, default=str)
-            reasons = []
-            if _SECRET_LOOKUP.search(text):
-                reasons.append("reads a secret value or generates a password")
-            if any(_SECRET_ARGUMENTS.search(k) for _, k, _ in _walk(body)):
-                reasons.append("passes a password or a secret's value")
-            argument = _SECRET_VALUE_MODULES.get(module)
-            if argument and isinstance(args, dict) and args.get(argument) not in (None, _PLACEHOLDER):
-                reasons.append(f"sets a secret's value ({module} {argument})")
-            if isinstance(args, dict) and args.get("mode") == "geturl":
-                reasons.append("signs a URL (a bearer credential)")
-            template = templates.get(PurePosixPath(str(args.get("src", ""))).name, "") if isinstance(args, dict) else ""
-            if module.endswith("template") and _SECRET_LOOKUP.search(template):
-                reasons.append(f"renders {args.get('src')}, which reads secret values")
-            if module.endswith("template") and any(re.search(rf"\b{re.escape(v)}\b", template) for v in sensitive_vars | registered):
-                reasons.append(f"renders {args.get('src')}, which uses a variable that holds secret material")
-            if any(re.search(rf"\b{re.escape(v)}\b", text) for v in sensitive_vars | registered):
-                reasons.append("uses a variable that holds secret material")
-            if reasons:
-                if isinstance(task.get("register"), str) and (module.endswith(("set_fact", "s3_object"))):
-                    registered.add(task["register"])
-                if module.endswith("set_fact") and isinstance(args, dict):  # the facts it sets hold secrets
-                    registered.update(str(k) for k in args)
-                out.append((f"{path}: {task.get('name', '?')} ({'; '.join(reasons)})",
-                            True if protected else task.get("no_log")))
-    return out
+    while True:  # a fact set in one file is used in another (included) one, read before or after it
+        out: list[tuple[str, Any]] = []
+        before = set(registered)
+        for path, items in _task_lists(files):
+            for task, protected in _tasks(items):
+                module, args = _module(task)
+                body = {k: v for k, v in task.items() if k not in ("name", "when", "fail_msg")}
+                text = json.dumps(body, default=str)
+                reasons = []
+                if _SECRET_LOOKUP.search(text):
+                    reasons.append("reads a secret value or generates a password")
+                if any(_SECRET_ARGUMENTS.search(k) for _, k, _ in _walk(body)):
+                    reasons.append("passes a password or a secret's value")
+                argument = _SECRET_VALUE_MODULES.get(module)
+                if argument and isinstance(args, dict) and args.get(argument) not in (None, _PLACEHOLDER):
+                    reasons.append(f"sets a secret's value ({module} {argument})")
+                if isinstance(args, dict) and args.get("mode") == "geturl":
+                    reasons.append("signs a URL (a bearer credential)")
+                template = templates.get(PurePosixPath(str(args.get("src", ""))).name, "") if isinstance(args, dict) else ""
+                if module.endswith("template") and _SECRET_LOOKUP.search(template):
+                    reasons.append(f"renders {args.get('src')}, which reads secret values")
+                if module.endswith("template") and any(re.search(rf"\b{re.escape(v)}\b", template) for v in sensitive_vars | registered):
+                    reasons.append(f"renders {args.get('src')}, which uses a variable that holds secret material")
+                if any(re.search(rf"\b{re.escape(v)}\b", text) for v in sensitive_vars | registered):
+                    reasons.append("uses a variable that holds secret material")
+                if reasons:
+                    if isinstance(task.get("register"), str) and (module.endswith(("set_fact", "s3_object"))):
+                        registered.add(task["register"])
+                    if module.endswith("set_fact") and isinstance(args, dict):  # the facts it sets hold secrets
+                        registered.update(str(k) for k in args)
+                    out.append((f"{path}: {task.get('name', '?')} ({'; '.join(reasons)})",
+                                True if protected else task.get("no_log")))
+        if registered == before:
+            return out
 
 
 def test_every_task_that_touches_a_secret_has_no_log() -> None:
@@ -399,7 +407,7 @@ def test_every_task_that_touches_a_secret_has_no_log() -> None:
     names = "\n".join(where for where, _ in found)
     for expected in ("Create the database instance", "Sign a short-lived download URL",
                      "Download the release", "Check that every secret the environment uses has a value",
-                     "Read the values the environment file needs at deploy time", "Write the environment file",
+                     "Read the secrets the environment file uses", "Write the environment file",
                      "Find out whether the environment file changes"):
         assert expected in names, (expected, names)
     unprotected = [f"{where}: no_log is {no_log!r}" for where, no_log in found if no_log is not True]

@@ -166,7 +166,7 @@ def test_plan_move_text_for_a_pull_request(tmp_path: Path, monkeypatch: pytest.M
 def test_graph_edges_carry_what_each_reference_grants() -> None:
     (app,) = resolve(load([XKIT]))
     edges = {(e.source, e.target): e.label for e in diagram(app, "staging").edges}
-    assert edges[("services.api", "databases.main")] == "tcp 5432"
+    assert edges[("services.api", "databases.main")] == "tcp 5432, read password"  # url_with_password
     assert edges[("services.api", "buckets.uploads")] == "read/write objects"
     assert edges[("services.api", "secrets.secret_key_base")] == "read secret"
     assert edges[("services.api", "services.hubspot-sync")] == "invoke"

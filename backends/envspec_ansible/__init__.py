@@ -108,8 +108,15 @@ def _part(graph: ResourceGraph, part: str | Attr | SecretValue) -> Any:
     if isinstance(part, Attr):
         return reference(graph, part, text=True)
     if isinstance(part, SecretValue):
-        # Data, not a template: only deploy.yml resolves it, on the controller, under no_log.
-        return {"secret_name": part.name, "secret_store": part.store}
+        # Data, not a template: only deploy.yml resolves it, on the controller, under no_log. A
+        # database password's secret is named by its ARN, a reference to the database's output.
+        name = reference(graph, part.name) if isinstance(part.name, Attr) else part.name
+        found: dict[str, Any] = {"secret_name": name, "secret_store": part.store}
+        if part.key is not None:
+            found["secret_key"] = part.key
+        if part.url_encoded:
+            found["secret_url_encoded"] = True
+        return found
     return part
 
 

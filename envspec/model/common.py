@@ -71,7 +71,8 @@ ENV_DESCRIPTION = (
     "referenced database's port, read and write a referenced bucket, and read a referenced secret. "
     "A secret reference in an ec2 service is replaced at deploy time by the secret's value, written "
     "only to the host's environment file (mode 0600); in lambda and beanstalk services the variable "
-    "receives the secret's ARN, and the code reads the value at run time."
+    "receives the secret's ARN, and the code reads the value at run time. A database's "
+    "`${databases.X.password}` and `${databases.X.url_with_password}` (ec2 only) follow the same rule."
 )
 
 

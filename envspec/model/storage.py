@@ -117,7 +117,7 @@ class Database(Component):
         default="app",
         pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$",
         description="Master user name. Its password is generated and kept in Secrets Manager only "
-        "(attribute `secret_arn`).",
+        "(attribute `secret_arn`); services log in with `url_with_password` or `password`.",
     )
 
     @model_validator(mode="after")
