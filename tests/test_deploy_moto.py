@@ -42,6 +42,7 @@ import pytest
 
 from tests.awsemu.ansible import BIN_DIR, ansible_env
 from tests.awsemu.moto import boto3_client
+from tests.test_ansible_moto import parse_environment_file
 
 pytest_plugins = ["tests.awsemu.fixtures", "tests.realtf.fixtures"]
 
@@ -160,6 +161,12 @@ class LocalHost:
 
     def current(self) -> str:
         return os.readlink(self.home / "current").rsplit("/", 1)[-1]
+
+    def environment(self) -> dict[str, str]:
+        """The environment the running service was started with (Linux: /proc/PID/environ)."""
+        pid = int((self.home / "app.pid").read_text())
+        data = Path(f"/proc/{pid}/environ").read_bytes()
+        return dict(item.split("=", 1) for item in data.decode().split("\0") if "=" in item)
 
     def stop(self) -> None:
         pidfile = self.home / "app.pid"
@@ -498,7 +505,8 @@ ARTIFACTS = "stand-artifacts"
 
 
 def stand_spec() -> str:
-    """Ansible owns the network and the ec2 service (no load balancer); Terraform a bucket and a Lambda."""
+    """Terraform owns the network, a database, a bucket and a Lambda; Ansible the ec2 service (no
+    load balancer). Both services log in to the database the documented way."""
     return f"""\
 envspec: 1
 app: {STAND_APP}
@@ -506,11 +514,18 @@ environments:
   {ENV}: {{region: {REGION}, account_id: "{STAND_ACCOUNT}"}}
 network:
   cidr: 10.50.0.0/16
-  availability_zones: 1
+  availability_zones: 2  # a database's subnet group needs two zones
   nat_gateway: none
+  owner: terraform
 buckets:
   uploads:
     owner: terraform
+databases:
+  main:
+    owner: terraform
+    engine: postgres
+    version: "16.4"
+    instance_class: db.t4g.micro
 services:
   web:
     type: ec2
@@ -524,6 +539,7 @@ services:
       start: {sys.executable} app.py
     env:
       UPLOADS: ${{buckets.uploads.name}}
+      DATABASE_URL: ${{databases.main.url_with_password}}
   worker:
     type: lambda
     owner: terraform
@@ -532,6 +548,7 @@ services:
     code: s3://{ARTIFACTS}/worker.zip
     env:
       UPLOADS: ${{buckets.uploads.name}}
+      DATABASE_PASSWORD_SECRET: ${{databases.main.password}}
 """
 
 
@@ -542,6 +559,51 @@ def lambda_zip(answer: str) -> bytes:
     with zipfile.ZipFile(buf, "w") as archive:
         archive.writestr("index.py", f"def handler(event, context):\n    return {answer!r}\n")
     return buf.getvalue()
+
+
+def assert_services_can_log_in(env: dict[str, str], stand: Stand, tmp: Path) -> None:
+    """The ec2 hosts' environment files (0600) hold a URL with the database's user and password
+    (as RDS keeps them in its secret), its host, port and name; the Lambda holds the secret's ARN
+    and may read it; neither the generated files nor Terraform's state hold the password."""
+    import stat
+    import urllib.parse
+
+    rds, sm = boto3_client("rds", env), boto3_client("secretsmanager", env)
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier=f"{STAND_APP}-{ENV}-main")["DBInstances"]
+    secret_arn = db["MasterUserSecret"]["SecretArn"]
+    login = json.loads(sm.get_secret_value(SecretId=secret_arn)["SecretString"])
+    assert login["username"] == "app" and login["password"]
+    for host in stand.hosts:
+        env_file = host.root / "etc" / f"{host.service}.env"
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        values = parse_environment_file(env_file.read_text())
+        url = urllib.parse.urlsplit(values["DATABASE_URL"])  # what a Postgres driver reads from it
+        assert url.scheme == "postgres"
+        assert urllib.parse.unquote(url.username or "") == login["username"]
+        assert urllib.parse.unquote(url.password or "") == login["password"]
+        assert (url.hostname, url.port, url.path) == (db["Endpoint"]["Address"], db["Endpoint"]["Port"], "/main")
+        # the running service was started with it (its start script reads the file, as systemd does)
+        assert host.environment()["DATABASE_URL"] == values["DATABASE_URL"]
+    lam, iam = boto3_client("lambda", env), boto3_client("iam", env)
+    function = lam.get_function(FunctionName=f"{STAND_APP}-{ENV}-worker")["Configuration"]
+    assert function["Environment"]["Variables"]["DATABASE_PASSWORD_SECRET"] == secret_arn
+    role = function["Role"].rsplit("/", 1)[1]
+    statements = [
+        st for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        for st in iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]
+    ]
+    assert any("secretsmanager:GetSecretValue" in st["Action"] and secret_arn in _listed(st["Resource"]) for st in statements)
+    state = boto3_client("s3", env).get_object(Bucket=f"{STAND_APP}-{STAND_ACCOUNT}-tfstate",
+                                                Key=f"{STAND_APP}/{ENV}/terraform.tfstate")["Body"].read()
+    generated = [p for p in (tmp / "build").rglob("*") if p.is_file() and ".terraform" not in p.parts]
+    assert generated
+    for where, data in [("terraform.tfstate", state), *((str(p), p.read_bytes()) for p in generated)]:
+        assert login["password"].encode() not in data, f"{where} holds the database password"
+        assert urllib.parse.quote(login["password"], safe="").encode() not in data, f"{where} holds the password"
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
 
 
 @pytest.mark.slow
@@ -585,6 +647,7 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     assert [h.version() for h in stand.hosts] == ["1", "1"]
     env_text = (stand.hosts[0].root / "etc" / f"{stand.hosts[0].service}.env").read_text()
     assert f'UPLOADS="{STAND_APP}-{ENV}-uploads"' in env_text
+    assert_services_can_log_in(env, stand, tmp_path)
 
     # a release: new code for the Lambda, version 2 on the hosts
     new_code = lambda_zip("two")
