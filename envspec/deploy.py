@@ -7,7 +7,9 @@ each app that has the environment, after compiling it into the output folder:
    creates the Terraform state bucket (when Terraform owns anything in the environment) and the
    transfer bucket of the Systems Manager connection (when there are ec2 instances);
 2. `terraform init` and `terraform apply` of the environment's root (when Terraform owns anything);
-3. `provision.yml` (when Ansible owns anything);
+3. `provision.yml` (when Ansible owns anything); before step 2 when only Terraform-owned
+   components need Ansible-owned ones, and in alternating rounds when the needs cross both ways
+   (`tool_rounds`);
 4. `deploy.yml` with the version (when one is given): ec2 hosts `max_unavailable` at a time, lambda
    code updates, beanstalk versions.
 
@@ -134,20 +136,63 @@ def plan(
         return Step(graph.app, name, (ANSIBLE_PLAYBOOK, *inventory, book, *extra), ansible_dir)
 
     steps = [playbook("bootstrap", "bootstrap.yml")]
+    chdir = f"-chdir={tf_dir}"
     if graph.owned_by("terraform"):
-        chdir = f"-chdir={tf_dir}"
         steps.append(Step(graph.app, "terraform init", (TERRAFORM, chdir, "init", "-input=false"), Path(".")))
-        steps.append(
-            Step(graph.app, "terraform apply", (TERRAFORM, chdir, "apply", "-input=false", "-auto-approve"), Path("."))
-        )
-    if graph.owned_by("ansible"):
-        steps.append(playbook("provision", "provision.yml"))
+    rounds = tool_rounds(graph)
+    if len(rounds) > 2:
+        from envspec_terraform.names import module_names  # the Terraform root's module names, for -target
+
+        modules = module_names(n.address for n in graph.nodes)
+    for number, (tool, addresses) in enumerate(rounds, 1):
+        final = all(t != tool for t, _ in rounds[number:])  # the tool's last round: everything it owns
+        label = f" (round {number} of {len(rounds)})" if len(rounds) > 2 else ""
+        if tool == "terraform":
+            targets = () if final else tuple(f"-target=module.{modules[a]}" for a in addresses)
+            argv = (TERRAFORM, chdir, "apply", "-input=false", "-auto-approve", *targets)
+            steps.append(Step(graph.app, "terraform apply" + label, argv, Path(".")))
+        else:
+            subset = () if final else ("-e", json.dumps({"envspec_provision_only": list(addresses)}, separators=(",", ":")))
+            steps.append(playbook("provision" + label, "provision.yml", *subset))
     if version is not None:
         extra = ["-e", f"envspec_version={version}", "-e", f"envspec_max_unavailable={max_unavailable(graph)}"]
         if only is not None:
             extra += ["-e", f"envspec_only={only}"]
         steps.append(playbook("release", "deploy.yml", *extra))
     return steps
+
+
+def tool_rounds(graph: ResourceGraph) -> list[tuple[str, tuple[str, ...]]]:
+    """The order the tools run in, so that each finds what it needs from the other already made,
+    in a new account too: (tool, the components it provisions in that round, with those of its
+    earlier rounds). The tools alternate; a component goes into the first round of its tool after
+    the rounds of what it needs from the other tool. Usually that is one round each: Terraform
+    first when Ansible-owned components need Terraform-owned ones (or nothing crosses), Ansible
+    first when only the other way round. When the needs cross in both directions (in the middle of
+    a migration) there are more; each tool's last round covers everything it owns."""
+    tools = {n.address: n.owner for n in graph.nodes}
+
+    def schedule(first: str) -> dict[str, int]:
+        round_of: dict[str, int] = {}
+        for node in graph.nodes:  # in dependency order
+            at = 0
+            for dep in node.depends_on:
+                if dep in round_of:
+                    at = max(at, round_of[dep] + (tools[dep] != node.owner))
+            if (at % 2 == 0) != (node.owner == first):
+                at += 1
+            round_of[node.address] = at
+        return round_of
+
+    first, round_of = min(
+        ((tool, schedule(tool)) for tool in ("terraform", "ansible")),
+        key=lambda pair: (max(pair[1].values(), default=0), pair[0] != "terraform"),
+    )
+    rounds: list[tuple[str, tuple[str, ...]]] = []
+    for number in sorted(set(round_of.values())):
+        tool = first if number % 2 == 0 else ("ansible" if first == "terraform" else "terraform")
+        rounds.append((tool, tuple(n.address for n in graph.nodes if n.owner == tool and round_of[n.address] <= number)))
+    return rounds
 
 
 def accounts_first(steps: Sequence[Step]) -> list[Step]:

@@ -80,6 +80,79 @@ def test_plan_follows_ownership() -> None:
     assert all(n[0] == "bootstrap" for n in names.values())
 
 
+MIXED = """\
+envspec: 1
+app: mid
+environments:
+  a: {region: us-east-1, account_id: '111111111111'}
+network: {cidr: 10.1.0.0/16, owner: NETWORK}
+databases:
+  main: {engine: postgres, version: '16.4', instance_class: db.t4g.micro, owner: DATABASE}
+buckets:
+  files: {owner: terraform}
+services:
+  worker:
+    type: lambda
+    runtime: python3.12
+    handler: index.handler
+    code: s3://mid-artifacts/worker.zip
+    vpc: true
+    owner: WORKER
+    env: {DATABASE_PASSWORD_SECRET: '${databases.main.password}'}
+  web:
+    type: ec2
+    ami: ami-12345678
+    instance_type: t3.small
+    owner: WEB
+    env: {WORKER: '${services.worker.arn}'}
+"""
+
+
+def mixed(tmp_path: Path, **owners: str) -> ResourceGraph:
+    text = MIXED
+    for component, owner in owners.items():
+        text = text.replace(component.upper(), owner)
+    spec = tmp_path / "mid.yaml"
+    spec.write_text(text)
+    (app,) = resolve(load([spec]))
+    return lower(app.environments["a"])
+
+
+def test_the_tools_run_in_the_order_their_components_need_each_other(tmp_path: Path) -> None:
+    """Each tool's round comes after the rounds of what its components need from the other tool, so
+    that a new account is stood up in one command, in the middle of a migration too."""
+    every = ("network", "databases.main", "services.worker", "services.web")
+
+    def rounds(**owners: str) -> list[tuple[str, tuple[str, ...]]]:
+        return deploy.tool_rounds(mixed(tmp_path, **owners))
+
+    # Ansible needs Terraform's (or nothing crosses): Terraform first, one round each
+    assert rounds(network="terraform", database="terraform", worker="terraform", web="ansible") == [
+        ("terraform", ("network", "buckets.files", "databases.main", "services.worker")), ("ansible", ("services.web",))]
+    # only Terraform needs Ansible's: Ansible first
+    assert [t for t, _ in rounds(network="ansible", database="ansible", worker="terraform", web="terraform")] == [
+        "ansible", "terraform"]
+    # both ways: the network (Ansible) -> the database (Terraform) -> the worker (Ansible) -> web (Terraform)
+    four = rounds(network="ansible", database="terraform", worker="ansible", web="terraform")
+    assert four == [
+        ("ansible", ("network",)),
+        ("terraform", ("buckets.files", "databases.main")),
+        ("ansible", ("network", "services.worker")),
+        ("terraform", ("buckets.files", "databases.main", "services.web")),
+    ]
+    assert {a for _, addresses in four for a in addresses} >= set(every)
+    steps = deploy.plan(mixed(tmp_path, network="ansible", database="terraform", worker="ansible", web="terraform"),
+                        Path("out/mid"), version=None)
+    assert [s.name for s in steps] == [
+        "bootstrap", "terraform init", "provision (round 1 of 4)", "terraform apply (round 2 of 4)",
+        "provision (round 3 of 4)", "terraform apply (round 4 of 4)",
+    ]
+    assert steps[2].argv[-2:] == ("-e", '{"envspec_provision_only":["network"]}')
+    assert steps[3].argv[-2:] == ("-target=module.bucket_files", "-target=module.database_main")
+    assert steps[4].argv[-1] == "provision.yml"
+    assert steps[5].argv[-1] == "-auto-approve"  # the last round of each tool: everything it owns
+
+
 def test_release_batch_is_the_smallest_max_unavailable(tmp_path: Path) -> None:
     spec = tmp_path / "s.yaml"
     spec.write_text(

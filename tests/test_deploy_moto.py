@@ -685,3 +685,78 @@ def test_credentials_for_another_account_are_refused_before_anything_changes(aws
     assert "step 1/4 'bootstrap' of other failed" in done.stderr
     assert "steps not run: terraform init, terraform apply, release" in done.stderr
     assert boto3_client("s3", aws).list_buckets()["Buckets"] == []
+
+
+# ---- both tools needing each other's components: rounds ----------------------------------------------
+
+MID_APP, MID_ACCOUNT = "mid", "321098765432"
+
+
+@pytest.mark.slow
+def test_a_new_account_in_the_middle_of_a_migration_is_stood_up_in_rounds(
+    aws: dict[str, str], tmp_path: Path, terraform: Any
+) -> None:
+    """Ansible owns the network, Terraform the database in it, Ansible the Lambda that logs in to
+    the database: one `envspec deploy` runs Ansible for the network, Terraform, then Ansible again,
+    in an empty account; the next deploy changes nothing."""
+    from tests.realtf.emulated import terraform_env
+
+    env = terraform.env(terraform_env(aws, MID_ACCOUNT, REGION))
+    env["TF_CLI_ARGS_init"] = "-backend-config=use_path_style=true"
+    env.update({k: v for k, v in ansible_env(env, tmp_path / "ansible-home").items() if k.startswith("ANSIBLE")})
+    env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
+    env["PATH"] = os.pathsep.join([str(BIN_DIR), env["PATH"]])
+    s3 = boto3_client("s3", env)
+    assert s3.list_buckets()["Buckets"] == [], "the account starts empty"
+    s3.create_bucket(Bucket=f"{MID_APP}-artifacts")
+    s3.put_object(Bucket=f"{MID_APP}-artifacts", Key="worker.zip", Body=lambda_zip("one"))
+    spec = tmp_path / f"{MID_APP}.yaml"
+    spec.write_text(f"""\
+envspec: 1
+app: {MID_APP}
+environments:
+  {ENV}: {{region: {REGION}, account_id: "{MID_ACCOUNT}"}}
+network:
+  cidr: 10.60.0.0/16
+  nat_gateway: none
+databases:
+  main:
+    owner: terraform
+    engine: postgres
+    version: "16.4"
+    instance_class: db.t4g.micro
+services:
+  worker:
+    type: lambda
+    runtime: python3.12
+    handler: index.handler
+    code: s3://{MID_APP}-artifacts/worker.zip
+    vpc: true
+    env:
+      DATABASE_PASSWORD_SECRET: ${{databases.main.password}}
+""")
+
+    def deploy() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "envspec", "deploy", ENV, str(spec), "--out", str(tmp_path / "build")],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False,
+        )
+
+    first = deploy()
+    assert first.returncode == 0, first.stdout[-8000:] + first.stderr
+    headers = re.findall(r"^==> \[\d+/\d+\] (.*)$", first.stdout, re.M)
+    order = [h for h in headers if "provision" in h or "terraform apply" in h]
+    assert order == [f"{MID_APP}: provision (round 1 of 3)", f"{MID_APP}: terraform apply (round 2 of 3)",
+                     f"{MID_APP}: provision (round 3 of 3)"], headers
+    rds, lam = boto3_client("rds", env), boto3_client("lambda", env)
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier=f"{MID_APP}-{ENV}-main")["DBInstances"]
+    function = lam.get_function(FunctionName=f"{MID_APP}-{ENV}-worker")["Configuration"]
+    assert function["Environment"]["Variables"]["DATABASE_PASSWORD_SECRET"] == db["MasterUserSecret"]["SecretArn"]
+    db_subnets = {subnet["SubnetIdentifier"] for subnet in db["DBSubnetGroup"]["Subnets"]}
+    assert set(function["VpcConfig"]["SubnetIds"]) == db_subnets  # the network Ansible made first
+
+    again = deploy()
+    assert again.returncode == 0, again.stdout[-8000:] + again.stderr
+    assert "No changes." in again.stdout, again.stdout[-8000:]
+    changed = {host: c["changed"] for host, c in recap(again.stdout).items() if c.get("changed")}
+    assert not changed, again.stdout[-8000:]
