@@ -171,7 +171,7 @@ def backends() -> None:
 def deploy(
     env: Annotated[str, typer.Argument(metavar="ENV", help="The environment to deploy.", show_default=False)],
     paths: Annotated[
-        Optional[list[Path]],  # noqa: UP045
+        Optional[list[str]],  # noqa: UP045
         typer.Argument(metavar="[SPEC]...", help="Spec files or folders (default: specs/).", show_default=False),
     ] = None,
     version: Annotated[
@@ -182,7 +182,7 @@ def deploy(
         Optional[str],  # noqa: UP045
         typer.Option("--only", help="Release only this service (an address such as services.api).", show_default=False),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder the specs are compiled into.")] = Path("build"),
+    out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Output folder the specs are compiled into.")] = "build",
     inventory: Annotated[
         Optional[list[Path]],  # noqa: UP045
         typer.Option(
@@ -199,11 +199,12 @@ def deploy(
     from . import plugins
     from .errors import UsageError
     from .lower import lower
-    from .output import compile_into
+    from .output import compile_into, out_path
     from .resolve import resolve
     from .source import load
 
-    specs = paths or [Path("specs")]
+    specs = paths or ["specs"]
+    out_dir = out_path(out, "--out")
     if version is not None and not deploying.VERSION.fullmatch(version):
         raise UsageError(f"--version {version!r}: use letters, digits and . _ + - (at most 128, starting with a letter or digit)")
     apps = [a for a in resolve(load(specs)) if env in a.environments]
@@ -212,15 +213,15 @@ def deploy(
     steps = []
     for resolved in apps:
         graph = lower(resolved.environments[env])
-        steps += deploying.plan(graph, out / graph.app, version=version, only=only, inventories=inventory or ())
+        steps += deploying.plan(graph, out_dir / graph.app, version=version, only=only, inventories=inventory or ())
     steps = deploying.accounts_first(steps)  # wrong credentials are refused before anything changes
-    compile_line = shlex.join(["envspec", "compile", *map(str, specs), "--out", str(out), "--env", env])
+    compile_line = shlex.join(["envspec", "compile", *specs, "--out", out, "--env", env])
     if dry_run:
         typer.echo(f"# 0. compile\n{compile_line}\n" + deploying.render(steps), nl=False)
         return
     deploying.require_tools(steps)  # before anything is written
     typer.echo(f"==> compile\n$ {compile_line}")
-    result = compile_into(out, apps, plugins.load(None), only_envs=[env])
+    result = compile_into(out_dir, apps, plugins.load(None), only_envs=[env])
     typer.echo(f"{out}: {len(result.files)} file{'s' if len(result.files) != 1 else ''} changed" if result.files else f"{out}: unchanged")
     deploying.run(steps)
 

@@ -173,6 +173,9 @@ def test_release_batch_is_the_smallest_max_unavailable(tmp_path: Path) -> None:
         (("deploy", "staging", "specs/xkit.yaml", "--only", "services.nope", "--dry-run"), "--only services.nope: no such service"),
         (("deploy", "staging", "specs/xkit.yaml", "--only", "network", "--dry-run"), "a release is of a service"),
         (("deploy", "staging", "specs/xkit.yaml", "--version", "1.0; rm -rf /", "--dry-run"), "--version"),
+        # an empty path is refused as `compile` refuses it (it would have been the current folder)
+        (("deploy", "staging", "", "--dry-run"), "an empty path was given"),
+        (("deploy", "staging", "specs/xkit.yaml", "--out", "", "--dry-run"), "--out: an empty path was given"),
     ],
 )
 def test_bad_command_lines_exit_1(args: tuple[str, ...], message: str) -> None:

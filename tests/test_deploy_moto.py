@@ -393,26 +393,34 @@ def stop_hosts() -> Iterator[list[LocalHost]]:
         host.stop()
 
 
-def roll(aws: dict[str, str], tmp: Path, count: int, max_unavailable: int, stop_hosts: list[LocalHost]) -> Stand:
-    """Stand the environment up with version 1, then deploy version 2 under traffic and measure it."""
+def stand_up(aws: dict[str, str], tmp: Path, count: int, max_unavailable: int, stop_hosts: list[LocalHost]) -> Stand:
+    """The environment with version 1 on `count` hosts behind the load balancer."""
     stand = make_stand(aws, tmp, spec_text(count, max_unavailable), count)
     stop_hosts += stand.hosts
     first = stand.deploy("1")
     assert first.returncode == 0, first.stdout[-6000:] + first.stderr
     assert [h.version() for h in stand.hosts] == ["1"] * count
+    return stand
 
+
+def roll(stand: Stand, previous: str, version: str, max_unavailable: int) -> None:
+    """Deploy `version` over `previous` under traffic, `max_unavailable` hosts at a time (the spec
+    says so), and measure it: no request fails, the batches go in host order, never more out."""
+    count = len(stand.hosts)
+    stand.spec.write_text(spec_text(count, max_unavailable))
     traffic = Traffic(stand)
     with contextmanager_of(traffic.run):
         started = time.monotonic()
-        second = stand.deploy("2")
+        second = stand.deploy(version)
         ended = time.monotonic()
     assert second.returncode == 0, second.stdout[-6000:] + second.stderr
+    assert f"envspec_max_unavailable={max_unavailable}" in second.stdout
 
     # no client request failed, and requests were served all through the deploy
     assert not traffic.failures(), traffic.failures()[:5]
     during = [r for r in traffic.requests if started <= r[0] <= ended]
     assert len(during) > 50, len(during)
-    assert {r[2] for r in during} == {"1", "2"}, "both versions answered during the rollout"
+    assert {r[2] for r in during} == {previous, version}, "both versions answered during the rollout"
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(during)]
     assert max(gaps) < 5, f"the clients waited {max(gaps):.1f}s for an answer"
 
@@ -431,8 +439,8 @@ def roll(aws: dict[str, str], tmp: Path, count: int, max_unavailable: int, stop_
         assert spans[earlier.name][0][1] <= spans[later.name][0][0], (earlier.name, later.name, spans)
 
     # every host ends on the new version, serving
-    assert [h.version() for h in stand.hosts] == ["2"] * count
-    assert [h.current() for h in stand.hosts] == ["2"] * count
+    assert [h.version() for h in stand.hosts] == [version] * count
+    assert [h.current() for h in stand.hosts] == [version] * count
     for host in stand.hosts:
         env_file = host.root / "etc" / f"{host.service}.env"
         assert env_file.stat().st_mode & 0o777 == 0o600
@@ -440,16 +448,17 @@ def roll(aws: dict[str, str], tmp: Path, count: int, max_unavailable: int, stop_
     final = traffic.samples[-1]
     assert final.serving == {h.name for h in stand.hosts}
 
-    # a second deploy of the same version changes nothing: no task changed, no host left service
+
+def redeploy_changes_nothing(stand: Stand, version: str) -> None:
+    """A second deploy of the same version: no task changed, no host left service."""
     traffic = Traffic(stand)
     with contextmanager_of(traffic.run):
-        again = stand.deploy("2")
+        again = stand.deploy(version)
     assert again.returncode == 0, again.stdout[-6000:] + again.stderr
     changed = {host: c["changed"] for host, c in recap(again.stdout).items() if c.get("changed")}
     assert not changed, again.stdout[-6000:]
     assert not traffic.failures()
     assert all(s.serving == {h.name for h in stand.hosts} for s in traffic.samples)
-    return stand
 
 
 class contextmanager_of:  # noqa: N801 - used like contextlib.contextmanager
@@ -469,14 +478,21 @@ class contextmanager_of:  # noqa: N801 - used like contextlib.contextmanager
 
 
 @pytest.mark.slow
-def test_rolling_release_one_host_at_a_time(aws: dict[str, str], tmp_path: Path, stop_hosts: list[LocalHost]) -> None:
-    stand = roll(aws, tmp_path, count=3, max_unavailable=1, stop_hosts=stop_hosts)
+def test_rolling_releases_without_downtime_and_a_failed_one_stops_the_rollout(
+    aws: dict[str, str], tmp_path: Path, stop_hosts: list[LocalHost]
+) -> None:
+    """Three hosts behind the load balancer: version 2 two hosts at a time, the same again (nothing
+    changes), version 3 one host at a time; then version 4, whose health check fails on the
+    second host: the first runs 4, the second is rolled back to 3, the third is never touched."""
+    stand = stand_up(aws, tmp_path, count=3, max_unavailable=2, stop_hosts=stop_hosts)
+    roll(stand, "1", "2", max_unavailable=2)
+    redeploy_changes_nothing(stand, "2")
+    roll(stand, "2", "3", max_unavailable=1)
 
-    # a release whose health check fails on the second host: host 1 runs it, the others the old one
-    (stand.hosts[1].home / "unhealthy-3").write_text("")
+    (stand.hosts[1].home / "unhealthy-4").write_text("")
     traffic = Traffic(stand)
     with contextmanager_of(traffic.run):
-        failed = stand.deploy("3")
+        failed = stand.deploy("4")
     assert failed.returncode == 1, failed.stdout[-6000:] + failed.stderr
     second = stand.hosts[1].name
     assert f"step 5/5 'release' of {APP} failed" not in failed.stderr  # no terraform here: 3 steps
@@ -484,18 +500,14 @@ def test_rolling_release_one_host_at_a_time(aws: dict[str, str], tmp_path: Path,
     assert f"on host {second}" in failed.stderr
     assert "Wait until the service answers its health check" in failed.stderr, failed.stderr
     assert f"answered HTTP 500 at http://127.0.0.1:{stand.hosts[1].port}/health" in failed.stderr
-    assert "The host runs 2 again." in failed.stderr
-    assert [h.version() for h in stand.hosts] == ["3", "2", "2"]
-    assert [h.current() for h in stand.hosts] == ["3", "2", "2"]
+    assert "The host runs 3 again." in failed.stderr
+    assert [h.version() for h in stand.hosts] == ["4", "3", "3"]
+    assert [h.current() for h in stand.hosts] == ["4", "3", "3"]
     assert not traffic.failures(), traffic.failures()[:5]
     assert traffic.samples[-1].serving == {h.name for h in stand.hosts}, "all hosts answer, in the target group"
-    # releases are pruned to keep_releases (2) on the hosts that succeeded
-    assert sorted(p.name for p in (stand.hosts[0].home / "releases").iterdir()) == ["2", "3"]
-
-
-@pytest.mark.slow
-def test_rolling_release_two_hosts_at_a_time(aws: dict[str, str], tmp_path: Path, stop_hosts: list[LocalHost]) -> None:
-    roll(aws, tmp_path, count=4, max_unavailable=2, stop_hosts=stop_hosts)
+    # releases are pruned to keep_releases (2) on every host that released
+    assert sorted(p.name for p in (stand.hosts[0].home / "releases").iterdir()) == ["3", "4"]
+    assert sorted(p.name for p in (stand.hosts[2].home / "releases").iterdir()) == ["2", "3"]
 
 
 # ---- a new account, both tools ----------------------------------------------------------------------
