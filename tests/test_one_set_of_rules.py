@@ -51,6 +51,7 @@ CLI_ONLY = {
     "lambda-security-group-without-vpc": "an attribute that exists only with `vpc: true`",
     "alb-in-one-zone": "a public service and network.availability_zones",
     "database-in-one-zone": "a database and network.availability_zones",
+    "lambda-environment-over-4-kb": "the total size of all of a function's variables",
     "database-password-url-in-lambda": "an attribute that depends on the kind of the service that references it",
     "two-public-services-without-domain": "two services' `public` and `domain`",
     "same-domain-twice": "two services' `domain`",

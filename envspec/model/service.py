@@ -44,6 +44,8 @@ PATTERN_RULES.update(
 )
 CRON_FIELDS = ("minutes", "hours", "day-of-month", "month", "day-of-week", "year")
 _RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
+LAMBDA_ENV_BYTES = 4096  # all of a function's environment variables, names and values
+_REFERENCE = re.compile(r"(?<!\$)\$\{[^}]*\}")  # `${...}` (not `$${`, a literal `${`)
 RESERVED_LAMBDA_ENV = frozenset(
     {
         "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
@@ -268,6 +270,18 @@ class LambdaService(_Service):
         reserved = sorted(set(self.env) & RESERVED_LAMBDA_ENV)
         if reserved:
             raise FieldError(f"environment variable {reserved[0]} is reserved by AWS Lambda", "env", reserved[0], key=True)
+        return self
+
+    @model_validator(mode="after")
+    def _environment_size(self) -> "LambdaService":
+        # AWS refuses a function whose variables (names and values) take over 4 KB. A reference's
+        # value is known only later: counting none of it, this is the least the function will hold.
+        least = sum(len(name.encode()) + len(_REFERENCE.sub("", value).encode()) for name, value in self.env.items())
+        if least > LAMBDA_ENV_BYTES:
+            raise FieldError(
+                f"the environment variables take at least {least:,} bytes (names and values); AWS Lambda "
+                f"allows {LAMBDA_ENV_BYTES:,} in all: keep large values in a bucket or a secret", "env",
+            )
         return self
 
 
