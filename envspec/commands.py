@@ -153,8 +153,20 @@ def compile_(
         return
     count = len(result.files)
     typer.echo(printable(f"{out_dir}: {count} file{'s' if count != 1 else ''} changed" if count else f"{out_dir}: unchanged"))
+    warn_hand_edited(out_dir, result.edited)
     for path in result.histories:
         typer.echo(printable(f"{path}: ownership history updated (commit it with the spec)"))
+
+
+def warn_hand_edited(out_dir: Path, edited: list[str]) -> None:
+    """Say which generated files had been edited by hand: the compile replaced them."""
+    from .errors import printable
+
+    for rel in edited:
+        typer.echo(printable(
+            f"envspec: warning: {out_dir / rel} had been edited by hand; the edit is replaced by the generated "
+            "file (hand-written files go beside the spec, in APP.extra/: see the README)"
+        ), err=True)
 
 
 @app.command()
@@ -223,6 +235,7 @@ def deploy(
     typer.echo(f"==> compile\n$ {compile_line}")
     result = compile_into(out_dir, apps, plugins.load(None), only_envs=[env])
     typer.echo(f"{out}: {len(result.files)} file{'s' if len(result.files) != 1 else ''} changed" if result.files else f"{out}: unchanged")
+    warn_hand_edited(out_dir, result.edited)
     deploying.run(steps)
 
 

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -490,6 +490,7 @@ class Compiled:
 
     files: list[str]      # output paths, relative to the output folder
     histories: list[Path]  # ownership history files beside the specs
+    edited: list[str] = field(default_factory=list)  # generated files edited by hand, now replaced
 
 
 def compile_into(
@@ -558,13 +559,28 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
         extras=extras, keep_other_backends=keep_other_backends,
     )
     differing = check(out_dir, files)
+    edited = _hand_edited(out_dir, previous, differing)
     if not check_only:
         _refuse_hand_written(out_dir, previous, files, [extra.folder_for(app.source) for app in apps])
         if differing:
             _write_locked(out_dir, files)
         for path, text in pending:
             write_file(path, text, "the ownership history")
-    return Compiled(files=differing, histories=[path for path, _ in pending])
+    return Compiled(files=differing, histories=[path for path, _ in pending], edited=edited)
+
+
+def _hand_edited(out_dir: Path, previous: Mapping[str, Any] | None, differing: Sequence[str]) -> list[str]:
+    """Files about to change whose content is not what the last compile wrote (by the manifest's
+    hashes): someone edited a generated file. The compile replaces it, and says so."""
+    recorded = previous.get("files", {}) if isinstance(previous, Mapping) else {}
+    edited = []
+    for rel in differing:
+        digest = recorded.get(rel)
+        path = out_dir / rel
+        if isinstance(digest, str) and path.is_file() and not path.is_symlink():
+            if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                edited.append(rel)
+    return edited
 
 
 def _refuse_hand_written(out_dir: Path, previous: Mapping[str, Any] | None, files: Mapping[PurePosixPath, str],

@@ -242,6 +242,11 @@ def test_backend_keeps_the_other_backends_files(tmp_path: Path) -> None:
     result = envspec("compile", EXAMPLES[1], "--out", out, "--backend", "terraform")
     assert result.returncode == 0 and "2 files changed" in result.stdout  # main.tf restored, manifest
     assert ansible.read_text() == "# edited\n" and terraform.read_bytes() == before[str(terraform.relative_to(out))]
+    # the hand edit is not lost without a word
+    assert f"envspec: warning: {terraform} had been edited by hand; the edit is replaced" in result.stderr
+    assert "deploy.yml" not in result.stderr  # kept: the other backend's file
+    again = envspec("compile", EXAMPLES[1], "--out", out, "--backend", "terraform")
+    assert again.returncode == 0 and again.stderr == ""
     assert_one_complete_tree(out)
 
 
