@@ -237,10 +237,19 @@ def run(steps: Sequence[Step], out: TextIO | None = None) -> None:
     out.write(f"\n==> done: {len(steps)} step{'s' if len(steps) != 1 else ''}\n")
 
 
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _stream(step: Step, out: TextIO, failure: Failure) -> int:
     """Run one step with its output copied to `out` line by line; its exit status."""
     env = dict(os.environ)
     env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    if not _is_terminal(out):  # a CI log: Terraform colours even through a pipe (Ansible looks for itself)
+        env.setdefault("TF_CLI_ARGS", "-no-color")
     proc = subprocess.Popen(
         step.argv, cwd=step.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,

@@ -211,9 +211,11 @@ def fake_tools(folder: Path, script: str) -> dict[str, str]:
 
 
 def test_steps_run_in_order_under_headers(tmp_path: Path) -> None:
-    env = fake_tools(tmp_path / "bin", 'echo "output of $(basename "$0")"')
+    env = fake_tools(tmp_path / "bin", 'echo "output of $(basename "$0") TF_CLI_ARGS=${TF_CLI_ARGS:-}"')
     done = envspec("deploy", "staging", str(REPO / "specs" / "xkit.yaml"), "--version", "3", "--out", str(tmp_path / "out"), env=env)
     assert done.returncode == 0, done.stderr
+    # the output is not a terminal: Terraform writes no colour codes into the log
+    assert "output of terraform TF_CLI_ARGS=-no-color" in done.stdout
     calls = (tmp_path / "bin" / "calls.log").read_text().splitlines()
     assert [c.split()[0] + " " + c.split()[-1] for c in calls] == [
         "ansible-playbook bootstrap.yml", "terraform -input=false", "terraform -auto-approve",
