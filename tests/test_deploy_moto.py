@@ -699,6 +699,34 @@ def test_credentials_for_another_account_are_refused_before_anything_changes(aws
     assert boto3_client("s3", aws).list_buckets()["Buckets"] == []
 
 
+@pytest.mark.slow
+def test_a_missing_session_manager_plugin_is_named_before_any_host_is_touched(aws: dict[str, str], tmp_path: Path) -> None:
+    """Hosts reached through Systems Manager need the Session Manager plugin on the deploying
+    machine: without it on PATH the release stops in its first play, saying what to install."""
+    spec = tmp_path / "ssm.yaml"
+    spec.write_text(
+        f"envspec: 1\napp: ssm\nenvironments:\n  {ENV}: {{region: {REGION}, account_id: \"{ACCOUNT}\"}}\n"
+        "buckets:\n  files: {}\n"
+    )
+    inventory = tmp_path / "ssm-hosts.yml"  # what the aws_ec2 inventory gives on AWS: the SSM connection
+    inventory.write_text(json.dumps({"all": {"hosts": {"ssm-test-web-1": {
+        "ansible_connection": "amazon.aws.aws_ssm", "ansible_aws_ssm_instance_id": "i-0123456789abcdef0"}}}}))
+    env = ansible_env(aws, tmp_path / "ansible-home")
+    env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
+    env["PATH"] = os.pathsep.join([str(BIN_DIR), "/usr/bin", "/bin"])  # no session-manager-plugin
+    done = subprocess.run(
+        [sys.executable, "-m", "envspec", "deploy", ENV, str(spec), "--version", "1", "--out", str(tmp_path / "build"),
+         "-i", str(inventory)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 1, done.stdout[-4000:] + done.stderr
+    assert "step 3/3 'release' of ssm failed" in done.stderr, done.stderr
+    assert "Check that the Session Manager plugin is installed" in done.stderr
+    assert "session-manager-plugin was not found on PATH" in done.stdout
+    assert "ssm-test-web-1" in done.stdout
+    assert "TASK [ec2 :" not in done.stdout  # no host was touched
+
+
 # ---- both tools needing each other's components: rounds ----------------------------------------------
 
 MID_APP, MID_ACCOUNT = "mid", "321098765432"
