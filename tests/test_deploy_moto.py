@@ -232,7 +232,7 @@ def make_stand(aws: dict[str, str], tmp: Path, text: str, count: int, app: str =
     spec.write_text(text)
     s3 = boto3_client("s3", aws)
     s3.create_bucket(Bucket=RELEASES)
-    for version in ("1", "2", "3"):
+    for version in ("1", "2", "3", "4"):
         s3.put_object(Bucket=RELEASES, Key=f"web/{version}.tar.gz", Body=release_tarball(version))
     for name, script in (("start.sh", START_SH), ("stop.sh", STOP_SH)):
         (tmp / name).write_text(script)
