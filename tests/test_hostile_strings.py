@@ -43,6 +43,7 @@ from envspec.errors import SpecError
 from envspec.graph import Attr, Interp
 from envspec.lower import lower
 from envspec.model import BeanstalkService, Ec2Service, LambdaService, Release, Secret, Spec
+from envspec.model.service import LAMBDA_ENV_BYTES
 from envspec.model.spec import TagKey, TagValue
 from envspec.model.storage import SECRETSMANAGER_DESCRIPTION_MAX, SSM_DESCRIPTION_MAX
 from envspec.resolve import resolve
@@ -253,7 +254,27 @@ def write_spec(values: Mapping[str, str]) -> tuple[str, dict[str, tuple[int, int
 
 
 def accepting(value: str) -> list[Placement]:
-    return [p for p in ALL_PLACEMENTS if p.accepts(value) and (p.override is None or p.accepts(production(value)))]
+    """The placements that take `value`; the Lambda function's variables only as far as they fit
+    together in the 4 KB AWS allows a function (LambdaService's own rule, asked of the model)."""
+    found = [p for p in ALL_PLACEMENTS if p.accepts(value) and (p.override is None or p.accepts(production(value)))]
+    env: dict[str, str] = {}
+    for p in [p for p in found if p.path[:-1] == (*FN, "env")]:
+        for variant in (value, production(value)) if p.override is not None else (value,):
+            if not _function_takes({**env, p.path[-1]: p.written(variant)}):
+                found.remove(p)
+                break
+        else:
+            env[p.path[-1]] = p.written(value)
+    return found
+
+
+def _function_takes(env: Mapping[str, str]) -> bool:
+    base = _base()["services"]["fn"]
+    try:
+        LambdaService.model_validate({**base, "env": dict(env)})
+    except ValidationError:
+        return False
+    return True
 
 
 # ---- compiling -------------------------------------------------------------------------------------
@@ -327,7 +348,9 @@ def test_every_free_text_field_accepts_it(case: str) -> None:
     names = {p.name for p in accepting(CORPUS[case])}
     # handler, platform, start command and tag values are not free text: AWS (and systemd) have
     # rules for them (tests/bad/ holds a case for each)
-    free_text = {"description", "lambda-env", "beanstalk-env", "ec2-env"}
+    free_text = {"description", "beanstalk-env", "ec2-env"}
+    if len(CORPUS[case].encode()) <= LAMBDA_ENV_BYTES - len("HOSTILE"):  # the function's 4 KB, names included
+        free_text.add("lambda-env")
     if len(CORPUS[case]) <= SECRETSMANAGER_DESCRIPTION_MAX:
         free_text.add("secret-description")
     if len(CORPUS[case]) <= SSM_DESCRIPTION_MAX:
