@@ -169,7 +169,7 @@ def render(
     manifest = {
         "format": MANIFEST_FORMAT,
         "apps": manifest_apps,
-        "files": {str(p): hashlib.sha256(_bytes(files[p])).hexdigest() for p in sorted(files)},
+        "files": {str(p): file_digest(_bytes(files[p])) for p in sorted(files)},
     }
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return dict(sorted(files.items()))
@@ -569,6 +569,11 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
     return Compiled(files=differing, histories=[path for path, _ in pending], edited=edited)
 
 
+def file_digest(data: bytes) -> str:
+    """How the manifest records a file it wrote: the hash of its bytes (also how an edit is found)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def _hand_edited(out_dir: Path, previous: Mapping[str, Any] | None, differing: Sequence[str]) -> list[str]:
     """Files about to change whose content is not what the last compile wrote (by the manifest's
     hashes): someone edited a generated file. The compile replaces it, and says so."""
@@ -578,7 +583,7 @@ def _hand_edited(out_dir: Path, previous: Mapping[str, Any] | None, differing: S
         digest = recorded.get(rel)
         path = out_dir / rel
         if isinstance(digest, str) and path.is_file() and not path.is_symlink():
-            if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            if file_digest(path.read_bytes()) != digest:
                 edited.append(rel)
     return edited
 
