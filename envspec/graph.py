@@ -7,7 +7,7 @@ Terraform module or Ansible role receives. Backends only decide syntax.
 Values in `Node.inputs` are JSON-like (str, int, bool, None, lists, dicts with str keys) plus two
 kinds of deferred value that only exist once another component has been provisioned:
 
-* :class:`Attr` — a *dynamic attribute* of a node, one of `DYNAMIC_ATTRIBUTES[kind]`;
+* :class:`Attr` — a *dynamic attribute* of a node, one of its kind's `outputs` (see `envspec.kinds`);
 * :class:`Interp` — a string made of literal text and `Attr` parts.
 
 Everything a reference names that the core can know in advance (bucket names and ARNs, database
@@ -23,23 +23,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 Owner = Literal["ansible", "terraform"]
-Kind = Literal["network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda"]
-
-# The AWS-assigned values each kind exposes, by name. A Terraform module has exactly these outputs;
-# an Ansible role sets exactly these as facts (see the backends); a lookup of a component that the
-# other tool owns yields the same names.
-DYNAMIC_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
-    "network": (
-        "vpc_id", "public_subnet_ids", "private_subnet_ids",
-        "lb_arn", "lb_dns_name", "lb_security_group_id", "lb_listener_arn",
-    ),
-    "secret": ("arn",),
-    "bucket": (),
-    "database": ("host", "security_group_id", "secret_arn"),
-    "ec2": ("security_group_id",),
-    "beanstalk": ("url", "security_group_id"),
-    "lambda": ("security_group_id",),
-}
+Kind = str  # a component kind: one of envspec.kinds.KINDS (the registry; the IR imports nothing)
 
 
 @dataclass(frozen=True, order=True)

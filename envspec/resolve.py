@@ -36,12 +36,11 @@ from pydantic import ValidationError
 from .errors import MAX_HINTED, Diagnostic, SpecError, did_you_mean
 from .model import Spec
 from .model.common import ENV_NAME
-from .resolved import ATTRIBUTES, Interpolated, Kind, Reference, ResolvedApp, ResolvedComponent, ResolvedEnv
+from .kinds import ATTRIBUTES, KINDS, SECTION_KIND, SECTIONS as KIND_SECTIONS, SERVICE_KINDS
+from .resolved import Interpolated, Kind, Reference, ResolvedApp, ResolvedComponent, ResolvedEnv
 from .source import DataPath, Document, format_path
 
-SECTIONS = ("secrets", "buckets", "databases", "services")
-SECTION_KIND: Mapping[str, Kind] = {"secrets": "secret", "buckets": "bucket", "databases": "database"}
-SERVICE_KINDS = frozenset({"ec2", "beanstalk", "lambda"})
+SECTIONS = tuple(s for s in KIND_SECTIONS if s != "network")  # the sections of named components
 ENV_ATTRIBUTES = ("name", "region", "account_id")
 
 _DOLLAR = re.compile(r"\$\$\{|\$\{")
@@ -498,19 +497,16 @@ class _Resolver:
             return error(f"unknown attribute {found.text}", hint)
         if reference.address == owner:
             return error(f"{owner} references itself in {found.text}")
-        if kind == "ec2" and reference.attribute == "url" and not _truthy(component.get("public")):
-            return error(f"{found.text} is not available: {reference.address} is not public",
-                         f"set `public: true` on {reference.address}")
+        attribute = KINDS[kind].attribute(reference.attribute)
+        assert attribute is not None
+        if attribute.requires is not None and not _truthy(component.get(attribute.requires[0])):
+            field, reason = attribute.requires
+            return error(f"{found.text} is not available: {reference.address} {reason}",
+                         f"set `{field}: true` on {reference.address}")
         user_kind = kinds[owner][0] if owner in kinds else None
-        if kind == "database" and reference.attribute == "url_with_password" and user_kind not in ("ec2", None):
-            name = reference.address
-            return error(f"{found.text} is only available to ec2 services: a {user_kind} service never holds "
-                         f"the password itself",
-                         f"use ${{{name}.url}} and ${{{name}.password}}: in a {user_kind} service that is the ARN of "
-                         f"the secret holding the password, which the service may read")
-        if kind == "lambda" and reference.attribute == "security_group_id" and not _truthy(component.get("vpc")):
-            return error(f"{found.text} is not available: {reference.address} does not run in the VPC",
-                         f"set `vpc: true` on {reference.address}")
+        if attribute.users is not None and user_kind is not None and user_kind not in attribute.users:
+            words = {"user": user_kind, "target": reference.address}
+            return error(f"{found.text} is {attribute.refused.format(**words)}", attribute.hint.format(**words) or None)
         return True
 
     def check_cycles(self, edges: Mapping[str, list[_Found]], view: _View, env: str) -> None:

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
-from .model import BeanstalkService, Bucket, Database, Ec2Service, LambdaService, Network, Owner, Secret, Spec
-
-Kind = Literal["network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda"]
-ComponentModel = Network | Secret | Bucket | Database | Ec2Service | BeanstalkService | LambdaService
+from .graph import Kind, Owner
+from .model import Spec
+from .model.common import Component
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class ResolvedComponent:
     name: str                                  # the key in its section ("network" for the network)
     kind: Kind
     owner: Owner                               # after overrides and the spec default
-    model: ComponentModel                      # merged with this environment's overrides, validated;
+    model: Component                           # merged with this environment's overrides, validated;
                                                # `${app}`/`${env.*}` substituted in its string fields
     env: Mapping[str, Interpolated]            # services only (empty otherwise), in spec order
     references: tuple[Reference, ...]          # every distinct component reference it makes, sorted
@@ -75,16 +73,3 @@ class ResolvedApp:
     source: str
     environments: Mapping[str, ResolvedEnv]    # in spec order
 
-
-# Attributes a reference may name, by component kind. `${secrets.X}` (no attribute) is the secret
-# itself and resolves to Reference("secrets.X", "value"). Some attributes exist only in some
-# configurations: ec2 `url` only with `public: true`; lambda `security_group_id` only with `vpc: true`.
-ATTRIBUTES: Mapping[Kind, tuple[str, ...]] = {
-    "network": ("vpc_id", "public_subnet_ids", "private_subnet_ids"),
-    "secret": ("value", "arn", "name"),
-    "bucket": ("name", "arn"),
-    "database": ("host", "port", "name", "username", "url", "url_with_password", "password", "arn", "secret_arn"),
-    "ec2": ("url", "name", "security_group_id"),
-    "beanstalk": ("url", "name", "security_group_id"),
-    "lambda": ("arn", "name", "security_group_id"),
-}

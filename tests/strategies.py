@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from envspec.model.service import SOLUTION_STACK, _SECRET_NAME
-from envspec.resolved import ATTRIBUTES
+from envspec.kinds import ATTRIBUTES
 from envspec.source import _plain
 
 # ---- profiles ------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from envspec.errors import BackendError
-from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.kinds import OUTPUTS
 from envspec_ansible import AnsibleBackend, deploy_lookups, provision_lookups, yamlout
 from tests.awsemu.ansible import lint, syntax_check
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
@@ -300,7 +301,7 @@ def test_roles_publish_exactly_the_dynamic_attributes() -> None:
                 if isinstance(task.get("ansible.builtin.set_fact"), dict) and f"{kind}_outputs" in task["ansible.builtin.set_fact"]
             ]
             assert len(published) == 1, f"roles/{kind}/tasks/{file}"
-            assert tuple(published[0] or {}) == DYNAMIC_ATTRIBUTES[kind], f"roles/{kind}/tasks/{file}"
+            assert tuple(published[0] or {}) == OUTPUTS[kind], f"roles/{kind}/tasks/{file}"
 
 
 def test_argument_specs_are_the_ir_inputs() -> None:
@@ -370,7 +371,7 @@ def ansible_view(files: Mapping[PurePosixPath, str], graph: ResourceGraph) -> di
         text = files[PurePosixPath("ansible/inventories") / graph.env / "group_vars/all" / name]
         data.update(AnsibleLoader(trust_as_template(text)).get_single_data())
     outputs = {
-        n.address: {a: stub(Attr(n.address, a)) for a in DYNAMIC_ATTRIBUTES[n.kind]} for n in graph.nodes
+        n.address: {a: stub(Attr(n.address, a)) for a in OUTPUTS[n.kind]} for n in graph.nodes
     }
     return dict(Templar(loader=DataLoader(), variables={**data, "envspec_out": outputs}).template(data))
 

@@ -42,7 +42,8 @@ from typing import Any
 
 import pytest
 
-from envspec.graph import DYNAMIC_ATTRIBUTES, Lookup, Node, Resource, ResourceGraph
+from envspec.graph import Lookup, Node, Resource, ResourceGraph
+from envspec.kinds import OUTPUTS
 from envspec_ansible import AnsibleBackend, provision_lookups
 from envspec_ansible.yamlout import scalar
 from tests.awsemu import moto as awsemu_moto
@@ -683,7 +684,7 @@ def test_provision_twice_then_read_back(aws: dict[str, str], tmp_path: Path, cas
     assert set(outputs) == ran
     for address in ran:
         node = graph.node(address)
-        assert set(outputs[address]) == set(DYNAMIC_ATTRIBUTES[node.kind]), address
+        assert set(outputs[address]) == set(OUTPUTS[node.kind]), address
         required = {"network": ("vpc_id", "public_subnet_ids", "private_subnet_ids"), "secret": ("arn",),
                     "database": ("host", "security_group_id", "secret_arn"), "ec2": ("security_group_id",),
                     "beanstalk": ("url", "security_group_id")}.get(node.kind, ())

@@ -32,7 +32,8 @@ from hcl2 import SerializationOptions
 
 from envspec import resolve, source
 from envspec.errors import BackendError
-from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.kinds import OUTPUTS
 from envspec.lower import lower
 from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
@@ -278,7 +279,7 @@ def test_module_variables_are_the_node_inputs() -> None:
 def test_module_outputs_cover_the_dynamic_attributes() -> None:
     for kind in KINDS:
         outputs = _blocks(_module(kind, "outputs.tf"), "output")
-        assert set(DYNAMIC_ATTRIBUTES[kind]) <= set(outputs), kind
+        assert set(OUTPUTS[kind]) <= set(outputs), kind
         assert all(body.get("description") for body in outputs.values()), kind
 
 

@@ -24,21 +24,20 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from envspec.errors import BackendError
-from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
+from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
+from envspec.kinds import LIST_OUTPUTS, OUTPUTS, SERVICE_KINDS
 from envspec.lower import state_bucket, transfer_bucket
 
 from . import yamlout
 from .yamlout import Template
 
 __all__ = [
-    "AnsibleBackend", "LIST_ATTRIBUTES", "SECRET_PLACEHOLDER", "component_values", "deploy_lookups",
+    "AnsibleBackend", "SECRET_PLACEHOLDER", "component_values", "deploy_lookups",
     "provision_lookups", "reference", "static_files",
 ]
 
 ROOT = PurePosixPath("ansible")
 # Dynamic attributes whose value is a list (in a string context they are joined with commas).
-LIST_ATTRIBUTES = frozenset({"public_subnet_ids", "private_subnet_ids"})
-SERVICE_KINDS = ("ec2", "beanstalk", "lambda")
 # The first value of a secret Ansible creates: Secrets Manager and SSM need one. The real value
 # is set outside envspec; deploy.yml refuses to write this one into a host's environment. The
 # same as the Terraform backend's SSM placeholder, so a deploy catches either.
@@ -96,10 +95,10 @@ def reference(graph: ResourceGraph, attr: Attr, *, text: bool = False) -> Templa
         target = graph.node(attr.address)
     except KeyError:
         raise BackendError(f"ansible backend: reference to unknown component {attr.address}") from None
-    if attr.attribute not in DYNAMIC_ATTRIBUTES[target.kind]:
+    if attr.attribute not in OUTPUTS[target.kind]:
         raise BackendError(f"ansible backend: {attr.address} ({target.kind}) has no attribute {attr.attribute}")
     expression = f"envspec_out['{attr.address}'].{attr.attribute}"
-    if text and attr.attribute in LIST_ATTRIBUTES:
+    if text and attr.attribute in LIST_OUTPUTS:
         expression += " | join(',')"
     return Template("{{ " + expression + " }}")
 

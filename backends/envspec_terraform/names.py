@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Mapping
 
 from envspec.graph import Node, Resource
+from envspec.kinds import KINDS as ALL_KINDS
 
 from .hcl import quote
 
-KINDS = ("network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda")
+KINDS = tuple(ALL_KINDS)
 _SECTION_PREFIX = {"secrets": "secret", "buckets": "bucket", "databases": "database", "services": "service"}
 
 

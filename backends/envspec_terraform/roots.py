@@ -28,7 +28,8 @@ from itertools import islice
 from pathlib import PurePosixPath
 from typing import Any
 
-from envspec.graph import DYNAMIC_ATTRIBUTES, Attr, Interp, Node, Resource, ResourceGraph, SecretValue
+from envspec.graph import Attr, Interp, Node, Resource, ResourceGraph, SecretValue
+from envspec.kinds import OUTPUTS
 from envspec.lower import state_bucket, state_key
 
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, Template, quote, render_file
@@ -115,7 +116,7 @@ class RootRenderer:
             target = self.graph.node(attr.address)
         except KeyError:
             raise RenderError(f"{where}: refers to {attr.address}, which is not in the graph") from None
-        if attr.attribute not in DYNAMIC_ATTRIBUTES[target.kind]:
+        if attr.attribute not in OUTPUTS[target.kind]:
             raise RenderError(f"{where}: {attr.address} ({target.kind}) has no dynamic attribute '{attr.attribute}'")
         name = self.modules[target.address]
         if target.owner == "terraform":
@@ -473,7 +474,7 @@ class RootRenderer:
     def render_outputs(self, owned: Sequence[Node]) -> str:
         blocks: list[Block | Comment] = []
         for node in owned:
-            attributes = DYNAMIC_ATTRIBUTES[node.kind]
+            attributes = OUTPUTS[node.kind]
             if not attributes:
                 continue
             name = self.modules[node.address]

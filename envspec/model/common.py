@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Owner = Literal["ansible", "terraform"]
+from ..graph import Owner  # one definition: the IR's
 
 COMPONENT_NAME = r"^[a-z][a-z0-9-]{0,30}$"
 ENV_NAME = r"^[a-z][a-z0-9-]{0,15}$"
