@@ -234,6 +234,16 @@ def test_target_health_moves_through_initial_and_draining(aws: dict[str, str]) -
     assert state() == "unused"
 
 
+def test_sqs_redrive_policy_is_compact_json(aws: dict[str, str]) -> None:
+    """sqs-redrive-policy-compact: a queue's RedrivePolicy reads back as compact JSON, as from AWS."""
+    sqs = boto3_client("sqs", aws)
+    dlq = sqs.create_queue(QueueName="redrive-check-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = f'{{"deadLetterTargetArn":"{arn}","maxReceiveCount":5}}'
+    queue = sqs.create_queue(QueueName="redrive-check", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    got = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    assert got == policy, "sqs-redrive-policy-compact"
+
 @pytest.mark.slow
 def test_rds_managed_master_password_is_the_instances_own(aws: dict[str, str]) -> None:
     """rds-managed-secret-credentials: the managed secret holds the instance's master user and a

@@ -346,6 +346,31 @@ def _rds_manage_master_password_once() -> None:
     DBInstance.update = update  # type: ignore[method-assign]
 
 
+def _sqs_redrive_policy_compact() -> None:
+    """GetQueueAttributes gives a queue's ``RedrivePolicy`` as compact JSON, like AWS
+    (``{"deadLetterTargetArn":"arn:...","maxReceiveCount":5}``); moto adds spaces after ``:`` and ``,``.
+
+    The AWS provider keeps the string it reads: against moto every plan after creating a queue with a
+    dead-letter queue shows a "whitespace changes" update of ``redrive_policy`` (Terraform's
+    ``jsonencode`` is compact).
+    """
+    import json
+
+    from moto.sqs.models import Queue
+
+    original = Queue.attributes
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result = original.fget(self)  # type: ignore[attr-defined]
+        if isinstance(result.get("RedrivePolicy"), str):
+            result["RedrivePolicy"] = json.dumps(json.loads(result["RedrivePolicy"]), separators=(",", ":"))
+        return result
+
+    if not isinstance(original, property):
+        raise LookupError("moto.sqs Queue.attributes changed")
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -358,6 +383,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "policy-secure-transport": _policy_secure_transport,
     "alb-more-default-attributes": _alb_more_default_attributes,
     "rds-manage-master-password-once": _rds_manage_master_password_once,
+    "sqs-redrive-policy-compact": _sqs_redrive_policy_compact,
 }
 
 
