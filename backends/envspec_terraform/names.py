@@ -17,7 +17,9 @@ from envspec.kinds import KINDS as ALL_KINDS
 from .hcl import quote
 
 KINDS = tuple(ALL_KINDS)
-_SECTION_PREFIX = {"secrets": "secret", "buckets": "bucket", "databases": "database", "services": "service"}
+_SECTION_PREFIX = {
+    "secrets": "secret", "buckets": "bucket", "databases": "database", "queues": "queue", "services": "service",
+}
 
 
 def base_module_name(address: str) -> str:
@@ -81,6 +83,8 @@ _ADDRESSES: Mapping[tuple[str, str], str] = {
     ("database", "subnet-group"): "aws_db_subnet_group.this",
     ("database", "sg"): "aws_security_group.this",
     ("database", "instance"): "aws_db_instance.this",
+    ("queue", "dead-letter"): "aws_sqs_queue.dead_letter[0]",
+    ("queue", "queue"): "aws_sqs_queue.this",
     ("ec2", "sg"): "aws_security_group.this",
     ("ec2", "role"): "aws_iam_role.this",
     ("ec2", "profile"): "aws_iam_instance_profile.this",
