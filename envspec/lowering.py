@@ -47,6 +47,11 @@ def transfer_bucket(app: str, env: str, account_id: str) -> str:
     return aws_name(app, env, account_id, "ssm")
 
 
+def statement_id(address: str) -> str:
+    """The prefix of the sids of the statements a reference to `address` grants: `BucketsAssets`."""
+    return "".join(ch for ch in address.title() if ch.isalnum())
+
+
 class Lowering:
     """One environment being lowered: what each kind's functions ask of the others."""
 
@@ -170,7 +175,7 @@ class Lowering:
     @staticmethod
     def statement_id(target: ResolvedComponent) -> str:
         """The prefix of the sids of the statements a reference to `target` grants: `BucketsAssets`."""
-        return "".join(ch for ch in target.address.title() if ch.isalnum())
+        return statement_id(target.address)
 
     # ---- the app's network -----------------------------------------------------------------------
 

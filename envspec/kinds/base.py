@@ -103,6 +103,9 @@ class ComponentKind:
     in_vpc: InVpc | None = None                # whether it runs in the app's VPC (services)
     check: Check | None = None                 # cross-field checks of one component on the spec data
     check_all: CheckAll | None = None          # checks across all the app's components of this kind
+    # What each statement `grants` makes allows, by the suffix of its sid after the target's prefix, in
+    # words (`envspec graph` labels its edges with them): {"Read": "read secret"}.
+    grant_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def attribute_names(self) -> tuple[str, ...]:

@@ -90,5 +90,6 @@ KIND = ComponentKind(
     lower=lower,
     value=value,
     grants=grants,
+    grant_labels={"List": "read/write objects", "Objects": "read/write objects"},
     aws_name=aws_name,
 )

@@ -157,5 +157,6 @@ KIND = ComponentKind(
     lower=lower,
     value=value,
     grants=grants,
+    grant_labels={"Password": "read password"},
     check=check,
 )

@@ -95,6 +95,7 @@ KIND = ComponentKind(
     lower=lower,
     value=value,
     grants=grants,
+    grant_labels={"Invoke": "invoke"},
     in_vpc=lambda ctx, c: getattr(c.model, "vpc", False) is True,
     check=check,
 )

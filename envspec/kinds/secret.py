@@ -83,4 +83,5 @@ KIND = ComponentKind(
     lower=lower,
     value=value,
     grants=grants,
+    grant_labels={"Read": "read secret"},
 )
