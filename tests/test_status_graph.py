@@ -178,7 +178,8 @@ def test_graph_edges_carry_what_each_reference_grants() -> None:
 def test_every_permission_statement_is_drawn_on_an_edge(spec: Path) -> None:
     """The labels are read from the lowered policy statements by their sid: a statement no edge
     accounts for means the lowering's naming changed and the graph would hide a permission."""
-    from envspec.graph_render import _GRANTS, _sid_prefix
+    from envspec.graph_render import _GRANTS
+    from envspec.lowering import statement_id as _sid_prefix
     from envspec.lower import lower
 
     for app in resolve(load([spec])):
