@@ -3,7 +3,8 @@ mutations of them.
 
 `specs()` draws a valid spec (as plain data) that uses every component kind and every option the
 model has: a network with each NAT mode, 1..6 zones, with or without a certificate; secrets in
-both stores; buckets with every option; databases of both engines with every field; ec2 services
+both stores; buckets with every option; databases of both engines with every field; queues standard
+and FIFO, with and without a dead-letter queue; ec2 services
 public and private, with a domain, a release and 0..n instances; beanstalk; lambda with and
 without a schedule (rate and cron) and in or out of the VPC; per-environment overrides (owner
 overrides too); references to every attribute a target has in its configuration, plus `${app}`,
@@ -59,7 +60,7 @@ def examples(dev: int, ci: int) -> settings:
 
 PATH = "gen.yaml"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-gov-west-1", "il-central-1"]
-KINDS = ("bucket", "database", "ec2", "beanstalk", "lambda")
+KINDS = ("bucket", "database", "queue", "ec2", "beanstalk", "lambda")
 
 _LOWER = string.ascii_lowercase
 _DIGITS = string.digits
@@ -140,6 +141,12 @@ _secret_overrides = st.fixed_dictionaries({"owner": owners}, optional={"store": 
 _bucket = st.fixed_dictionaries({}, optional={
     "versioning": st.booleans(), "public": st.booleans(), "expire_after_days": st.integers(1, 36500),
 })
+_queue = st.fixed_dictionaries({}, optional={
+    "fifo": st.booleans(), "visibility_timeout_s": st.integers(0, 43200), "retention_days": st.integers(1, 14),
+})
+_dead_letter = st.fixed_dictionaries({"max_receive_count": st.integers(1, 1000)}, optional={
+    "dead_letter": st.one_of(st.just(True), st.fixed_dictionaries({}, optional={"retention_days": st.integers(1, 14)})),
+})
 _database = st.fixed_dictionaries(
     {
         "engine": st.sampled_from(["postgres", "mysql"]),
@@ -203,6 +210,7 @@ _plain_env_values = st.builds(
 # `vpc` may be switched on, never off (an `url` or `security_group_id` reference needs them).
 _OVERRIDABLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "bucket": {"versioning": st.booleans(), "public": st.booleans(), "expire_after_days": st.integers(1, 400)},
+    "queue": {"visibility_timeout_s": st.integers(0, 900), "retention_days": st.integers(1, 14)},
     "database": {"storage_gb": st.integers(20, 900), "multi_az": st.booleans(), "engine": st.sampled_from(["postgres", "mysql"]),
                  "instance_class": st.just("db.r6g.large"), "deletion_protection": st.booleans(),
                  "backup_retention_days": st.integers(0, 35)},
@@ -242,12 +250,14 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         targets += [(f"secrets.{s}", "secret", spec["secrets"][s]) for s in secrets]
     for name, kind in zip(taken, kinds):
         component = _component(draw, kind, targets, has_network, name)
+        if kind == "queue" and f"{name}-dlq" not in taken and draw(st.booleans()):
+            component.update(draw(_dead_letter))  # a queue `NAME-dlq` would take the dead-letter queue's name
         if draw(st.booleans()):
             component["owner"] = draw(owners)
         overrides = _overrides(draw, kind, envs, component, has_network)
         if overrides:
             component["overrides"] = overrides
-        section = {"bucket": "buckets", "database": "databases"}.get(kind, "services")
+        section = {"bucket": "buckets", "database": "databases", "queue": "queues"}.get(kind, "services")
         spec.setdefault(section, {})[name] = component
         targets.append((f"{section}.{name}", kind, component))
     return spec
@@ -277,6 +287,8 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
         return draw(_bucket)
     if kind == "database":
         return draw(_database)
+    if kind == "queue":
+        return draw(_queue)
     service: dict[str, Any]
     if kind == "ec2":
         service = draw(_ec2)

@@ -35,7 +35,7 @@ from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
 
 GOLDEN = REPO / "tests" / "golden"
 FILES = REPO / "backends" / "envspec_ansible" / "files"
-KINDS = ("network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda")
+KINDS = ("network", "secret", "bucket", "database", "queue", "ec2", "beanstalk", "lambda")
 
 
 def case_name(path: Path) -> str:
@@ -194,6 +194,7 @@ TYPE_MODULES = {
     "aws_cloudwatch_event_rule": "events_schedule_rule",
     "aws_elastic_beanstalk_application": "elasticbeanstalk_application",
     "aws_elastic_beanstalk_environment": "elasticbeanstalk_environment",
+    "aws_sqs_queue": "community.aws.sqs_queue",
 }
 # The module argument that holds the object's name, where the module has one.
 NAME_ARGUMENT = {
@@ -204,6 +205,7 @@ NAME_ARGUMENT = {
     "community.aws.elb_target_group": "name", "elb_listener_rule": "name",
     "amazon.aws.cloudwatchlogs_log_group": "log_group_name", "amazon.aws.lambda": "name",
     "events_schedule_rule": "name", "elasticbeanstalk_application": "name", "elasticbeanstalk_environment": "name",
+    "community.aws.sqs_queue": "name",
 }
 TASK_KEYWORDS = {
     "name", "when", "vars", "register", "loop", "loop_control", "no_log", "notify", "delegate_to", "check_mode",

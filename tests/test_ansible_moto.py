@@ -413,6 +413,7 @@ class Emulator:
             "aws_lambda_function": self._functions, "aws_cloudwatch_event_rule": self._rules,
             "aws_elastic_beanstalk_application": self._eb_apps,
             "aws_elastic_beanstalk_environment": self._eb_envs,
+            "aws_sqs_queue": self._queues,
         }
 
     # EC2: what AWS creates with every account (the default VPC, its subnets, main route tables,
@@ -523,6 +524,11 @@ class Emulator:
             except s3.exceptions.ClientError:
                 out[bucket["Name"]] = {}
         return out
+
+    def _queues(self) -> dict[str, dict[str, str]]:
+        sqs = self.client("sqs")
+        urls = sqs.list_queues().get("QueueUrls", [])
+        return {url.rsplit("/", 1)[1]: _tags(sqs.list_queue_tags(QueueUrl=url).get("Tags")) for url in urls}
 
     def _db_subnet_groups(self) -> dict[str, dict[str, str]]:
         rds = self.client("rds")

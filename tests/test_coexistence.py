@@ -13,7 +13,7 @@ first owned by Ansible (its history file records that, as in a real repository):
 2. The services move to Terraform (ec2 with its target group and listener rule, lambda with its
    schedule): Terraform now reads the network, database, secrets and bucket Ansible still owns
    (lookups.tf). Plan, apply, plan again.
-3. The rest moves (network with its load balancer, secrets, bucket, database): the same, then
+3. The rest moves (network with its load balancer, secrets, bucket, database, queues): the same, then
    Ansible runs again (it now only looks up what moved, in both steps).
 4. Everything moves back to Ansible (removed blocks, `destroy = false`): plan, apply, then Ansible
    runs twice.
@@ -61,9 +61,12 @@ OWNER_TAG = "envspec:owner"
 DEFAULT_TAGS = ("envspec:app", "envspec:env")  # the provider's default_tags (providers.tf)
 # The services move first, so that Terraform reads what Ansible still owns; then the rest.
 FIRST = ("services.api", "services.sync-worker")
-SECOND = ("network", "secrets.secret_key_base", "secrets.hubspot_client_secret", "buckets.uploads", "databases.main")
+SECOND = (
+    "network", "secrets.secret_key_base", "secrets.hubspot_client_secret", "buckets.uploads", "databases.main",
+    "queues.jobs", "queues.events",
+)
 MOVED = (*FIRST, *SECOND)
-KINDS = ("network", "secret", "bucket", "database", "ec2", "lambda")
+KINDS = ("network", "secret", "bucket", "database", "queue", "ec2", "lambda")
 BEANSTALK = (
     "services.dashboard (beanstalk) stays with Ansible: moto's resource groups tagging API knows no Elastic "
     "Beanstalk environment (nor the elasticbeanstalk:environment-id tag AWS puts on one), so the import id of "
@@ -112,7 +115,7 @@ def spec_text(terraform: tuple[str, ...]) -> str:
     data = parse(SPEC.read_text(encoding="utf-8"), str(SPEC)).data
     data["owner"] = "ansible"
     components: dict[str, Any] = {"network": data["network"]}
-    for section in ("secrets", "buckets", "databases", "services"):
+    for section in ("secrets", "buckets", "databases", "queues", "services"):
         components.update({f"{section}.{name}": c for name, c in (data.get(section) or {}).items()})
     for address, component in components.items():
         component.pop("owner", None)

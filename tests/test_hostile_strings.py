@@ -121,6 +121,11 @@ def _bucket(env: str) -> str:
     return f"{APP}-{env}-files"
 
 
+def _queue_url(env: str) -> str:
+    region, account = ENVS[env]
+    return f"https://sqs.{region}.amazonaws.com/{account}/{APP}-{env}-work"
+
+
 FN, WEB, API = ("services", "fn"), ("services", "web"), ("services", "api")
 PLACEMENTS = (
     Placement("description", ("description",), _field(Spec, "description"), escaped=False),
@@ -144,6 +149,10 @@ PLACEMENTS = (
               write=lambda s: f"{literal(s)} ${{buckets.files.name}} {literal(s)}",
               address="services.fn", inputs=("environment", "MIXED"),
               expect=lambda s, env: f"{s} {_bucket(env)} {s}", terraform=True),
+    Placement("lambda-env-queue", (*FN, "env", "QUEUE"), ENV_VALUE,
+              write=lambda s: f"{literal(s)} ${{queues.work.url}} {literal(s)}",
+              address="services.fn", inputs=("environment", "QUEUE"),
+              expect=lambda s, env: f"{s} {_queue_url(env)} {s}", terraform=True),
     Placement("beanstalk-platform", (*WEB, "platform"), _field(BeanstalkService, "platform"), override=("platform",),
               address="services.web", inputs=("solution_stack_name",), terraform=True),
     Placement("beanstalk-env", (*WEB, "env", "HOSTILE"), ENV_VALUE,
@@ -200,6 +209,7 @@ def _base() -> dict[str, Any]:
         "network": {"cidr": "10.0.0.0/16", "availability_zones": 2},  # a public service: two zones
         "secrets": {"sm": {"description": "ok"}, "ssm": {"store": "ssm", "description": "ok"}},
         "buckets": {"files": {}},
+        "queues": {"work": {"max_receive_count": 3}},
         "databases": {"main": {"engine": "postgres", "version": "16.4", "instance_class": "db.t4g.micro"}},
         "services": {
             "api": {"type": "ec2", "ami": "ami-0123456789abcdef0", "instance_type": "t3.small", "public": True,

@@ -66,6 +66,8 @@ def test_the_contract_example_resolves() -> None:
         "secrets.hubspot_client_secret",
         "buckets.uploads",
         "databases.main",
+        "queues.jobs",
+        "queues.events",
         "services.api",
         "services.dashboard",
         "services.sync-worker",
@@ -83,6 +85,7 @@ def test_the_contract_example_resolves() -> None:
     assert api.references == (
         Reference("buckets.uploads", "name"),
         Reference("databases.main", "url_with_password"),
+        Reference("queues.jobs", "url"),
         Reference("secrets.secret_key_base", "value"),
         Reference("services.sync-worker", "arn"),
     )

@@ -68,3 +68,27 @@ module "network" {
     "envspec:owner"     = "terraform"
   }
 }
+
+module "queue_events" {
+  source = "../modules/queue"
+
+  name                        = "xkit-production-events.fifo"
+  fifo                        = true
+  content_based_deduplication = false
+  deduplication_scope         = "queue"
+  fifo_throughput_limit       = "perQueue"
+  visibility_timeout_seconds  = 30
+  message_retention_seconds   = 345600
+  max_message_size            = 262144
+  delay_seconds               = 0
+  receive_wait_time_seconds   = 0
+  sqs_managed_sse_enabled     = true
+  dead_letter                 = null
+  tags = {
+    "cost-center"       = "platform"
+    "envspec:app"       = "xkit"
+    "envspec:component" = "queues.events"
+    "envspec:env"       = "production"
+    "envspec:owner"     = "terraform"
+  }
+}
