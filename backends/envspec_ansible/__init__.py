@@ -43,7 +43,7 @@ ROOT = PurePosixPath("ansible")
 # same as the Terraform backend's SSM placeholder, so a deploy catches either.
 SECRET_PLACEHOLDER = "unset"
 
-_ADDRESS = re.compile(r"^(network|(secrets|buckets|databases|services)\.[a-z][a-z0-9_-]{0,30})$")
+_ADDRESS = re.compile(r"^(network|(secrets|buckets|databases|caches|services)\.[a-z][a-z0-9_-]{0,30})$")
 _ATTRIBUTE = re.compile(r"^[a-z][a-z_]{0,40}$")
 
 

@@ -17,7 +17,7 @@ from envspec.kinds import KINDS as ALL_KINDS
 from .hcl import quote
 
 KINDS = tuple(ALL_KINDS)
-_SECTION_PREFIX = {"secrets": "secret", "buckets": "bucket", "databases": "database", "services": "service"}
+_SECTION_PREFIX = {"secrets": "secret", "buckets": "bucket", "databases": "database", "caches": "cache", "services": "service"}
 
 
 def base_module_name(address: str) -> str:
@@ -81,6 +81,9 @@ _ADDRESSES: Mapping[tuple[str, str], str] = {
     ("database", "subnet-group"): "aws_db_subnet_group.this",
     ("database", "sg"): "aws_security_group.this",
     ("database", "instance"): "aws_db_instance.this",
+    ("cache", "subnet-group"): "aws_elasticache_subnet_group.this",
+    ("cache", "sg"): "aws_security_group.this",
+    ("cache", "cluster"): "aws_elasticache_cluster.this",
     ("ec2", "sg"): "aws_security_group.this",
     ("ec2", "role"): "aws_iam_role.this",
     ("ec2", "profile"): "aws_iam_instance_profile.this",

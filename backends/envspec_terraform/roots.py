@@ -213,7 +213,15 @@ class RootRenderer:
                 return Expr(f"{data.text}.address")
             if attribute == "secret_arn":  # RDS's own secret, whichever tool created the instance
                 return Expr(f"{data.text}.master_user_secret[0].secret_arn")
-        elif attribute == "security_group_id":  # ec2, beanstalk, lambda in a VPC
+        elif node.kind == "cache" and attribute == "host":
+            data = sink.data(
+                "aws_elasticache_cluster",
+                data_label(self.modules[node.address], "cluster"),
+                [Attribute("cluster_id", node.inputs["cluster_id"])],
+                node.address,
+            )
+            return Expr(f"{data.text}.cache_nodes[0].address")
+        elif attribute == "security_group_id":  # ec2, beanstalk, lambda in a VPC, cache
             return Expr(self._by_tags(sink, node, self._resource(node, "sg")).text + ".id")
         elif node.kind == "beanstalk" and attribute == "url":
             # No data source reads an environment's CNAME; its load balancer (tagged by Elastic

@@ -30,6 +30,7 @@ from .hcl import quote
 _GROUP_ATTRIBUTES: Mapping[tuple[str, str], str] = {
     ("network", "lb_security_group_id"): "lb-sg",
     ("database", "security_group_id"): "sg",
+    ("cache", "security_group_id"): "sg",
     ("ec2", "security_group_id"): "sg",
     ("beanstalk", "security_group_id"): "sg",
     ("lambda", "security_group_id"): "sg",
