@@ -184,6 +184,9 @@ TYPE_MODULES = {
     "aws_s3_bucket": "amazon.aws.s3_bucket",
     "aws_db_subnet_group": "amazon.aws.rds_subnet_group",
     "aws_db_instance": "amazon.aws.rds_instance",
+    # community.aws.elasticache and elasticache_subnet_group take no tags: the role's own module tags them
+    "aws_elasticache_subnet_group": "elasticache_tags",
+    "aws_elasticache_cluster": "elasticache_tags",
     "aws_iam_role": "amazon.aws.iam_role",
     "aws_iam_instance_profile": "amazon.aws.iam_instance_profile",
     "aws_instance": "amazon.aws.ec2_instance",

@@ -89,6 +89,7 @@ ALLOWED: Mapping[tuple[str, str], str] = {
     ("aws_secretsmanager_secret", "recovery_window_in_days"): "a deletion-time setting, not stored in AWS: null on import",
     ("aws_secretsmanager_secret", "force_overwrite_replica_secret"): "a Terraform-only setting: null on import",
     ("aws_db_instance", "apply_immediately"): "a Terraform-only setting (how to send changes): null on import",
+    ("aws_elasticache_cluster", "apply_immediately"): "a Terraform-only setting (how to send changes): null on import",
     ("aws_db_instance", "skip_final_snapshot"): "a deletion-time setting, not stored in AWS: the provider imports it as true; "
                                                 "the lowering decides false (a final snapshot)",
     ("aws_db_instance", "final_snapshot_identifier"): "a deletion-time setting, not stored in AWS: null on import",

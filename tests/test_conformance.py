@@ -47,7 +47,7 @@ from tests.test_terraform_backend import write_tree as write_terraform_tree
 
 SPEC = REPO / "examples" / "contract.yaml"
 ENV = "staging"
-KINDS = ("network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda")
+KINDS = ("network", "secret", "bucket", "database", "cache", "ec2", "beanstalk", "lambda")
 OWNER_TAG = "envspec:owner"
 
 # An identity: (type, name, tags); keyed by (component address, resource key).

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .cache import Cache
 from .common import APP_NAME, ENV_NAME, TAG_KEY, TAG_VALUE, ComponentName, EnvName, FieldError, Owner, SecretName, SpecModel, SpecString
 from .network import Network
 from .service import Service
@@ -69,6 +70,7 @@ class Spec(SpecModel):
     secrets: dict[SecretName, Secret] = Field(default_factory=dict, description="Secret containers, by name.")
     buckets: dict[ComponentName, Bucket] = Field(default_factory=dict, description="S3 buckets, by name.")
     databases: dict[ComponentName, Database] = Field(default_factory=dict, description="RDS databases, by name.")
+    caches: dict[ComponentName, Cache] = Field(default_factory=dict, description="ElastiCache Redis caches, by name.")
     services: dict[ComponentName, Service] = Field(
         default_factory=dict, description="Services, by name: `type` is `ec2`, `beanstalk` or `lambda`."
     )
@@ -105,7 +107,7 @@ class Spec(SpecModel):
     @model_validator(mode="after")
     def _names_unique_across_sections(self) -> "Spec":
         seen: dict[str, str] = {}
-        for section in ("buckets", "databases", "services"):
+        for section in ("buckets", "databases", "caches", "services"):
             for name in getattr(self, section):
                 if name in seen:
                     raise FieldError(
