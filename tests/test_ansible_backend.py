@@ -28,14 +28,14 @@ from hypothesis import strategies as st
 
 from envspec.errors import BackendError
 from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
-from envspec.kinds import OUTPUTS
+from envspec.kinds import KINDS as ALL_KINDS, OUTPUTS
 from envspec_ansible import AnsibleBackend, deploy_lookups, provision_lookups, yamlout
 from tests.awsemu.ansible import lint, syntax_check
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
 
 GOLDEN = REPO / "tests" / "golden"
 FILES = REPO / "backends" / "envspec_ansible" / "files"
-KINDS = ("network", "secret", "bucket", "database", "ec2", "beanstalk", "lambda")
+KINDS = tuple(ALL_KINDS)  # every kind in the registry has a role
 
 
 def case_name(path: Path) -> str:
