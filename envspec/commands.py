@@ -106,7 +106,7 @@ def schema(
     if out is None:
         write_stdout(text)
         return
-    from .output import out_path, write_file
+    from .writer import out_path, write_file
 
     write_file(out_path(out, "schema --out"), text, "the schema")
 
@@ -132,10 +132,11 @@ def compile_(
 ) -> None:
     """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
     from . import plugins
+    from .build import compile_into
     from .errors import printable
-    from .output import compile_into, out_path
     from .resolve import resolve
     from .source import load
+    from .writer import out_path
 
     out_dir = out_path(out, "--out")
     apps = resolve(load(paths))
@@ -209,11 +210,12 @@ def deploy(
     """Deploy ENV in one command: compile, Terraform, provision.yml, then a rolling release of VERSION."""
     from . import deploy as deploying
     from . import plugins
+    from .build import compile_into
     from .errors import UsageError
     from .lower import lower
-    from .output import compile_into, out_path
     from .resolve import resolve
     from .source import load
+    from .writer import out_path
 
     specs = paths or ["specs"]
     out_dir = out_path(out, "--out")

@@ -709,25 +709,3 @@ class _Context:
             )
         return inputs, resources, self.dependencies(c, *(("network",) if model.vpc else ()))
 
-
-def resource_inventory(graph: ResourceGraph) -> Mapping[str, Any]:
-    """The manifest's view of one environment: component -> owner and AWS resources."""
-    return {
-        node.address: {
-            "kind": node.kind,
-            "owner": node.owner,
-            "depends_on": list(node.depends_on),
-            "history": sorted(set(node.history) | {node.owner}),
-            "resources": [
-                {
-                    "key": r.key,
-                    "type": r.type,
-                    "name": r.name,
-                    "import_id": r.import_id,
-                    "lookup": dict(r.lookup.tags) if r.lookup else None,
-                }
-                for r in node.resources
-            ],
-        }
-        for node in graph.nodes
-    }

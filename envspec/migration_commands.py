@@ -31,7 +31,7 @@ def migrate(
     import os
 
     from .migrate import next_steps, plan
-    from .output import write_file
+    from .writer import write_file
 
     migration = plan([spec], address, to, env or ())
     mode = os.stat(migration.spec).st_mode & 0o7777
