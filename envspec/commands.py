@@ -11,7 +11,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import validate_summary, write_stdout
+from . import migration_commands
+from .console import write_stdout
+from .summary import validate_summary
 
 
 def _argument_usage(self: typer.core.TyperArgument) -> str:
@@ -241,5 +243,4 @@ def deploy(
     deploying.run(steps)
 
 
-# the migration commands live in their own module; importing it registers them on `app`
-from . import migration_commands as _migration_commands  # noqa: E402,F401
+migration_commands.register(app)  # after the others: their order in --help
