@@ -4,8 +4,8 @@ Imports are lazy: `envspec --help` and `--version` load only typer, and each com
 just the stages it needs (`validate` never loads jinja2 or a backend). A plain
 `envspec validate PATH...` (no option), the hot path of editors and CI, does not even load typer.
 The typer application lives in `envspec.commands` (which imports nothing from here); to add a
-command, write a function decorated with `@app.command()` there that imports what it needs inside. Errors are turned into exit
-statuses in one place, `run()`:
+command, write a function decorated with `@app.command()` there that imports what it needs
+inside. Errors are turned into exit statuses in one place, `run()`:
 
 * 0 success; 1 a problem in the user's input (SpecError: every diagnostic on stderr, one per
   line, then a count such as `2 errors`) or command line (UsageError), or what the machine
