@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from envspec.graph import ResourceGraph
-from envspec.lower import resource_inventory
+from envspec.manifest import inventory as resource_inventory
 from envspec_terraform import TerraformBackend
 from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env
 from tests.graphs import REPO
