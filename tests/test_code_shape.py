@@ -6,9 +6,8 @@ Read from the source (the AST of every .py file under `envspec/` and `backends/*
   and function-level imports both count (a lazy import is still a dependency); imports under
   `if TYPE_CHECKING:` do not (they never run);
 * no class over MAX_CLASS_LINES lines and no function or method over MAX_FUNCTION_LINES, from its `def`
-  or `class` line to its last line (decorators aside), except the few in KNOWN_OVERSIZE, which are
-  being shrunk: an entry that is no longer oversize, or no longer exists, fails too, so the list only
-  shrinks.
+  or `class` line to its last line (decorators aside). No exceptions: the last ones (the lowering's and
+  the resolver's classes, the Terraform root renderer) were split in issue 13.
 """
 
 from __future__ import annotations
@@ -23,15 +22,6 @@ PACKAGES = {"envspec": ROOT / "envspec"} | {p.name: p for p in sorted((ROOT / "b
 
 MAX_CLASS_LINES = 250
 MAX_FUNCTION_LINES = 60
-
-# Oversize today and being shrunk (issue 13: each kind's lowering moves into its kind module, the resolver
-# and the Terraform root renderer are split). Remove an entry when its item is under the limit: the test
-# fails while a listed item is no longer oversize or no longer exists. Never add one.
-KNOWN_OVERSIZE = frozenset({  # (lines when the list was made)
-    "backends/envspec_terraform/roots.py::RootRenderer",               # 484
-    "backends/envspec_terraform/roots.py::RootRenderer.rule_imports",  # 76
-})
-
 
 # ---- reading the source ---------------------------------------------------------------------------------
 
@@ -169,22 +159,29 @@ def _describe(component: list[str], graph: dict[str, set[str]]) -> str:
     return f"  {_cycle_path(component, graph)}\n    (every import inside it: {'; '.join(edges)})"
 
 
-def sizes() -> dict[str, tuple[int, int]]:
-    """`path::Qualified.name` -> (lines, limit) of every class and function, nested ones too."""
+def sizes_in(tree: ast.Module, where: str) -> dict[str, tuple[int, int]]:
+    """`where::Qualified.name` -> (lines, limit) of every class and function of one file, nested ones too."""
     found: dict[str, tuple[int, int]] = {}
 
-    def walk(node: ast.AST, where: str, prefix: str) -> None:
+    def walk(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = f"{prefix}{child.name}"
                 limit = MAX_CLASS_LINES if isinstance(child, ast.ClassDef) else MAX_FUNCTION_LINES
                 found[f"{where}::{name}"] = ((child.end_lineno or child.lineno) - child.lineno + 1, limit)
-                walk(child, where, f"{name}.")
+                walk(child, f"{name}.")
             else:
-                walk(child, where, prefix)
+                walk(child, prefix)
 
+    walk(tree, "")
+    return found
+
+
+def sizes() -> dict[str, tuple[int, int]]:
+    """`path::Qualified.name` -> (lines, limit) of every class and function of the packages."""
+    found: dict[str, tuple[int, int]] = {}
     for _, path, tree in _sources():
-        walk(tree, path.relative_to(ROOT).as_posix(), "")
+        found.update(sizes_in(tree, path.relative_to(ROOT).as_posix()))
     return found
 
 
@@ -212,21 +209,9 @@ def test_no_import_cycle() -> None:
 
 def test_no_oversized_class_or_function() -> None:
     big = oversize(sizes())
-    new = {name: lines for name, lines in big.items() if name not in KNOWN_OVERSIZE}
-    assert not new, (
+    assert not big, (
         f"over {MAX_CLASS_LINES} lines (class) or {MAX_FUNCTION_LINES} lines (function); split into well-named parts:\n"
-        + "\n".join(f"  {name}: {lines} lines" for name, lines in sorted(new.items()))
-    )
-
-
-def test_the_known_oversize_list_only_shrinks() -> None:
-    found = sizes()
-    big = oversize(found)
-    gone = sorted(name for name in KNOWN_OVERSIZE if name not in found)
-    fixed = sorted(f"{name} ({found[name][0]} lines)" for name in KNOWN_OVERSIZE if name in found and name not in big)
-    assert not gone and not fixed, (
-        "remove from KNOWN_OVERSIZE in tests/test_code_shape.py: "
-        + "; ".join([*(f"{name} no longer exists" for name in gone), *(f"{name} is no longer oversize" for name in fixed)])
+        + "\n".join(f"  {name}: {lines} lines" for name, lines in sorted(big.items()))
     )
 
 
@@ -235,3 +220,13 @@ def test_the_cycle_finder_names_a_cycle() -> None:
     found = cycles(graph)
     assert found == [["a", "b", "c"]]  # a module importing itself is no cycle between modules
     assert _cycle_path(found[0], graph) == "a -> b -> c -> a"
+
+
+def test_the_size_check_catches_a_long_function_and_a_long_class() -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(59))
+    source = (
+        f"def fits():\n{body}\n"                       # 60 lines: at the limit
+        f"def long():\n{body}    x = 0\n\n"             # 61 lines
+        "class Big:\n" + "".join(f"    a{i} = {i}\n" for i in range(250))  # 251 lines
+    )
+    assert oversize(sizes_in(ast.parse(source), "plant.py")) == {"plant.py::long": 61, "plant.py::Big": 251}
