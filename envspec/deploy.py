@@ -35,6 +35,7 @@ from typing import TextIO
 
 from .errors import EnvspecError, UsageError
 from .graph import ResourceGraph
+from .kinds import SERVICE_KINDS
 
 ANSIBLE_PLAYBOOK = "ansible-playbook"
 TERRAFORM = "terraform"
@@ -116,7 +117,7 @@ def plan(
         try:
             node = graph.node(only)
         except KeyError:
-            services = [n.address for n in graph.nodes if n.kind in ("ec2", "lambda", "beanstalk")]
+            services = [n.address for n in graph.nodes if n.kind in SERVICE_KINDS]
             from .errors import did_you_mean
 
             hint = did_you_mean(only, services)
@@ -124,7 +125,7 @@ def plan(
                 f"--only {only}: no such service in {graph.app} ({graph.env})" + (f" ({hint})" if hint else "")
                 + (f"; services: {', '.join(services)}" if services else "; it has no services")
             ) from None
-        if node.kind not in ("ec2", "lambda", "beanstalk"):
+        if node.kind not in SERVICE_KINDS:
             raise UsageError(f"--only {only}: a release is of a service, and {only} is a {node.kind}")
     ansible_dir = app_dir / "ansible"
     tf_dir = app_dir / "terraform" / graph.env

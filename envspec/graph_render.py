@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .graph import Node, ResourceGraph
+from .kinds import KINDS
+from .lowering import statement_id
 from .resolved import ResolvedApp, ResolvedComponent
 
 FORMATS = ("mermaid", "dot")
@@ -22,9 +24,8 @@ COLOURS: Mapping[str, tuple[str, str]] = {  # owner -> (fill, stroke)
     "terraform": ("#7B42BC", "#4C2889"),
     "ansible": ("#EE0000", "#A30000"),
 }
-# what a policy statement of lower.permissions grants, by the suffix of its sid
-_GRANTS = {"List": "read/write objects", "Objects": "read/write objects", "Read": "read secret",
-           "Password": "read password", "Invoke": "invoke"}
+# what a policy statement a reference grants allows, by the suffix of its sid (each kind says its own)
+_GRANTS = {suffix: label for kind in KINDS.values() for suffix, label in kind.grant_labels.items()}
 NOTHING = "reference only"
 
 
@@ -44,11 +45,6 @@ class Diagram:
     edges: tuple[Edge, ...]
 
 
-def _sid_prefix(address: str) -> str:
-    """The sid prefix lower.permissions gives the statements a reference to `address` implies."""
-    return "".join(ch for ch in address.title() if ch.isalnum())
-
-
 def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
     """Referenced address -> what the reference grants, read from the lowered node's inputs."""
     statements = node.inputs.get("policy_statements") or []
@@ -59,7 +55,7 @@ def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
         for rule in access:
             if rule["database"] == address:
                 labels.append(f"tcp {rule['port']}")
-        prefix = _sid_prefix(address)
+        prefix = statement_id(address)
         for statement in statements:
             suffix = statement["sid"].removeprefix(prefix)
             if statement["sid"].startswith(prefix) and suffix in _GRANTS:
@@ -71,7 +67,7 @@ def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
 def diagram(app: ResolvedApp, env: str) -> Diagram:
     """The components of `app` in `env` and the references between them."""
     from .lower import lower
-    from .output import portable_source
+    from .manifest import portable_source
 
     resolved = app.environments[env]
     graph: ResourceGraph = lower(resolved)

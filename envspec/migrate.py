@@ -434,7 +434,7 @@ def moves_between(old: ResolvedApp, new: ResolvedApp) -> list[Move]:
 def review_text(app: ResolvedApp, moves: Sequence[Move], history: Mapping[str, Mapping[str, tuple[Owner, ...]]],
                 baseline: str, out: str = "build") -> str:
     """Markdown a reviewer can paste into a pull request: every move and what it does."""
-    from .output import portable_source
+    from .manifest import portable_source
 
     source = portable_source(app.source)
     lines = [f"### Ownership moves: {app.spec.app} (`{source}`, compared with {baseline})", ""]

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from .errors import MAX_HINTED, Diagnostic, SpecError, did_you_mean
 from .model import Spec
 from .model.common import ENV_NAME
-from .kinds import ATTRIBUTES, KINDS, SECTION_KIND, SECTIONS as KIND_SECTIONS, SERVICE_KINDS
+from .kinds import ATTRIBUTES, KINDS, KindCheck, SECTION_KIND, SECTIONS as KIND_SECTIONS, SERVICE_KINDS
 from .resolved import Interpolated, Kind, Reference, ResolvedApp, ResolvedComponent, ResolvedEnv
 from .source import DataPath, Document, format_path
 
@@ -126,6 +126,7 @@ class _Resolver:
         # every diagnostic, with the environments it was found in (None: not environment-specific)
         self.found: dict[Diagnostic, set[str | None]] = {}
         self.base_errors: set[Diagnostic] = set()  # model errors of the spec as written
+        self.interpolation = _Interpolation(self)
 
     @property
     def suggesting(self) -> bool:
@@ -147,11 +148,12 @@ class _Resolver:
         spec = self.validate(self.view(first, keep_overrides=True), None)
         resolved: dict[str, ResolvedEnv] = {}
         bucket_names: dict[str, tuple[str, str]] = {}  # chosen S3 name -> (environment, bucket) that has it
+        checks = _Checks(self)
         for env in self.envs.values():
             view = self.view(env, keep_overrides=False)
             env_spec = self.validate(view, env.name)
-            self.check_view(view, env.name)
-            self.check_bucket_names(view, env.name, bucket_names)
+            checks.check_view(view, env.name)
+            checks.check_bucket_names(view, env.name, bucket_names)
             if env_spec is not None:
                 resolved[env.name] = self.resolved_env(env_spec, view, env)
         problems = self.finish()
@@ -211,11 +213,11 @@ class _Resolver:
                 override = {k: v for k, v in overrides[env.name].items() if k not in ("type", "overrides")}
                 component = _merge(component, override, path, (*path, "overrides", env.name), view.origins)
             component = {
-                k: v if k == "env" else self.substitute(v, (*path, k), view, env)
+                k: v if k == "env" else self.interpolation.substitute(v, (*path, k), view, env)
                 for k, v in component.items()
             }
             if path[0] == "services" and isinstance(component.get("env"), dict):
-                self.parse_env(address, path, component["env"], view, env)
+                self.interpolation.parse_env(address, path, component["env"], view, env)
             if keep_overrides and "overrides" in raw:
                 component["overrides"] = overrides
             section = path[0]
@@ -227,104 +229,6 @@ class _Resolver:
                     copied.add(section)
                 view.data[section][path[1]] = component
         return view
-
-    def substitute(self, value: Any, path: DataPath, view: _View, env: _Env) -> Any:
-        if isinstance(value, str):
-            if "${" not in value:
-                return value
-            parts = self.interpolate(value, path, view, env)
-            for part in parts:
-                if isinstance(part, _Found):
-                    self.error_in(view, path, part.offset,
-                                  f"component reference {part.text} is only allowed in `env` values", None, env.name)
-            return "".join(p if isinstance(p, str) else p.text for p in parts)
-        if isinstance(value, dict):
-            return {k: self.substitute(v, (*path, k), view, env) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.substitute(v, (*path, i), view, env) for i, v in enumerate(value)]
-        return value
-
-    def parse_env(self, address: str, path: DataPath, values: dict[str, Any], view: _View, env: _Env) -> None:
-        interpolated: dict[str, Interpolated] = {}
-        found: list[_Found] = []
-        for name, value in values.items():
-            if not isinstance(value, str):
-                continue  # the model reports it
-            parts = self.interpolate(value, (*path, "env", name), view, env)
-            merged: list[str | Reference] = []
-            for part in parts:
-                if isinstance(part, _Found):
-                    found.append(part)
-                    merged.append(part.reference)
-                elif part:
-                    if merged and isinstance(merged[-1], str):
-                        merged[-1] += part
-                    else:
-                        merged.append(part)
-            interpolated[name] = Interpolated(tuple(merged))
-        view.env[address] = interpolated
-        view.found[address] = found
-
-    def interpolate(self, text: str, path: DataPath, view: _View, env: _Env) -> list[str | _Found]:
-        """Split a string into literal text and component references; `${app}`, `${env.*}` and
-        `$${` are replaced; syntax errors are reported at their column."""
-        parts: list[str | _Found] = []
-        index = 0
-        while True:
-            match = _DOLLAR.search(text, index)
-            if match is None:
-                parts.append(text[index:])
-                return parts
-            parts.append(text[index : match.start()])
-            if match.group() == "$${":
-                parts.append("${")
-                index = match.end()
-                continue
-            start = match.start()
-            close = text.find("}", match.end())
-            if close < 0:
-                self.error_in(view, path, start, "unterminated reference: '${' without a closing '}'",
-                              "write $${ for a literal ${", env.name)
-                parts.append(text[start:])
-                return parts
-            expression = text[match.end() : close]
-            written = text[start : close + 1]
-            index = close + 1
-            if not expression:
-                self.error_in(view, path, start, "empty reference ${}", _LOOKS_LIKE, env.name)
-                continue
-            if not _EXPRESSION.fullmatch(expression):
-                self.error_in(view, path, start, f"invalid reference {written}", _LOOKS_LIKE, env.name)
-                continue
-            segments = expression.split(".")
-            head = segments[0]
-            if expression == "app":
-                parts.append(self.app)
-            elif head == "env":
-                if len(segments) == 2 and segments[1] in ENV_ATTRIBUTES:
-                    parts.append(getattr(env, segments[1]))
-                else:
-                    choices = [f"env.{a}" for a in ENV_ATTRIBUTES]
-                    hint = did_you_mean(expression, choices) or "expected ${env.name}, ${env.region} or ${env.account_id}"
-                    self.error_in(view, path, start, f"unknown reference {written}", hint, env.name)
-            elif head == "network" and len(segments) <= 2:
-                reference = Reference("network", segments[1] if len(segments) == 2 else "")
-                parts.append(_Found(reference, written, path, start))
-            elif head in SECTIONS and 2 <= len(segments) <= 3:
-                address = f"{head}.{segments[1]}"
-                attribute = segments[2] if len(segments) == 3 else ("value" if head == "secrets" else "")
-                parts.append(_Found(Reference(address, attribute), written, path, start))
-            elif len(segments) >= 3 and segments[1] in (*SECTIONS, "network") and head not in SECTIONS:
-                self.error_in(view, path, start,
-                              f"{written} looks like a reference to another app ('{head}'): cross-app references "
-                              "are not supported",
-                              "pass the value in as a literal, or share it through a secret both apps reference",
-                              env.name)
-            else:
-                candidates = [*self.addresses, "app", *(f"env.{a}" for a in ENV_ATTRIBUTES)]
-                guess = ".".join(segments[:2]) if head not in ("app", "env") else expression
-                hint = did_you_mean(guess, candidates) if self.suggesting else None
-                self.error_in(view, path, start, f"unknown reference {written}", hint, env.name)
 
     def error_in(self, view: _View, path: DataPath, offset: int, message: str, hint: str | None, env: str) -> None:
         """An error at character `offset` of the string at `path` (a view path)."""
@@ -373,42 +277,168 @@ class _Resolver:
             )
         return diagnostic
 
+    # ---- output ------------------------------------------------------------------------------
+
+    def resolved_env(self, spec: Spec, view: _View, env: _Env) -> ResolvedEnv:
+        components: dict[str, ResolvedComponent] = {}
+
+        def add(address: str, name: str, kind: Kind, model: Any) -> None:
+            found = view.found.get(address, [])
+            references = sorted({f.reference for f in found}, key=lambda r: (r.address, r.attribute))
+            components[address] = ResolvedComponent(
+                address=address,
+                name=name,
+                kind=kind,
+                owner=model.owner or spec.owner,
+                model=model,
+                env=dict(view.env.get(address, {})),
+                references=tuple(references),
+            )
+
+        if spec.network is not None:
+            add("network", "network", "network", spec.network)
+        for section in SECTIONS:
+            for name, model in getattr(spec, section).items():
+                add(f"{section}.{name}", name, model.type if section == "services" else SECTION_KIND[section], model)
+        return ResolvedEnv(
+            app=spec.app,
+            env=env.name,
+            region=env.region,
+            account_id=env.account_id,
+            tags=dict(spec.tags),
+            components=components,
+            source=self.document.path,
+        )
+
+
+class _Interpolation:
+    """`${...}` in a spec's strings: `${app}` and `${env.*}` replaced, `$${` unescaped, component
+    references found (in services' `env` only) and every syntax error reported at its column."""
+
+    def __init__(self, resolver: _Resolver) -> None:
+        self.resolver = resolver
+
+    def substitute(self, value: Any, path: DataPath, view: _View, env: _Env) -> Any:
+        if isinstance(value, str):
+            if "${" not in value:
+                return value
+            parts = self.interpolate(value, path, view, env)
+            for part in parts:
+                if isinstance(part, _Found):
+                    self.resolver.error_in(view, path, part.offset,
+                                  f"component reference {part.text} is only allowed in `env` values", None, env.name)
+            return "".join(p if isinstance(p, str) else p.text for p in parts)
+        if isinstance(value, dict):
+            return {k: self.substitute(v, (*path, k), view, env) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.substitute(v, (*path, i), view, env) for i, v in enumerate(value)]
+        return value
+
+    def parse_env(self, address: str, path: DataPath, values: dict[str, Any], view: _View, env: _Env) -> None:
+        interpolated: dict[str, Interpolated] = {}
+        found: list[_Found] = []
+        for name, value in values.items():
+            if not isinstance(value, str):
+                continue  # the model reports it
+            parts = self.interpolate(value, (*path, "env", name), view, env)
+            merged: list[str | Reference] = []
+            for part in parts:
+                if isinstance(part, _Found):
+                    found.append(part)
+                    merged.append(part.reference)
+                elif part:
+                    if merged and isinstance(merged[-1], str):
+                        merged[-1] += part
+                    else:
+                        merged.append(part)
+            interpolated[name] = Interpolated(tuple(merged))
+        view.env[address] = interpolated
+        view.found[address] = found
+
+    def interpolate(self, text: str, path: DataPath, view: _View, env: _Env) -> list[str | _Found]:
+        """Split a string into literal text and component references; `${app}`, `${env.*}` and
+        `$${` are replaced; syntax errors are reported at their column."""
+        parts: list[str | _Found] = []
+        index = 0
+        while True:
+            match = _DOLLAR.search(text, index)
+            if match is None:
+                parts.append(text[index:])
+                return parts
+            parts.append(text[index : match.start()])
+            if match.group() == "$${":
+                parts.append("${")
+                index = match.end()
+                continue
+            start = match.start()
+            close = text.find("}", match.end())
+            if close < 0:
+                self.resolver.error_in(view, path, start, "unterminated reference: '${' without a closing '}'",
+                              "write $${ for a literal ${", env.name)
+                parts.append(text[start:])
+                return parts
+            expression = text[match.end() : close]
+            written = text[start : close + 1]
+            index = close + 1
+            if not expression:
+                self.resolver.error_in(view, path, start, "empty reference ${}", _LOOKS_LIKE, env.name)
+                continue
+            if not _EXPRESSION.fullmatch(expression):
+                self.resolver.error_in(view, path, start, f"invalid reference {written}", _LOOKS_LIKE, env.name)
+                continue
+            segments = expression.split(".")
+            head = segments[0]
+            if expression == "app":
+                parts.append(self.resolver.app)
+            elif head == "env":
+                if len(segments) == 2 and segments[1] in ENV_ATTRIBUTES:
+                    parts.append(getattr(env, segments[1]))
+                else:
+                    choices = [f"env.{a}" for a in ENV_ATTRIBUTES]
+                    hint = did_you_mean(expression, choices) or "expected ${env.name}, ${env.region} or ${env.account_id}"
+                    self.resolver.error_in(view, path, start, f"unknown reference {written}", hint, env.name)
+            elif head == "network" and len(segments) <= 2:
+                reference = Reference("network", segments[1] if len(segments) == 2 else "")
+                parts.append(_Found(reference, written, path, start))
+            elif head in SECTIONS and 2 <= len(segments) <= 3:
+                address = f"{head}.{segments[1]}"
+                attribute = segments[2] if len(segments) == 3 else ("value" if head == "secrets" else "")
+                parts.append(_Found(Reference(address, attribute), written, path, start))
+            elif len(segments) >= 3 and segments[1] in (*SECTIONS, "network") and head not in SECTIONS:
+                self.resolver.error_in(view, path, start,
+                              f"{written} looks like a reference to another app ('{head}'): cross-app references "
+                              "are not supported",
+                              "pass the value in as a literal, or share it through a secret both apps reference",
+                              env.name)
+            else:
+                candidates = [*self.resolver.addresses, "app", *(f"env.{a}" for a in ENV_ATTRIBUTES)]
+                guess = ".".join(segments[:2]) if head not in ("app", "env") else expression
+                hint = did_you_mean(guess, candidates) if self.resolver.suggesting else None
+                self.resolver.error_in(view, path, start, f"unknown reference {written}", hint, env.name)
+
+
+class _Checks:
+    """The rules across fields and components, on one environment's merged (possibly invalid) data:
+    each kind's own checks, references, cycles, and S3's global names."""
+
+    def __init__(self, resolver: _Resolver) -> None:
+        self.resolver = resolver
+
     def check_view(self, view: _View, env: str) -> None:
         """References, cycles and the network rule, on the (possibly invalid) merged data."""
         kinds: dict[str, tuple[Kind | None, dict[str, Any]]] = {}
-        for address, _name, path, _raw in self.components:
+        for address, _name, path, _raw in self.resolver.components:
             component = _get(view.data, path)
             if not isinstance(component, dict):
                 continue
-            if path[0] == "network":
-                kinds[address] = ("network", component)
-            elif path[0] == "services":
+            if path[0] == "services":
                 kind = component.get("type")
                 kinds[address] = (kind if isinstance(kind, str) and kind in SERVICE_KINDS else None, component)
             else:
                 kinds[address] = (SECTION_KIND[path[0]], component)
-        has_network = isinstance(view.data.get("network"), dict)
-
-        self.check_load_balancer(kinds, view, env)
+        self.check_kinds(kinds, view, env)
         edges: dict[str, list[_Found]] = {}
         for address, (kind, component) in kinds.items():
-            if kind == "ec2" and not has_network:
-                path = view.origin(("services", address.split(".", 1)[1], "type"))
-                self.error_at(path, "an ec2 service needs the app's `network`", "add a top-level `network`", env=env)
-            if kind == "database" and not has_network:
-                path = view.origin(("databases", address.split(".", 1)[1], "engine"))
-                self.error_at(path, "a database needs the app's `network` (RDS runs in its private subnets)",
-                              "add a top-level `network`", env=env)
-            elif kind == "database" and isinstance(zones := view.data["network"].get("availability_zones", 2), int) \
-                    and not isinstance(zones, bool) and zones < 2:
-                path = view.origin(("databases", address.split(".", 1)[1], "engine"))
-                self.error_at(path, f"a database needs private subnets in at least two availability zones (RDS "
-                              f"refuses a smaller subnet group); network.availability_zones is {zones}",
-                              "set `availability_zones: 2` under `network`", env=env)
-            if kind == "lambda" and _truthy(component.get("vpc")) and not has_network:
-                path = view.origin(("services", address.split(".", 1)[1], "vpc"))
-                self.error_at(path, "a lambda function with `vpc: true` needs the app's `network`",
-                              "add a top-level `network`", env=env)
             for found in view.found.get(address, []):
                 if self.check_reference(found, address, kinds, view, env):
                     if found.reference.address.startswith("services."):
@@ -426,51 +456,25 @@ class _Resolver:
                 continue
             first = seen.setdefault(chosen, (env, name))
             if first != (env, name):
-                self.error_at(view.origin(("buckets", name, "name")),
+                self.resolver.error_at(view.origin(("buckets", name, "name")),
                               f"bucket name {chosen!r} is also buckets.{first[1]}'s in {first[0]}: S3 bucket names "
                               "are global", "put ${env.name} in it, or set it per environment under `overrides`",
                               env=env)
 
-    def check_load_balancer(self, kinds: Mapping[str, tuple[Kind | None, dict[str, Any]]], view: _View, env: str) -> None:
-        """The app's shared load balancer: AWS wants its subnets in two zones, and its listener can
-        route to only one service per host name (a service without `domain` takes every host)."""
-        public = [(a, c) for a, (kind, c) in kinds.items() if kind == "ec2" and _truthy(c.get("public"))]
-        if not public:
-            return
-        network = view.data.get("network")
-        zones = network.get("availability_zones", 2) if isinstance(network, dict) else 2
-        if isinstance(zones, int) and not isinstance(zones, bool) and zones < 2:
-            address, _ = public[0]
-            self.error_at(
-                view.origin(("services", address.split(".", 1)[1], "public")),
-                f"a public service needs the app's load balancer, and AWS wants an application load balancer "
-                f"in at least two availability zones; network.availability_zones is {zones}",
-                "set `availability_zones: 2` under `network`",
-                env=env,
-            )
-        by_domain: dict[str | None, str] = {}
-        for address, component in public:
-            domain = component.get("domain")
-            domain = domain if isinstance(domain, str) else None
-            first = by_domain.get(domain)
-            if first is None:
-                by_domain[domain] = address
-                continue
-            name = address.split(".", 1)[1]
-            if domain is None:
-                self.error_at(
-                    view.origin(("services", name, "public")),
-                    f"{first} is public without a `domain` too: the load balancer would send every request "
-                    f"to one of them",
-                    f"give each public service its own `domain`, for example {name}.example.com",
-                    env=env,
-                )
-            else:
-                self.error_at(
-                    view.origin(("services", name, "domain")),
-                    f"domain {domain!r} is already {first}'s: the load balancer routes a host name to one service",
-                    env=env,
-                )
+    def check_kinds(self, kinds: Mapping[str, tuple[Kind | None, dict[str, Any]]], view: _View, env: str) -> None:
+        """Each kind's own cross-field checks: across its components first, then of each."""
+        spec = KindCheck(view.data, lambda path, message, hint: self.resolver.error_at(view.origin(path), message, hint, env=env))
+        by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for address, (kind, component) in kinds.items():
+            if kind is not None:
+                by_kind.setdefault(kind, []).append((address, component))
+        for name, kind_ in KINDS.items():
+            if kind_.check_all is not None and name in by_kind:
+                kind_.check_all(spec, by_kind[name])
+        for address, (kind, component) in kinds.items():
+            check = KINDS[kind].check if kind is not None else None
+            if check is not None:
+                check(spec, address, component)
 
     def check_reference(self, found: _Found, owner: str, kinds: Mapping[str, tuple[Kind | None, dict[str, Any]]],
                         view: _View, env: str) -> bool:
@@ -478,13 +482,13 @@ class _Resolver:
         target = kinds.get(reference.address)
 
         def error(message: str, hint: str | None = None) -> bool:
-            self.error_in(view, found.path, found.offset, message, hint, env)
+            self.resolver.error_in(view, found.path, found.offset, message, hint, env)
             return False
 
         if target is None:
             section = reference.address.split(".", 1)[0]
             candidates = [a for a in kinds if a.split(".", 1)[0] == section]
-            hint = did_you_mean(reference.address, candidates) if self.suggesting else None
+            hint = did_you_mean(reference.address, candidates) if self.resolver.suggesting else None
             return error(f"unknown reference {found.text}", hint)
         kind, component = target
         if kind is None:
@@ -510,50 +514,15 @@ class _Resolver:
         return True
 
     def check_cycles(self, edges: Mapping[str, list[_Found]], view: _View, env: str) -> None:
-        order = {address: i for i, address in enumerate(self.addresses)}.__getitem__  # not list.index: O(n) each
+        order = {address: i for i, address in enumerate(self.resolver.addresses)}.__getitem__  # not list.index: O(n) each
         graph = {a: sorted({f.reference.address for f in refs}, key=order) for a, refs in edges.items()}
-        for component in _strongly_connected(graph, self.addresses):
+        for component in _strongly_connected(graph, self.resolver.addresses):
             if len(component) < 2:
                 continue
             start = min(component, key=order)
             cycle = _cycle_through(start, graph, set(component))
             found = next(f for f in edges[start] if f.reference.address == cycle[1])
-            self.error_in(view, found.path, found.offset, f"reference cycle: {' -> '.join(cycle)}", None, env)
-
-    # ---- output ------------------------------------------------------------------------------
-
-    def resolved_env(self, spec: Spec, view: _View, env: _Env) -> ResolvedEnv:
-        components: dict[str, ResolvedComponent] = {}
-
-        def add(address: str, name: str, kind: Kind, model: Any) -> None:
-            found = view.found.get(address, [])
-            references = sorted({f.reference for f in found}, key=lambda r: (r.address, r.attribute))
-            components[address] = ResolvedComponent(
-                address=address,
-                name=name,
-                kind=kind,
-                owner=model.owner or spec.owner,
-                model=model,
-                env=dict(view.env.get(address, {})),
-                references=tuple(references),
-            )
-
-        if spec.network is not None:
-            add("network", "network", "network", spec.network)
-        for section in ("secrets", "buckets", "databases"):
-            for name, model in getattr(spec, section).items():
-                add(f"{section}.{name}", name, SECTION_KIND[section], model)
-        for name, service in spec.services.items():
-            add(f"services.{name}", name, service.type, service)
-        return ResolvedEnv(
-            app=spec.app,
-            env=env.name,
-            region=env.region,
-            account_id=env.account_id,
-            tags=dict(spec.tags),
-            components=components,
-            source=self.document.path,
-        )
+            self.resolver.error_in(view, found.path, found.offset, f"reference cycle: {' -> '.join(cycle)}", None, env)
 
 
 def _environments(raw: Any) -> dict[str, _Env]:

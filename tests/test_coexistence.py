@@ -43,6 +43,7 @@ import pytest
 
 from envspec.cli import run as envspec_run
 from envspec.graph import Node, ResourceGraph
+from envspec.kinds import KINDS as ALL_KINDS
 from envspec.source import parse
 from envspec_terraform.names import module_names, resource_address
 from tests.awsemu.ansible import Result
@@ -63,7 +64,7 @@ DEFAULT_TAGS = ("envspec:app", "envspec:env")  # the provider's default_tags (pr
 FIRST = ("services.api", "services.sync-worker")
 SECOND = ("network", "secrets.secret_key_base", "secrets.hubspot_client_secret", "buckets.uploads", "databases.main")
 MOVED = (*FIRST, *SECOND)
-KINDS = ("network", "secret", "bucket", "database", "ec2", "lambda")
+KINDS = tuple(k for k in ALL_KINDS if k != "beanstalk")  # every kind in the registry but (below) beanstalk
 BEANSTALK = (
     "services.dashboard (beanstalk) stays with Ansible: moto's resource groups tagging API knows no Elastic "
     "Beanstalk environment (nor the elasticbeanstalk:environment-id tag AWS puts on one), so the import id of "

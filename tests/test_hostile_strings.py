@@ -38,7 +38,8 @@ import yaml
 from hcl2 import SerializationOptions
 from pydantic import Field, TypeAdapter, ValidationError
 
-from envspec import output, plugins
+from envspec import plugins
+from envspec.build import build
 from envspec.errors import SpecError
 from envspec.graph import Attr, Interp
 from envspec.lower import lower
@@ -303,7 +304,7 @@ def compiled(case: str) -> Compiled:
             assert written == p.written(value), p.name
     apps = resolve([document])
     graphs = {env: lower(app_env) for env, app_env in apps[0].environments.items()}
-    return Compiled(value, placements, text, output.render(apps, BACKENDS), graphs)
+    return Compiled(value, placements, text, build(apps, BACKENDS), graphs)
 
 
 def expected_for(c: Compiled, env: str) -> list[tuple[Placement, str]]:
@@ -569,7 +570,7 @@ def test_long_tag_keys_compile(tmp_path: Path) -> None:
         assert BY_NAME["tag-key"].accepts(key), key
         text, _ = write_spec({"tag-key": key})
         apps = resolve([parse(text, PATH)])
-        files = output.render(apps, BACKENDS)
+        files = build(apps, BACKENDS)
         for env in ENVS:
             variables = ansible_vars(files, env, tmp_path / str(len(key)))
             assert ansible_sees(variables, "envspec_components['network'].inputs.tags[probe_key]", key=key) == "key"

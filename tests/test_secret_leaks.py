@@ -48,7 +48,8 @@ import yaml
 from hcl2 import SerializationOptions
 from hypothesis import given
 
-from envspec import output, plugins
+from envspec import plugins
+from envspec.build import build
 from envspec.cli import run as envspec_run
 from envspec.resolve import resolve
 from envspec.source import parse
@@ -88,7 +89,7 @@ def owned_by(text: str, owner: str | None, path: str = "spec.yaml") -> str:
 
 
 def compile_text(text: str, path: str = "spec.yaml") -> dict[PurePosixPath, str]:
-    return output.render(resolve([parse(text, path)]), BACKENDS)
+    return build(resolve([parse(text, path)]), BACKENDS)
 
 
 CASES = [(p, owner) for p in [*EXAMPLES, *SPECS] for owner in (None, "ansible", "terraform")]

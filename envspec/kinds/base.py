@@ -7,7 +7,7 @@ the dispatch of lowering and the backends' per-kind bindings are all derived fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -58,6 +58,7 @@ Grant = Callable[["Lowering", "Reference", "ResolvedComponent", "ResolvedCompone
 Name = Callable[["Lowering", "ResolvedComponent"], str]
 InVpc = Callable[["Lowering", "ResolvedComponent"], bool]
 Check = Callable[["KindCheck", str, Mapping[str, Any]], None]
+CheckAll = Callable[["KindCheck", Sequence[tuple[str, Mapping[str, Any]]]], None]
 
 
 class KindCheck:
@@ -100,7 +101,11 @@ class ComponentKind:
     grants: Grant | None = None                # what a reference to it lets the user do
     aws_name: Name | None = None               # its base AWS name, when not APP-ENV-NAME
     in_vpc: InVpc | None = None                # whether it runs in the app's VPC (services)
-    check: Check | None = None                 # cross-field checks on the spec (before the model's)
+    check: Check | None = None                 # cross-field checks of one component on the spec data
+    check_all: CheckAll | None = None          # checks across all the app's components of this kind
+    # What each statement `grants` makes allows, by the suffix of its sid after the target's prefix, in
+    # words (`envspec graph` labels its edges with them): {"Read": "read secret"}.
+    grant_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def attribute_names(self) -> tuple[str, ...]:

@@ -107,7 +107,7 @@ class Spec(SpecModel):
     @model_validator(mode="after")
     def _names_unique_across_sections(self) -> "Spec":
         seen: dict[str, str] = {}
-        for section in ("buckets", "databases", "caches", "services"):
+        for section in _SHARED_NAMES:
             for name in getattr(self, section):
                 if name in seen:
                     raise FieldError(
@@ -119,3 +119,13 @@ class Spec(SpecModel):
                     )
                 seen[name] = section
         return self
+
+
+# The sections whose components are named APP-ENV-NAME in AWS (a security group, a role, an instance
+# may share that name between them): every component section but the network and the secrets (their
+# names are paths of their own).
+_SHARED_NAMES = tuple(
+    name for name, field in Spec.model_fields.items()
+    if name not in ("environments", "tags", "network", "secrets") and field.default_factory is dict
+)
+
