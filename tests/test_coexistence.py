@@ -62,7 +62,8 @@ OWNER_TAG = "envspec:owner"
 DEFAULT_TAGS = ("envspec:app", "envspec:env")  # the provider's default_tags (providers.tf)
 # The services move first, so that Terraform reads what Ansible still owns; then the rest.
 FIRST = ("services.api", "services.sync-worker")
-SECOND = ("network", "secrets.secret_key_base", "secrets.hubspot_client_secret", "buckets.uploads", "databases.main")
+SECOND = ("network", "secrets.secret_key_base", "secrets.hubspot_client_secret", "buckets.uploads", "databases.main",
+          "caches.sessions")
 MOVED = (*FIRST, *SECOND)
 KINDS = tuple(k for k in ALL_KINDS if k != "beanstalk")  # every kind in the registry but (below) beanstalk
 BEANSTALK = (
@@ -114,7 +115,7 @@ def spec_text(terraform: tuple[str, ...]) -> str:
     data = parse(SPEC.read_text(encoding="utf-8"), str(SPEC)).data
     data["owner"] = "ansible"
     components: dict[str, Any] = {"network": data["network"]}
-    for section in ("secrets", "buckets", "databases", "services"):
+    for section in ("secrets", "buckets", "databases", "caches", "services"):
         components.update({f"{section}.{name}": c for name, c in (data.get(section) or {}).items()})
     for address, component in components.items():
         component.pop("owner", None)

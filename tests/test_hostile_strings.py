@@ -202,6 +202,7 @@ def _base() -> dict[str, Any]:
         "secrets": {"sm": {"description": "ok"}, "ssm": {"store": "ssm", "description": "ok"}},
         "buckets": {"files": {}},
         "databases": {"main": {"engine": "postgres", "version": "16.4", "instance_class": "db.t4g.micro"}},
+        "caches": {"sessions": {"node_type": "cache.t4g.micro", "engine_version": "7.1"}},
         "services": {
             "api": {"type": "ec2", "ami": "ami-0123456789abcdef0", "instance_type": "t3.small", "public": True,
                     "release": {"artifact": "s3://releases/api/{version}.tgz", "start": "bin/api"}, "env": {}},

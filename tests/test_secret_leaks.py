@@ -82,7 +82,7 @@ def owned_by(text: str, owner: str | None, path: str = "spec.yaml") -> str:
                     override.pop("owner", None)
 
     strip(data.get("network"))
-    for section in ("secrets", "buckets", "databases", "services"):
+    for section in ("secrets", "buckets", "databases", "caches", "services"):
         for component in (data.get(section) or {}).values():
             strip(component)
     return dump(data)

@@ -9,16 +9,15 @@ wants, need a replication group: a later kind option, with a module of our own o
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..graph import Attr, Interp
+from ..graph import Attr, Interp, Value
+from ..lowering import aws_name
 from ..model import Cache
 from .base import Attribute, ComponentKind, Grants, KindCheck, Lowered
 
 if TYPE_CHECKING:
-    from ..graph import Value
     from ..lowering import Lowering
     from ..resolved import Reference, ResolvedComponent
 
@@ -43,11 +42,7 @@ DECIDED: Mapping[str, Any] = {
 
 def cluster_id(ctx: Lowering, c: ResolvedComponent) -> str:
     """APP-ENV-NAME, shortened deterministically (prefix + 6-character hash) past 40 characters."""
-    name = f"{ctx.env.app}-{ctx.env.env}-{c.name}"
-    if len(name) <= CLUSTER_ID_MAX:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
-    return f"{name[: CLUSTER_ID_MAX - 7].rstrip('-')}-{digest}"
+    return aws_name(ctx.env.app, ctx.env.env, c.name, max_len=CLUSTER_ID_MAX)
 
 
 def lower(ctx: Lowering, c: ResolvedComponent) -> Lowered:
@@ -94,7 +89,7 @@ def grants(ctx: Lowering, ref: Reference, target: ResolvedComponent, user: Resol
 def check(kind_check: KindCheck, address: str, raw: Mapping[str, Any]) -> None:
     if kind_check.network is None:
         kind_check.error(
-            ("caches", address.split(".", 1)[1]),
+            ("caches", address.split(".", 1)[1], "node_type"),
             "a cache needs the app's `network` (ElastiCache runs in its private subnets)",
             "add a top-level `network`",
         )
