@@ -27,11 +27,10 @@ from typing import Any
 
 from . import history as history_file
 from .errors import UsageError, did_you_mean
-from .graph import Owner, ResourceGraph
+from .graph import OWNERS, Owner, ResourceGraph
 from .resolved import ResolvedApp
 from .source import DataPath, Document
 
-OWNERS: tuple[Owner, ...] = ("ansible", "terraform")
 
 # the line breaks of YAML (and of the loader's line numbers)
 _BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
