@@ -43,13 +43,14 @@ def test_validate_prints_a_summary_table() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout == (
-        "xkit (examples/contract.yaml): 2 environments, 8 components\n"
+        "xkit (examples/contract.yaml): 2 environments, 9 components\n"
         "  component                      kind       staging    production\n"
         "  network                        network    terraform  terraform\n"
         "  secrets.secret_key_base        secret     ansible    ansible\n"
         "  secrets.hubspot_client_secret  secret     ansible    ansible\n"
         "  buckets.uploads                bucket     ansible    ansible\n"
         "  databases.main                 database   ansible    ansible\n"
+        "  caches.sessions                cache      ansible    ansible\n"
         "  services.api                   ec2        ansible    ansible\n"
         "  services.dashboard             beanstalk  ansible    ansible\n"
         "  services.sync-worker           lambda     ansible    ansible\n"

@@ -44,6 +44,7 @@ import pytest
 from envspec.cli import run as envspec_run
 from envspec.graph import Node, ResourceGraph
 from envspec.kinds import KINDS as ALL_KINDS
+from envspec.kinds import SECTIONS
 from envspec.source import parse
 from envspec_terraform.names import module_names, resource_address
 from tests.awsemu.ansible import Result
@@ -115,7 +116,7 @@ def spec_text(terraform: tuple[str, ...]) -> str:
     data = parse(SPEC.read_text(encoding="utf-8"), str(SPEC)).data
     data["owner"] = "ansible"
     components: dict[str, Any] = {"network": data["network"]}
-    for section in ("secrets", "buckets", "databases", "caches", "services"):
+    for section in (s for s in SECTIONS if s != "network"):
         components.update({f"{section}.{name}": c for name, c in (data.get(section) or {}).items()})
     for address, component in components.items():
         component.pop("owner", None)
