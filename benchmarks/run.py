@@ -120,13 +120,14 @@ def compile_once(
 ) -> dict[str, float]:
     """Compile `spec` into `out` with the named backends as `envspec compile` does; seconds per stage.
 
-    The same calls as the CLI: `source.load`, `resolve`, then `output.compile_into` (read the
-    previous manifest in `out`, render, compare with what is on disk, write atomically). Stages:
+    The same calls as the CLI: `source.load`, `resolve`, then `build.compile_into` (read the
+    previous manifest in `out`, build, compare with what is on disk, write atomically; before
+    issue 13, `output.compile_into` and `output.render`). Stages:
 
     * load, resolve;
-    * lower: every environment (the writer lowers them itself, inside `render`);
+    * lower: every environment (`build` lowers them itself);
     * emit:<backend>: that backend, every environment;
-    * merge: the rest of `render`: collect the files, check that shared ones agree, hash them,
+    * merge: the rest of `build`: collect the files, check that shared ones agree, hash them,
       build manifest.json;
     * write: the rest of `compile_into`: read the previous manifest, compare with the folder,
       write the new tree (fsync'd) and swap it in.
@@ -134,9 +135,11 @@ def compile_once(
     `clock` is wall time by default (`time.process_time` gives CPU time). A folder that already
     holds a compile is a recompile: its manifest's ownership history decides import blocks.
     """
-    from envspec import output, plugins
+    from envspec import plugins
     from envspec.resolve import resolve
     from envspec.source import load
+
+    pipeline, build_name = _pipeline()
 
     backends = plugins.load(list(backend_names))
     times: dict[str, float] = {}
@@ -150,23 +153,35 @@ def compile_once(
 
     inner: dict[str, float] = {}
     timed_backends = [_TimedBackend(b, inner, clock) for b in backends]
-    with _timed(output, "lower", inner, clock), _timed(output, "render", inner, clock):
+    with _timed(pipeline, "lower", inner, clock), _timed(pipeline, build_name, inner, clock):
         start = clock()
-        if hasattr(output, "compile_into"):
-            output.compile_into(out, apps, timed_backends)  # type: ignore[arg-type]
+        if hasattr(pipeline, "compile_into"):
+            pipeline.compile_into(out, apps, timed_backends)
         else:  # before the writer had compile_into
-            output.write(out, output.render(apps, timed_backends))  # type: ignore[arg-type]
+            pipeline.write(out, pipeline.render(apps, timed_backends))
         compiling = clock() - start
     times["lower"] = inner.get("lower", 0.0)
     emits = 0.0
     for backend in backends:
         times[f"emit:{backend.name}"] = inner.get(backend.name, 0.0)
         emits += times[f"emit:{backend.name}"]
-    rendering = inner.get("render", 0.0)
+    rendering = inner.get(build_name, 0.0)
     times["merge"] = max(rendering - times["lower"] - emits, 0.0)
     times["write"] = max(compiling - rendering, 0.0)
     times["total"] = sum(times.values())
     return times
+
+
+def _pipeline() -> tuple[Any, str]:
+    """The module that lowers, emits and writes, and the name of its function that builds the files:
+    `envspec.build.build` since issue 13, `envspec.output.render` before (to compare with older commits)."""
+    try:
+        from envspec import build
+    except ImportError:
+        from envspec import output  # type: ignore[attr-defined]
+
+        return output, "render"
+    return build, "build"
 
 
 def _median_times(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -331,7 +346,7 @@ def _child_compile(spec: str, out: str, backends: str, mode: str) -> int:
     """Child mode for `memory()`: import everything, then compile once (`mode`: rss or tracemalloc)."""
     import tracemalloc
 
-    import envspec.output  # noqa: F401 - imported before the baseline is taken
+    _pipeline()  # imported before the baseline is taken
     import envspec.resolve  # noqa: F401
     import envspec.source  # noqa: F401
     from envspec import plugins

@@ -3,9 +3,9 @@
 Imports are lazy: `envspec --help` and `--version` load only typer, and each command imports
 just the stages it needs (`validate` never loads jinja2 or a backend). A plain
 `envspec validate PATH...` (no option), the hot path of editors and CI, does not even load typer.
-The typer application lives in `envspec.commands`; to add a command, write a function decorated
-with `@app.command()` there that imports what it needs inside. Errors are turned into exit
-statuses in one place, `run()`:
+The typer application lives in `envspec.commands` (which imports nothing from here); to add a
+command, write a function decorated with `@app.command()` there that imports what it needs
+inside. Errors are turned into exit statuses in one place, `run()`:
 
 * 0 success; 1 a problem in the user's input (SpecError: every diagnostic on stderr, one per
   line, then a count such as `2 errors`) or command line (UsageError), or what the machine
@@ -21,53 +21,9 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from .resolved import ResolvedApp
-
-
-def __getattr__(name: str) -> Any:
-    """`envspec.cli.app`, the typer application, loaded on first use."""
-    if name == "app":
-        from .commands import app
-
-        return app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def validate_summary(paths: Sequence[Path | str]) -> str:
-    """What `envspec validate PATH...` prints: load, resolve, then the summary table (SpecError on bad input)."""
-    from .resolve import resolve
-    from .source import load
-
-    return summary(resolve(load(paths)))
-
-
-def summary(apps: Sequence[ResolvedApp]) -> str:
-    """A plain-text table per app: each component's kind and its owner in every environment."""
-    blocks = []
-    for resolved in apps:
-        envs = list(resolved.environments.values())
-        addresses: dict[str, str] = {}
-        for env in envs:
-            for address, component in env.components.items():
-                addresses.setdefault(address, component.kind)
-        count = len(addresses)
-        title = (
-            f"{resolved.spec.app} ({resolved.source}): {len(envs)} environment{'s' if len(envs) != 1 else ''}, "
-            f"{count} component{'s' if count != 1 else ''}"
-        )
-        rows = [["component", "kind", *(env.env for env in envs)]]
-        for address, kind in addresses.items():
-            owners = [env.components[address].owner if address in env.components else "-" for env in envs]
-            rows.append([address, kind, *owners])
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-        blocks.append("\n".join([title, *lines]) + "\n")
-    return "\n".join(blocks)
-
+from .console import discard_stdout, flush_stdout, write_stdout
+from .summary import validate_summary
 
 _PLUGIN_LOADER = "pydantic.plugin._loader"
 
@@ -151,7 +107,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
                     typer.main.get_command(app).main(args=args, prog_name="envspec", standalone_mode=True)
         finally:
-            _flush_stdout()
+            flush_stdout()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
@@ -169,7 +125,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except OSError as exc:  # the machine refused (permissions, disk full, name too long): not a bug
         if exc.filename is None:  # envspec names every file it writes: this was standard output
-            _discard_stdout()
+            discard_stdout()
         where = exc.filename if exc.filename is not None else "standard output"
         print(printable(f"envspec: error: {where}: {exc.strerror or exc}"), file=sys.stderr)
         return 1
@@ -182,35 +138,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(printable(f"envspec: internal error (this is a bug): {type(exc).__name__}: {exc}{tail}"), file=sys.stderr)
         return 3
     return 0
-
-
-def write_stdout(text: str) -> None:
-    """Write `text` to standard output in full, or raise OSError: Python's buffered stdout drops
-    the rest of a short write silently (a file size limit cut the output at 1 KiB with exit 0)."""
-    try:
-        fd = sys.stdout.fileno()
-    except (OSError, ValueError):  # not a file (captured in a test, an embedding program): its own write
-        sys.stdout.write(text)
-        return
-    sys.stdout.flush()
-    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", "backslashreplace"))
-    while data:
-        data = data[os.write(fd, data):]
-
-
-def _flush_stdout() -> None:
-    """Flush standard output now, so that a refusal (a full disk, /dev/full, a closed pipe, a file
-    size limit) is reported as an error rather than at the interpreter's exit."""
-    sys.stdout.flush()
-
-
-def _discard_stdout() -> None:
-    """After standard output refused text: point it at /dev/null (the flush at exit would print a traceback)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def main() -> None:

@@ -11,7 +11,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli import validate_summary, write_stdout
+from . import migration_commands
+from .console import write_stdout
+from .summary import validate_summary
 
 
 def _argument_usage(self: typer.core.TyperArgument) -> str:
@@ -106,7 +108,7 @@ def schema(
     if out is None:
         write_stdout(text)
         return
-    from .output import out_path, write_file
+    from .writer import out_path, write_file
 
     write_file(out_path(out, "schema --out"), text, "the schema")
 
@@ -132,10 +134,11 @@ def compile_(
 ) -> None:
     """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
     from . import plugins
+    from .build import compile_into
     from .errors import printable
-    from .output import compile_into, out_path
     from .resolve import resolve
     from .source import load
+    from .writer import out_path
 
     out_dir = out_path(out, "--out")
     apps = resolve(load(paths))
@@ -209,11 +212,12 @@ def deploy(
     """Deploy ENV in one command: compile, Terraform, provision.yml, then a rolling release of VERSION."""
     from . import deploy as deploying
     from . import plugins
+    from .build import compile_into
     from .errors import UsageError
     from .lower import lower
-    from .output import compile_into, out_path
     from .resolve import resolve
     from .source import load
+    from .writer import out_path
 
     specs = paths or ["specs"]
     out_dir = out_path(out, "--out")
@@ -239,5 +243,4 @@ def deploy(
     deploying.run(steps)
 
 
-# the migration commands live in their own module; importing it registers them on `app`
-from . import migration_commands as _migration_commands  # noqa: E402,F401
+migration_commands.register(app)  # after the others: their order in --help

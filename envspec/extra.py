@@ -10,7 +10,7 @@ the spec, named after it: for `specs/shop.yaml`, `specs/shop.extra/`:
 
 Nobody edits generated files, and a compile never loses a hand-written one: it lives beside the
 spec, in version control, and the writer refuses to replace an output folder holding a file it did
-not write (see `envspec.output`). `read()` does the I/O (the writer calls it, like the ownership
+not write (see `envspec.writer`). `read()` does the I/O (`envspec.build` calls it, like the ownership
 history); `files()` is pure.
 """
 

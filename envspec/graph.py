@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 Owner = Literal["ansible", "terraform"]
+OWNERS: tuple[Owner, ...] = ("ansible", "terraform")
 Kind = str  # a component kind: one of envspec.kinds.KINDS (the registry; the IR imports nothing)
 
 

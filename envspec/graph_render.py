@@ -67,7 +67,7 @@ def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
 def diagram(app: ResolvedApp, env: str) -> Diagram:
     """The components of `app` in `env` and the references between them."""
     from .lower import lower
-    from .output import portable_source
+    from .manifest import portable_source
 
     resolved = app.environments[env]
     graph: ResourceGraph = lower(resolved)

@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .graph import Owner
+from .graph import OWNERS, Owner
 from .resolved import ResolvedApp
 
 FORMAT = 1
 SUFFIX = ".history.json"
-OWNERS: tuple[Owner, ...] = ("ansible", "terraform")
 
 AppHistory = Mapping[str, Mapping[str, tuple[Owner, ...]]]  # env -> address -> owners (sorted)
 

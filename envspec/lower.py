@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from .graph import Node, Owner, ResourceGraph
 from .kinds import KINDS
 from .lowering import Lowering, aws_name, state_bucket, state_key, transfer_bucket
 from .resolved import ResolvedComponent, ResolvedEnv
 
-__all__ = ["aws_name", "lower", "resource_inventory", "state_bucket", "state_key", "transfer_bucket"]
+__all__ = ["aws_name", "lower", "state_bucket", "state_key", "transfer_bucket"]
 
 
 def lower(env: ResolvedEnv, history: Mapping[str, tuple[Owner, ...]] | None = None) -> ResourceGraph:
@@ -81,25 +80,3 @@ def _node(ctx: Lowering, component: ResolvedComponent) -> Node:
         depends_on=depends_on,
     )
 
-
-def resource_inventory(graph: ResourceGraph) -> Mapping[str, Any]:
-    """The manifest's view of one environment: component -> owner and AWS resources."""
-    return {
-        node.address: {
-            "kind": node.kind,
-            "owner": node.owner,
-            "depends_on": list(node.depends_on),
-            "history": sorted(set(node.history) | {node.owner}),
-            "resources": [
-                {
-                    "key": r.key,
-                    "type": r.type,
-                    "name": r.name,
-                    "import_id": r.import_id,
-                    "lookup": dict(r.lookup.tags) if r.lookup else None,
-                }
-                for r in node.resources
-            ],
-        }
-        for node in graph.nodes
-    }

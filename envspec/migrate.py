@@ -27,11 +27,10 @@ from typing import Any
 
 from . import history as history_file
 from .errors import UsageError, did_you_mean
-from .graph import Owner, ResourceGraph
+from .graph import OWNERS, Owner, ResourceGraph
 from .resolved import ResolvedApp
 from .source import DataPath, Document
 
-OWNERS: tuple[Owner, ...] = ("ansible", "terraform")
 
 # the line breaks of YAML (and of the loader's line numbers)
 _BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
@@ -434,7 +433,7 @@ def moves_between(old: ResolvedApp, new: ResolvedApp) -> list[Move]:
 def review_text(app: ResolvedApp, moves: Sequence[Move], history: Mapping[str, Mapping[str, tuple[Owner, ...]]],
                 baseline: str, out: str = "build") -> str:
     """Markdown a reviewer can paste into a pull request: every move and what it does."""
-    from .output import portable_source
+    from .manifest import portable_source
 
     source = portable_source(app.source)
     lines = [f"### Ownership moves: {app.spec.app} (`{source}`, compared with {baseline})", ""]

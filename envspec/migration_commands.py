@@ -1,6 +1,6 @@
 """The migration commands (`migrate`, `status`, `plan-move`, `graph`): thin wrappers over
-`envspec.migrate`, `envspec.status` and `envspec.graph_render`, registered on the typer application
-of `envspec.commands`. Rich is used here only, for the status table in a terminal."""
+`envspec.migrate`, `envspec.status` and `envspec.graph_render`, which `envspec.commands` registers
+on its typer application (`register`). Rich is used here only, for the status table in a terminal."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .commands import app
-
 _SPECS = Path("specs")
 _ENV_HELP = "Only this environment (repeatable)."
 
 
-@app.command()
 def migrate(
     address: Annotated[str, typer.Argument(metavar="ADDRESS", help="The component: network, buckets.NAME, databases.NAME, ...", show_default=False)],
     to: Annotated[str, typer.Option("--to", metavar="terraform|ansible", help="The new owner.", show_default=False)],
@@ -31,7 +28,7 @@ def migrate(
     import os
 
     from .migrate import next_steps, plan
-    from .output import write_file
+    from .writer import write_file
 
     migration = plan([spec], address, to, env or ())
     mode = os.stat(migration.spec).st_mode & 0o7777
@@ -40,7 +37,6 @@ def migrate(
     typer.echo(next_steps(migration, str(out)), nl=False)
 
 
-@app.command()
 def status(
     paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Spec files or folders (default: specs/).", show_default=False)] = None,  # noqa: UP045
     env: Annotated[Optional[list[str]], typer.Option("--env", "-e", metavar="ENV", help=_ENV_HELP, show_default=False)] = None,  # noqa: UP045
@@ -92,7 +88,6 @@ def _rich_status(statuses: list) -> None:  # type: ignore[type-arg]
             console.print("  " + app_status.progress(env), highlight=False)
 
 
-@app.command(name="plan-move")
 def plan_move(
     paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH", help="Spec files or folders (default: specs/).", show_default=False)] = None,  # noqa: UP045
     base: Annotated[
@@ -147,7 +142,6 @@ def _at_revision(spec: Path, ref: str):  # type: ignore[no-untyped-def]
     return resolve_document(parse(shown.stdout.decode("utf-8").removeprefix("\ufeff"), f"{ref}:{rel}"))
 
 
-@app.command()
 def graph(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="A spec file or a folder of specs.")] = _SPECS,
     env: Annotated[str, typer.Option("--env", "-e", metavar="ENV", help="The environment to draw.", show_default=False)] = ...,  # type: ignore[assignment]
@@ -159,3 +153,11 @@ def graph(
     from .source import load
 
     sys.stdout.write(render(resolve(load([path])), env, fmt))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the migration commands to the command line's typer application."""
+    app.command()(migrate)
+    app.command()(status)
+    app.command(name="plan-move")(plan_move)
+    app.command()(graph)

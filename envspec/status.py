@@ -78,7 +78,7 @@ def status(app: ResolvedApp, known: Mapping[str, Mapping[str, tuple[Owner, ...]]
             recorded = known.get(env, {}).get(address)
             cell = Cell(component.owner, state_of(component.owner, recorded), tuple(recorded or ()))
             components.setdefault(address, (component.kind, {}))[1][env] = cell
-    from .output import portable_source
+    from .manifest import portable_source
 
     return AppStatus(app.spec.app, portable_source(app.source), tuple(wanted), components)
 

@@ -1,7 +1,7 @@
 """Model validation whose errors point at the YAML: pydantic errors -> Diagnostics.
 
-`validate(model, data, document)` validates plain data with a pydantic model and, on failure,
-raises a SpecError whose diagnostics sit on the right node of the file:
+`explain(error, model, document)` places one pydantic error of validating data with `model` (an
+item of `ValidationError.errors()`) on the right node of the file:
 
 * an unknown field at its KEY, with a did-you-mean over the model's fields;
 * a wrong value at its VALUE ("expected an integer, found a string"), with a did-you-mean for
@@ -21,16 +21,16 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from .errors import Diagnostic, SpecError, did_you_mean
+from .errors import Diagnostic, did_you_mean
 from .model.common import PATTERN_RULES
 from .source import DataPath, Document, format_path
 
-M = TypeVar("M", bound=BaseModel)
 Origin = Callable[[DataPath], DataPath]
 
 # Known AWS regions: only used to suggest a spelling, never to reject a region.
@@ -45,21 +45,6 @@ REGIONS = (
 
 _NAME_RULES = PATTERN_RULES
 _EXAMPLE = re.compile(r"for example `([^`]+)`")
-
-
-def validate(model: type[M], data: Any, document: Document, *, origin: Origin | None = None) -> M:
-    """`model.model_validate(data)`, with errors as positioned diagnostics in a SpecError."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(diagnostics(exc, model, document, origin=origin)) from None
-
-
-def diagnostics(
-    error: ValidationError, model: type[BaseModel], document: Document, *, origin: Origin | None = None
-) -> list[Diagnostic]:
-    """One Diagnostic per pydantic error of validating with `model`, placed on the YAML node it concerns."""
-    return [explain(e, model, document, origin=origin).diagnostic for e in error.errors(include_url=False)]
 
 
 class Explained(NamedTuple):
@@ -105,81 +90,113 @@ class _Target:
             self.path = (*self.path, segment)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Puts a diagnostic on the document: at the key of a data path, or at its value (a whole
+    mapping or list at its key); `origin` maps the data path to the document's."""
+
+    document: Document
+    origin: Origin
+
+    def at_key(self, path: DataPath, message: str, hint: str | None = None) -> Diagnostic:
+        doc_path = self.origin(path)
+        pos = self.document.key_position(doc_path)
+        return Diagnostic(self.document.path, pos.line, pos.col, format_path(doc_path), message, hint)
+
+    def at_value(self, path: DataPath, message: str, hint: str | None = None) -> Diagnostic:
+        doc_path = self.origin(path)
+        span = self.document.span(doc_path)
+        if span is not None and not span.scalar:  # a whole mapping or list: point at its key
+            return self.at_key(path, message, hint)
+        pos = self.document.value_position(doc_path)
+        return Diagnostic(self.document.path, pos.line, pos.col, format_path(doc_path), message, hint)
+
+
 def _diagnostic(err: Any, target: _Target, document: Document, origin: Origin, suggest: bool = True) -> Diagnostic:
+    """The diagnostic of one pydantic error: what is wrong, said for a spec's author, and where."""
+    place = _Place(document, origin)
+    kind: str = err["type"]
+    if kind in ("missing", "extra_forbidden"):
+        return _field_problem(err, target, place, suggest)
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        return _type_problem(err, target, place)
+    if target.key:
+        return place.at_key(target.path, _key_message(kind, err.get("ctx") or {}, err.get("input"), err["msg"]))
+    if kind in ("value_error", "assertion_error"):
+        return _validator_problem(err, target, place)
+    if kind in ("too_short", "string_too_short", "too_long", "string_too_long"):
+        return place.at_value(target.path, _length_message(kind, err.get("ctx") or {}, target.path))
+    return _value_problem(err, target, place)
+
+
+def _field_problem(err: Any, target: _Target, place: _Place, suggest: bool) -> Diagnostic:
+    """A required field missing, or a field the model does not have."""
+    path = target.path
+    if err["type"] == "missing":
+        field = path[-1]
+        return place.at_key(path[:-1], f"missing required field '{field}'", _example_hint(target.parent, field))
+    fields = _field_names(target.parent)
+    if path[-1] == "value" and getattr(_unwrap(target.parent), "__name__", "") == "Secret":
+        return place.at_key(path, "a secret's value never goes in a spec: set it in AWS (Secrets Manager or SSM "
+                            "Parameter Store) after the first deploy; envspec creates the container only")
+    return place.at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields and suggest else None)
+
+
+def _type_problem(err: Any, target: _Target, place: _Place) -> Diagnostic:
+    """A component's `type` (the discriminator of a union of models) missing or unknown."""
+    path, tags = target.path, _tags(target.type)
+    if err["type"] == "union_tag_not_found":
+        return place.at_key(path, "missing required field 'type'", f"one of {_or(tags)}" if tags else None)
+    value = err.get("input")
+    written = value.get("type") if isinstance(value, dict) else (err.get("ctx") or {}).get("tag")
+    if not isinstance(written, str):
+        return place.at_value((*path, "type"), f"expected {_or(tags)}, found {_found(written, None)}")
+    return place.at_value((*path, "type"), f"unknown type '{written}': expected {_or(tags)}", did_you_mean(written, tags))
+
+
+def _validator_problem(err: Any, target: _Target, place: _Place) -> Diagnostic:
+    """A model's own check failed; its error may point further in (`loc`) or at a key (`key`)."""
+    exc = (err.get("ctx") or {}).get("error")
+    message = str(exc) if exc is not None else _strip_prefix(err["msg"])
+    path = (*target.path, *tuple(getattr(exc, "loc", ())))
+    return place.at_key(path, message) if getattr(exc, "key", False) else place.at_value(path, message)
+
+
+def _length_message(kind: str, ctx: dict[str, Any], path: DataPath) -> str:
+    if kind in ("too_short", "string_too_short"):
+        if path == ("environments",):
+            return "at least one environment is required"
+        limit = ctx.get("min_length", 1)
+        unit = "character" if kind == "string_too_short" else "item"
+        return f"must have at least {limit} {unit}{'s' if limit != 1 else ''}"
+    limit = ctx.get("max_length")
+    if path == ("tags",):
+        return f"too many tags: at most {limit} (AWS allows 50 on a resource and envspec adds 4)"
+    unit = "characters" if kind == "string_too_long" else "items"
+    return f"too long: at most {limit} {unit}"
+
+
+def _value_problem(err: Any, target: _Target, place: _Place) -> Diagnostic:
+    """A value of the wrong type, outside its bounds, not one of the options or not of its pattern."""
     kind: str = err["type"]
     ctx: dict[str, Any] = err.get("ctx") or {}
-    path = target.path
-    value = err.get("input")
-
-    def at_key(p: DataPath, message: str, hint: str | None = None) -> Diagnostic:
-        doc_path = origin(p)
-        pos = document.key_position(doc_path)
-        return Diagnostic(document.path, pos.line, pos.col, format_path(doc_path), message, hint)
-
-    def at_value(p: DataPath, message: str, hint: str | None = None) -> Diagnostic:
-        doc_path = origin(p)
-        span = document.span(doc_path)
-        if span is not None and not span.scalar:  # a whole mapping or list: point at its key
-            return at_key(p, message, hint)
-        pos = document.value_position(doc_path)
-        return Diagnostic(document.path, pos.line, pos.col, format_path(doc_path), message, hint)
-
-    if kind == "missing":
-        field = path[-1]
-        return at_key(path[:-1], f"missing required field '{field}'", _example_hint(target.parent, field))
-    if kind == "extra_forbidden":
-        fields = _field_names(target.parent)
-        if path[-1] == "value" and getattr(_unwrap(target.parent), "__name__", "") == "Secret":
-            return at_key(path, "a secret's value never goes in a spec: set it in AWS (Secrets Manager or SSM "
-                          "Parameter Store) after the first deploy; envspec creates the container only")
-        return at_key(path, "unknown field", did_you_mean(str(path[-1]), fields) if fields and suggest else None)
-    if kind == "union_tag_not_found":
-        tags = _tags(target.type)
-        return at_key(path, "missing required field 'type'", f"one of {_or(tags)}" if tags else None)
-    if kind == "union_tag_invalid":
-        tags = _tags(target.type)
-        written = value.get("type") if isinstance(value, dict) else ctx.get("tag")
-        if not isinstance(written, str):
-            return at_value((*path, "type"), f"expected {_or(tags)}, found {_found(written, None)}")
-        return at_value((*path, "type"), f"unknown type '{written}': expected {_or(tags)}", did_you_mean(written, tags))
-    if target.key:
-        return at_key(path, _key_message(kind, ctx, value, err["msg"]))
-    if kind in ("value_error", "assertion_error"):
-        exc = ctx.get("error")
-        message = str(exc) if exc is not None else _strip_prefix(err["msg"])
-        extra = tuple(getattr(exc, "loc", ()))
-        if getattr(exc, "key", False):
-            return at_key((*path, *extra), message)
-        return at_value((*path, *extra), message)
+    path, value = target.path, err.get("input")
     if kind == "literal_error":
         options = _literal_options(target.type)
         hint = did_you_mean(value, [str(o) for o in options]) if isinstance(value, str) else None
-        return at_value(path, f"invalid value {_show(value)}: expected {ctx.get('expected', _or(options))}", hint)
+        return place.at_value(path, f"invalid value {_show(value)}: expected {ctx.get('expected', _or(options))}", hint)
     if kind == "string_pattern_mismatch":
-        return at_value(path, *_pattern_message(value, ctx.get("pattern", ""), target, path))
-    found = _found(value, document.span(origin(path)))
+        return place.at_value(path, *_pattern_message(value, ctx.get("pattern", ""), target, path))
     expected = _EXPECTED.get(kind)
     if expected:
         hint = None
         if kind == "string_type" and value is not None and not isinstance(value, (dict, list)):
-            raw = _raw(document, origin(path), value)
-            hint = f'quote it: "{raw}"'
-        return at_value(path, f"expected {expected}, found {found}", hint)
+            hint = f'quote it: "{_raw(place.document, place.origin(path), value)}"'
+        found = _found(value, place.document.span(place.origin(path)))
+        return place.at_value(path, f"expected {expected}, found {found}", hint)
     if kind in _BOUNDS:
-        return at_value(path, _BOUNDS[kind].format(**ctx) + f", found {_show(value)}")
-    if kind in ("too_short", "string_too_short"):
-        if path == ("environments",):
-            return at_value(path, "at least one environment is required")
-        limit = ctx.get("min_length", 1)
-        unit = "character" if kind == "string_too_short" else "item"
-        return at_value(path, f"must have at least {limit} {unit}{'s' if limit != 1 else ''}")
-    if kind in ("too_long", "string_too_long"):
-        limit = ctx.get("max_length")
-        if path == ("tags",):
-            return at_value(path, f"too many tags: at most {limit} (AWS allows 50 on a resource and envspec adds 4)")
-        unit = "characters" if kind == "string_too_long" else "items"
-        return at_value(path, f"too long: at most {limit} {unit}")
-    return at_value(path, _strip_prefix(err["msg"]))
+        return place.at_value(path, _BOUNDS[kind].format(**ctx) + f", found {_show(value)}")
+    return place.at_value(path, _strip_prefix(err["msg"]))
 
 
 _EXPECTED = {

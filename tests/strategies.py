@@ -60,7 +60,7 @@ def examples(dev: int, ci: int) -> settings:
 
 PATH = "gen.yaml"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-gov-west-1", "il-central-1"]
-KINDS = ("bucket", "database", "queue", "ec2", "beanstalk", "lambda")
+KINDS = ("bucket", "database", "cache", "queue", "ec2", "beanstalk", "lambda")
 
 _LOWER = string.ascii_lowercase
 _DIGITS = string.digits
@@ -163,6 +163,13 @@ _database = st.fixed_dictionaries(
             lambda u: u.lower() != "rdsadmin"),
     },
 )
+_cache = st.fixed_dictionaries(
+    {
+        "node_type": st.sampled_from(["cache.t4g.micro", "cache.r7g.large", "cache.m7g.xlarge"]),
+        "engine_version": st.sampled_from(["7.1", "6.2", "5.0.6"]),
+    },
+    optional={"nodes": st.just(1)},
+)
 _amis = st.sampled_from([8, 17]).flatmap(lambda n: st.text("0123456789abcdef", min_size=n, max_size=n)).map("ami-".__add__)
 _ec2 = st.fixed_dictionaries(
     {"type": st.just("ec2"), "ami": _amis, "instance_type": st.sampled_from(["t3.small", "m7g.xlarge", "c6i.large"])},
@@ -214,6 +221,7 @@ _OVERRIDABLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "database": {"storage_gb": st.integers(20, 900), "multi_az": st.booleans(), "engine": st.sampled_from(["postgres", "mysql"]),
                  "instance_class": st.just("db.r6g.large"), "deletion_protection": st.booleans(),
                  "backup_retention_days": st.integers(0, 35)},
+    "cache": {"node_type": st.sampled_from(["cache.t4g.small", "cache.r7g.large"]), "engine_version": st.just("7.1")},
     "ec2": {"count": st.integers(0, 9), "instance_type": st.sampled_from(["t3.large", "m7g.xlarge"]),
             "public": st.just(True), "port": st.integers(1, 65535),
             "release": st.fixed_dictionaries({"start": _one_line})},
@@ -238,9 +246,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     taken = draw(_component_names)
     kinds = [draw(st.sampled_from(KINDS)) for _ in taken]
     secrets = draw(_secret_list)
-    # Decide on the network first, so that services can reference it; ec2 services and databases
+    # Decide on the network first, so that services can reference it; ec2 services, databases and caches
     # need it (and lambda functions with `vpc: true`).
-    has_network = "ec2" in kinds or "database" in kinds or draw(st.booleans())
+    has_network = "ec2" in kinds or "database" in kinds or "cache" in kinds or draw(st.booleans())
     targets: list[tuple[str, str, dict[str, Any]]] = []  # (address, kind, component) later services may reference
     if has_network:
         spec["network"] = _network(draw, envs)
@@ -257,7 +265,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         overrides = _overrides(draw, kind, envs, component, has_network)
         if overrides:
             component["overrides"] = overrides
-        section = {"bucket": "buckets", "database": "databases", "queue": "queues"}.get(kind, "services")
+        section = {"bucket": "buckets", "database": "databases", "cache": "caches", "queue": "queues"}.get(kind, "services")
         spec.setdefault(section, {})[name] = component
         targets.append((f"{section}.{name}", kind, component))
     return spec
@@ -287,6 +295,8 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
         return draw(_bucket)
     if kind == "database":
         return draw(_database)
+    if kind == "cache":
+        return draw(_cache)
     if kind == "queue":
         return draw(_queue)
     service: dict[str, Any]

@@ -410,6 +410,7 @@ class Emulator:
             "aws_secretsmanager_secret": self._secrets, "aws_ssm_parameter": self._parameters,
             "aws_s3_bucket": self._buckets, "aws_db_subnet_group": self._db_subnet_groups,
             "aws_db_instance": self._db_instances, "aws_cloudwatch_log_group": self._log_groups,
+            "aws_elasticache_subnet_group": self._cache_subnet_groups, "aws_elasticache_cluster": self._cache_clusters,
             "aws_lambda_function": self._functions, "aws_cloudwatch_event_rule": self._rules,
             "aws_elastic_beanstalk_application": self._eb_apps,
             "aws_elastic_beanstalk_environment": self._eb_envs,
@@ -541,6 +542,16 @@ class Emulator:
     def _db_instances(self) -> dict[str, dict[str, str]]:
         instances = self.client("rds").describe_db_instances()["DBInstances"]
         return {i["DBInstanceIdentifier"]: _tags(i.get("TagList")) for i in instances}
+
+    def _cache_subnet_groups(self) -> dict[str, dict[str, str]]:
+        cache = self.client("elasticache")
+        groups = cache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+        return {g["CacheSubnetGroupName"]: _tags(cache.list_tags_for_resource(ResourceName=g["ARN"])["TagList"]) for g in groups}
+
+    def _cache_clusters(self) -> dict[str, dict[str, str]]:
+        cache = self.client("elasticache")
+        clusters = cache.describe_cache_clusters()["CacheClusters"]
+        return {c["CacheClusterId"]: _tags(cache.list_tags_for_resource(ResourceName=c["ARN"])["TagList"]) for c in clusters}
 
     def _log_groups(self) -> dict[str, dict[str, str]]:
         logs = self.client("logs")

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.awsemu.ansible import lint, run_playbook, syntax_check
 from tests.awsemu.moto import NotLoopbackError, aws_env, boto3_client, require_loopback, start_moto
@@ -206,6 +207,29 @@ def test_moto_patches_are_in_effect(aws: dict[str, str]) -> None:
     lam.update_function_configuration(FunctionName="patch-check", LoggingConfig={"LogGroup": "/envspec/patch-check"})
     got = lam.get_function_configuration(FunctionName="patch-check")["LoggingConfig"]
     assert got == {"LogFormat": "Text", "LogGroup": "/envspec/patch-check"}, "lambda-logging-config"
+
+
+def test_cache_clusters_describe_their_nodes_and_go_when_deleted(aws: dict[str, str]) -> None:
+    """elasticache-cluster-details: nodes with their endpoint, security groups, AWS's defaults; deleted is gone."""
+    ec2, cache = boto3_client("ec2", aws), boto3_client("elasticache", aws)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="cache-check", Description="d", VpcId=vpc)["GroupId"]
+    cache.create_cache_subnet_group(CacheSubnetGroupName="cache-check", CacheSubnetGroupDescription="d", SubnetIds=[subnet])
+    cache.create_cache_cluster(
+        CacheClusterId="cache-check", Engine="redis", EngineVersion="7.1", CacheNodeType="cache.t4g.micro",
+        NumCacheNodes=1, CacheSubnetGroupName="cache-check", SecurityGroupIds=[group],
+    )
+    (cluster,) = cache.describe_cache_clusters(CacheClusterId="cache-check", ShowCacheNodeInfo=True)["CacheClusters"]
+    (node,) = cluster["CacheNodes"]
+    assert node["Endpoint"]["Port"] == 6379 and node["Endpoint"]["Address"].startswith("cache-check.")
+    assert cluster["SecurityGroups"] == [{"SecurityGroupId": group, "Status": "active"}]
+    assert cluster["CacheSecurityGroups"] == [] and cluster["PreferredAvailabilityZone"] == "us-east-1b"
+    assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "default.redis7"
+    assert (cluster["AutoMinorVersionUpgrade"], cluster["TransitEncryptionEnabled"]) == (True, False)
+    cache.delete_cache_cluster(CacheClusterId="cache-check")
+    with pytest.raises(ClientError, match="CacheClusterNotFound"):
+        cache.describe_cache_clusters(CacheClusterId="cache-check")
 
 
 def test_target_health_moves_through_initial_and_draining(aws: dict[str, str]) -> None:

@@ -43,6 +43,8 @@ import pytest
 
 from envspec.cli import run as envspec_run
 from envspec.graph import Node, ResourceGraph
+from envspec.kinds import KINDS as ALL_KINDS
+from envspec.kinds import SECTIONS
 from envspec.source import parse
 from envspec_terraform.names import module_names, resource_address
 from tests.awsemu.ansible import Result
@@ -63,10 +65,10 @@ DEFAULT_TAGS = ("envspec:app", "envspec:env")  # the provider's default_tags (pr
 FIRST = ("services.api", "services.sync-worker")
 SECOND = (
     "network", "secrets.secret_key_base", "secrets.hubspot_client_secret", "buckets.uploads", "databases.main",
-    "queues.jobs", "queues.events",
+    "caches.sessions", "queues.jobs", "queues.events",
 )
 MOVED = (*FIRST, *SECOND)
-KINDS = ("network", "secret", "bucket", "database", "queue", "ec2", "lambda")
+KINDS = tuple(k for k in ALL_KINDS if k != "beanstalk")  # every kind in the registry but (below) beanstalk
 BEANSTALK = (
     "services.dashboard (beanstalk) stays with Ansible: moto's resource groups tagging API knows no Elastic "
     "Beanstalk environment (nor the elasticbeanstalk:environment-id tag AWS puts on one), so the import id of "
@@ -92,6 +94,7 @@ ALLOWED: Mapping[tuple[str, str], str] = {
     ("aws_secretsmanager_secret", "recovery_window_in_days"): "a deletion-time setting, not stored in AWS: null on import",
     ("aws_secretsmanager_secret", "force_overwrite_replica_secret"): "a Terraform-only setting: null on import",
     ("aws_db_instance", "apply_immediately"): "a Terraform-only setting (how to send changes): null on import",
+    ("aws_elasticache_cluster", "apply_immediately"): "a Terraform-only setting (how to send changes): null on import",
     ("aws_db_instance", "skip_final_snapshot"): "a deletion-time setting, not stored in AWS: the provider imports it as true; "
                                                 "the lowering decides false (a final snapshot)",
     ("aws_db_instance", "final_snapshot_identifier"): "a deletion-time setting, not stored in AWS: null on import",
@@ -115,7 +118,7 @@ def spec_text(terraform: tuple[str, ...]) -> str:
     data = parse(SPEC.read_text(encoding="utf-8"), str(SPEC)).data
     data["owner"] = "ansible"
     components: dict[str, Any] = {"network": data["network"]}
-    for section in ("secrets", "buckets", "databases", "queues", "services"):
+    for section in (s for s in SECTIONS if s != "network"):
         components.update({f"{section}.{name}": c for name, c in (data.get(section) or {}).items()})
     for address, component in components.items():
         component.pop("owner", None)

@@ -13,7 +13,7 @@ import pytest
 import hcl2
 from hcl2 import SerializationOptions
 
-from envspec import output
+from envspec import writer
 from envspec.cli import run
 from envspec.lower import lower
 from tests.graphs import REPO, load_apps
@@ -34,7 +34,7 @@ def envspec(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {str(k): v for k, v in output.read_tree(folder).items()}
+    return {str(k): v for k, v in writer.read_tree(folder).items()}
 
 
 @pytest.mark.slow

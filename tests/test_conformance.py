@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from envspec.graph import ResourceGraph
-from envspec.lower import resource_inventory
+from envspec.manifest import inventory as resource_inventory
 from envspec_terraform import TerraformBackend
 from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env
 from tests.graphs import REPO
@@ -42,12 +42,13 @@ from tests.test_ansible_moto import (
     upload_code,
     write_tree,
 )
+from envspec.kinds import KINDS as ALL_KINDS
 from tests.test_terraform_backend import DATA, NAME_ATTRIBUTES, _ir_addresses, graphs
 from tests.test_terraform_backend import write_tree as write_terraform_tree
 
 SPEC = REPO / "examples" / "contract.yaml"
 ENV = "staging"
-KINDS = ("network", "secret", "bucket", "database", "queue", "ec2", "beanstalk", "lambda")
+KINDS = tuple(ALL_KINDS)  # every kind in the registry: the contract spec must use each
 OWNER_TAG = "envspec:owner"
 
 # An identity: (type, name, tags); keyed by (component address, resource key).

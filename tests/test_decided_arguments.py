@@ -183,3 +183,27 @@ def test_the_bucket_policy_and_expiry_are_decided_in_the_lowering_and_rendered_b
     assert create["policy"] == "{{ bucket_inputs.policy }}"
     inputs = inventory_inputs(owned_by(graph, "ansible"), bucket)
     assert (inputs["policy"], inputs["expiry"]) == (policy, lifecycle)
+
+
+CACHE = {  # lowering input -> aws_elasticache_cluster argument; community.aws.elasticache sends none of them
+    "snapshot_retention_limit": "snapshot_retention_limit",
+    "auto_minor_version_upgrade": "auto_minor_version_upgrade",
+    "apply_immediately": "apply_immediately",
+}
+
+
+def test_the_lowering_decides_each_cache_argument_and_both_tools_hold_to_it() -> None:
+    """Terraform sends what the lowering decided; community.aws.elasticache cannot send these, so the
+    core decides AWS's defaults (what the module leaves), and the role checks the cluster has them."""
+    graph = owned_by(graphs_for(REPO / "examples" / "contract.yaml")["staging"], "terraform")
+    (cache,) = [n for n in graph.nodes if n.kind == "cache"]
+    assert {k: cache.inputs[k] for k in CACHE} == {
+        "snapshot_retention_limit": 0, "auto_minor_version_upgrade": True, "apply_immediately": True,
+    }
+    assert cache.inputs["port"] == 6379
+    (cluster,) = [b for (type_, _), b in module_resources("cache").items() if type_ == "aws_elasticache_cluster"]
+    for key, tf_arg in CACHE.items():
+        assert cluster[tf_arg] == f"${{var.{key}}}", f"the module must take {tf_arg} from var.{key}"
+    role = (ROLES / "cache" / "tasks" / "main.yml").read_text()
+    for key in ("snapshot_retention_limit", "auto_minor_version_upgrade"):
+        assert f"cache_inputs.{key}" in role, f"the role must check the cluster's {key} against the lowering's"

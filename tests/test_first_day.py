@@ -141,7 +141,8 @@ def test_help_is_readable(args: list[str]) -> None:
 
 
 def test_a_bucket_name_the_spec_chooses_is_the_one_both_tools_use(project: Path) -> None:
-    from envspec import output, plugins
+    from envspec import plugins
+    from envspec.build import build
     from envspec.lower import lower
     from envspec.resolve import resolve
     from envspec.source import parse
@@ -157,7 +158,7 @@ def test_a_bucket_name_the_spec_chooses_is_the_one_both_tools_use(project: Path)
         assert node.name == f"acme-shop-{env}-uploads"
         assert node.inputs["name"] == f"acme-shop-{env}-uploads"
         assert graph.node("services.fn").inputs["environment"]["UPLOADS"] == f"acme-shop-{env}-uploads"
-    files = output.render([app], plugins.load(None))
+    files = build([app], plugins.load(None))
     terraform = "".join(t for p, t in files.items() if p.parts[:3] == ("shop", "terraform", "staging"))
     assert '"acme-shop-staging-uploads"' in terraform
     ansible = "".join(t for p, t in files.items() if p.parts[:3] == ("shop", "ansible", "inventories"))  # the lambda's

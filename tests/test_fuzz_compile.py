@@ -36,7 +36,8 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from envspec import output, plugins
+from envspec import plugins
+from envspec.build import build
 from envspec.errors import SpecError
 from envspec.resolve import resolve
 from envspec.resolved import ResolvedApp
@@ -169,7 +170,7 @@ def compile_text(text: str, *, skip_known_bugs: bool = True) -> tuple[list[Resol
     apps = resolve([parse(text, PATH)])
     if skip_known_bugs:
         assume(not known_bug(apps))
-    return apps, output.render(apps, BACKENDS)
+    return apps, build(apps, BACKENDS)
 
 
 # ---- known bugs ---------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def compile_or_fail_cleanly(text: str, hcl_env: int, *, skip_known_bugs: bool = 
         return False
     if skip_known_bugs:
         assume(not known_bug(apps))
-    files = output.render(apps, BACKENDS)  # a valid spec must render: any exception here is a bug
+    files = build(apps, BACKENDS)  # a valid spec must render: any exception here is a bug
     check_output_parses(files, hcl_env)
     return True
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from envspec import history, output
+from envspec import history, writer
 from envspec.cli import run
 from envspec.resolve import resolve
 from envspec.source import load
@@ -33,7 +33,7 @@ def compile_in(folder: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> in
 
 
 def read_tree(folder: Path) -> dict[str, str]:
-    return {str(k): v for k, v in output.read_tree(folder).items()}
+    return {str(k): v for k, v in writer.read_tree(folder).items()}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: str(p.relative_to(REPO)))

@@ -38,7 +38,8 @@ import yaml
 from hcl2 import SerializationOptions
 from pydantic import Field, TypeAdapter, ValidationError
 
-from envspec import output, plugins
+from envspec import plugins
+from envspec.build import build
 from envspec.errors import SpecError
 from envspec.graph import Attr, Interp
 from envspec.lower import lower
@@ -211,6 +212,7 @@ def _base() -> dict[str, Any]:
         "buckets": {"files": {}},
         "queues": {"work": {"max_receive_count": 3}},
         "databases": {"main": {"engine": "postgres", "version": "16.4", "instance_class": "db.t4g.micro"}},
+        "caches": {"sessions": {"node_type": "cache.t4g.micro", "engine_version": "7.1"}},
         "services": {
             "api": {"type": "ec2", "ami": "ami-0123456789abcdef0", "instance_type": "t3.small", "public": True,
                     "release": {"artifact": "s3://releases/api/{version}.tgz", "start": "bin/api"}, "env": {}},
@@ -313,7 +315,7 @@ def compiled(case: str) -> Compiled:
             assert written == p.written(value), p.name
     apps = resolve([document])
     graphs = {env: lower(app_env) for env, app_env in apps[0].environments.items()}
-    return Compiled(value, placements, text, output.render(apps, BACKENDS), graphs)
+    return Compiled(value, placements, text, build(apps, BACKENDS), graphs)
 
 
 def expected_for(c: Compiled, env: str) -> list[tuple[Placement, str]]:
@@ -579,7 +581,7 @@ def test_long_tag_keys_compile(tmp_path: Path) -> None:
         assert BY_NAME["tag-key"].accepts(key), key
         text, _ = write_spec({"tag-key": key})
         apps = resolve([parse(text, PATH)])
-        files = output.render(apps, BACKENDS)
+        files = build(apps, BACKENDS)
         for env in ENVS:
             variables = ansible_vars(files, env, tmp_path / str(len(key)))
             assert ansible_sees(variables, "envspec_components['network'].inputs.tags[probe_key]", key=key) == "key"

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from envspec import history, output, plugins
+from envspec import history, plugins
+from envspec.build import build
 from envspec.cli import run
 from envspec.migrate import plan
 from envspec.resolve import resolve, resolve_document
@@ -135,7 +136,7 @@ def test_every_component_moved_through_the_cli_validates_and_compiles(
     assert run(["compile", path.name, "--out", "build"]) == 0
     assert run(["compile", path.name, "--out", "build", "--check"]) == 0
     (app,) = resolve(load([path]))
-    rendered = output.render([app], plugins.load(None), histories={app.spec.app: history.read(history.path_for(path), app.spec.app) or {}})
+    rendered = build([app], plugins.load(None), histories={app.spec.app: history.read(history.path_for(path), app.spec.app) or {}})
     assert any(p.name == "imports.tf" for p in rendered)
 
 

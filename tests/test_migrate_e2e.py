@@ -71,6 +71,7 @@ OWNER_TAG = "envspec:owner"
 PROVIDER_ONLY = {
     "aws_db_instance": {"apply_immediately", "skip_final_snapshot", "final_snapshot_identifier", "delete_automated_backups"},
     "aws_security_group": {"revoke_rules_on_delete"},
+    "aws_elasticache_cluster": {"apply_immediately"},
 }
 
 

@@ -44,7 +44,7 @@ def test_generated_specs_validate(spec: dict[str, Any]) -> None:
     assert list(app.environments) == list(spec["environments"])
     for env in app.environments.values():
         expected = ({"network"} if "network" in spec else set()) | {
-            f"{section}.{name}" for section in ("secrets", "buckets", "databases", "queues", "services")
+            f"{section}.{name}" for section in ("secrets", "buckets", "databases", "caches", "queues", "services")
             for name in spec.get(section, {})
         }
         assert set(env.components) == expected

@@ -66,6 +66,7 @@ def test_the_contract_example_resolves() -> None:
         "secrets.hubspot_client_secret",
         "buckets.uploads",
         "databases.main",
+        "caches.sessions",
         "queues.jobs",
         "queues.events",
         "services.api",
@@ -84,6 +85,7 @@ def test_the_contract_example_resolves() -> None:
     assert api.env["SECRET_KEY_BASE"].references == (Reference("secrets.secret_key_base", "value"),)
     assert api.references == (
         Reference("buckets.uploads", "name"),
+        Reference("caches.sessions", "url"),
         Reference("databases.main", "url_with_password"),
         Reference("queues.jobs", "url"),
         Reference("secrets.secret_key_base", "value"),

@@ -48,7 +48,8 @@ import yaml
 from hcl2 import SerializationOptions
 from hypothesis import given
 
-from envspec import output, plugins
+from envspec import plugins
+from envspec.build import build
 from envspec.cli import run as envspec_run
 from envspec.resolve import resolve
 from envspec.source import parse
@@ -81,14 +82,14 @@ def owned_by(text: str, owner: str | None, path: str = "spec.yaml") -> str:
                     override.pop("owner", None)
 
     strip(data.get("network"))
-    for section in ("secrets", "buckets", "databases", "services"):
+    for section in ("secrets", "buckets", "databases", "caches", "services"):
         for component in (data.get(section) or {}).values():
             strip(component)
     return dump(data)
 
 
 def compile_text(text: str, path: str = "spec.yaml") -> dict[PurePosixPath, str]:
-    return output.render(resolve([parse(text, path)]), BACKENDS)
+    return build(resolve([parse(text, path)]), BACKENDS)
 
 
 CASES = [(p, owner) for p in [*EXAMPLES, *SPECS] for owner in (None, "ansible", "terraform")]

@@ -15,7 +15,8 @@ import hcl2
 import pytest
 import yaml
 
-from envspec import history, output, plugins
+from envspec import history, plugins
+from envspec.build import build
 from envspec.cli import run
 from envspec.graph_render import diagram
 from envspec.resolve import resolve
@@ -201,7 +202,7 @@ def test_each_component_has_exactly_one_owner_in_every_environment(spec: Path, t
     def check(path: Path) -> None:
         for app in resolve(load([path])):
             known = history.read(history.path_for(path), app.spec.app) or {}
-            files = output.render([app], plugins.load(None), histories={app.spec.app: known})
+            files = build([app], plugins.load(None), histories={app.spec.app: known})
             for env, resolved in app.environments.items():
                 main = hcl2.loads(files[Path(app.spec.app, "terraform", env, "main.tf")]) if Path(app.spec.app, "terraform", env, "main.tf") in files else {}
                 terraform = set()

@@ -37,7 +37,7 @@ from envspec.kinds import OUTPUTS
 from envspec.lower import lower
 from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
-from envspec_terraform.roots import NOT_RENDERED
+from envspec_terraform.binding import Binding, MissingBinding, binding, module_name
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
 from tests.sgrules import module_rule_keys, rule_imports
 
@@ -311,7 +311,20 @@ def test_ec2_service_never_renders_its_environment() -> None:
     main = files[PurePosixPath("terraform/staging/main.tf")]
     api = _blocks(parsed(main), "module")["service_api"]
     assert "environment" not in api and "release" not in api and "deploy" not in api
-    assert NOT_RENDERED["ec2"] == {"environment", "release", "deploy"}
+    assert binding("ec2").not_rendered == {"environment", "release", "deploy"}
+
+
+def test_every_kind_has_a_binding_and_a_missing_one_is_a_clear_error() -> None:
+    for kind in KINDS:
+        assert isinstance(binding(kind), Binding), kind
+        assert (REPO / "backends/envspec_terraform/bindings" / f"{module_name(kind)}.py").is_file()
+    with pytest.raises(MissingBinding, match=r"no binding for the kind 'topic': add bindings/topic\.py defining BINDING"):
+        binding("topic")
+    # A graph with a kind the registry knows and this backend does not: an error naming both.
+    graph = variant("xkit-terraform")["staging"]
+    nodes = tuple(dataclasses.replace(n, kind="topic") if n.address == "buckets.uploads" else n for n in graph.nodes)
+    with pytest.raises(BackendError, match=r"terraform backend, xkit/staging: .*no binding for the kind 'topic'"):
+        TerraformBackend().emit(dataclasses.replace(graph, nodes=nodes))
 
 
 def test_module_calls_render_every_other_input() -> None:
@@ -323,7 +336,7 @@ def test_module_calls_render_every_other_input() -> None:
             for node in graph.owned_by("terraform"):
                 call = modules[names[node.address]]
                 assert call["source"] == f"../modules/{node.kind}"
-                assert set(call) - {"source"} == set(node.inputs) - NOT_RENDERED.get(node.kind, set())
+                assert set(call) - {"source"} == set(node.inputs) - binding(node.kind).not_rendered
 
 
 def test_backend_and_provider() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from envspec import output
+from envspec import writer
 from tests.ordinary_user import drop_root_file_powers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ def assert_one_complete_tree(out: Path) -> None:
 
 
 def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith((output.TMP_PREFIX, output.OLD_PREFIX)))
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith((writer.TMP_PREFIX, writer.OLD_PREFIX)))
 
 
 def spec_copies(folder: Path) -> list[Path]:
@@ -92,12 +92,12 @@ def test_concurrent_compiles_into_one_folder_and_into_siblings(tmp_path: Path) -
 
 def test_clean_up_spares_live_runs_and_other_folders(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    live = tmp_path / f"{output.TMP_PREFIX}out.{os.getppid()}.abc"  # a live process (our parent)
-    dead = tmp_path / f"{output.TMP_PREFIX}out.999999999.abc"
-    other = tmp_path / f"{output.TMP_PREFIX}out-x.999999999.abc"
+    live = tmp_path / f"{writer.TMP_PREFIX}out.{os.getppid()}.abc"  # a live process (our parent)
+    dead = tmp_path / f"{writer.TMP_PREFIX}out.999999999.abc"
+    other = tmp_path / f"{writer.TMP_PREFIX}out-x.999999999.abc"
     for folder in (live, dead, other):
         folder.mkdir()
-    output._recover(out)
+    writer.recover(out)
     assert live.is_dir() and other.is_dir() and not dead.exists()
 
 
@@ -112,13 +112,13 @@ def test_terraform_working_files_survive_a_recompile_and_check(tmp_path: Path) -
     (root / "terraform.tfstate").write_text("{}\n")
     (root / "terraform.tfstate.backup").write_text("{}\n")
     (out / "site.retry").write_text("host\n")
-    before = {k: v for k, v in bytes_of(out).items() if output.is_working_file(Path(k))}  # type: ignore[arg-type]
+    before = {k: v for k, v in bytes_of(out).items() if writer.is_working_file(Path(k))}  # type: ignore[arg-type]
     assert len(before) == 5
     (out / "manifest.json").write_text((out / "manifest.json").read_text().replace('"format"', '"format"', 1) + "\n")  # force a rewrite
     result = envspec("compile", EXAMPLES[1], "--out", out)
     assert result.returncode == 0, result.stderr
     assert "1 file changed" in result.stdout
-    after = {k: v for k, v in bytes_of(out).items() if output.is_working_file(Path(k))}  # type: ignore[arg-type]
+    after = {k: v for k, v in bytes_of(out).items() if writer.is_working_file(Path(k))}  # type: ignore[arg-type]
     assert after == before
     check = envspec("compile", EXAMPLES[1], "--out", out, "--check")
     assert check.returncode == 0, check.stderr
@@ -351,7 +351,7 @@ def working_files(out: Path) -> dict[str, tuple[int, int, int, str]]:
         for name in [*dirs, *names]:
             path = Path(root) / name
             rel = path.relative_to(out)
-            if output.is_working_file(rel) or any(output.is_working_file(Path(*rel.parts[: i + 1])) for i in range(len(rel.parts))):
+            if writer.is_working_file(rel) or any(writer.is_working_file(Path(*rel.parts[: i + 1])) for i in range(len(rel.parts))):
                 info = path.lstat()
                 found[str(rel)] = (info.st_ino, info.st_size, info.st_mtime_ns, os.readlink(path) if path.is_symlink() else "")
     return found

@@ -8,7 +8,9 @@ Layout of what `AnsibleBackend.emit` returns, relative to the app's output folde
     ansible/inventories/<env>/aws_ec2.yml        the env's dynamic inventory (envspec tags)
     ansible/inventories/<env>/group_vars/all/    the env's values: region, account, components
 
-Every shared file is package data copied verbatim (`files/`), so it cannot depend on a graph.
+Every shared file is package data copied verbatim (`files/`), so it cannot depend on a graph, but
+`tasks/component.yml`, the dispatch to the roles, generated from the kinds' registry (`dispatch`).
+What is particular to a kind is its role's, and its binding's beside it (`binding`).
 Everything a graph decides is written as data into the env's group_vars by `yamlout`, whose one
 escaping rule keeps Ansible from templating any string that came from the spec.
 """
@@ -25,10 +27,12 @@ from typing import Any
 
 from envspec.errors import BackendError
 from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
-from envspec.kinds import LIST_OUTPUTS, OUTPUTS, SERVICE_KINDS
+from envspec.kinds import LIST_OUTPUTS, OUTPUTS, SECTIONS
 from envspec.lower import state_bucket, transfer_bucket
 
 from . import yamlout
+from .binding import binding
+from .dispatch import component_tasks
 from .yamlout import Template
 
 __all__ = [
@@ -43,7 +47,9 @@ ROOT = PurePosixPath("ansible")
 # same as the Terraform backend's SSM placeholder, so a deploy catches either.
 SECRET_PLACEHOLDER = "unset"
 
-_ADDRESS = re.compile(r"^(network|(secrets|buckets|databases|services)\.[a-z][a-z0-9_-]{0,30})$")
+_ADDRESS = re.compile(  # `network`, or SECTION.NAME for the sections of named components
+    r"^(network|(" + "|".join(re.escape(s) for s in SECTIONS if s != "network") + r")\.[a-z][a-z0-9_-]{0,30})$"
+)
 _ATTRIBUTE = re.compile(r"^[a-z][a-z_]{0,40}$")
 
 
@@ -67,7 +73,8 @@ class AnsibleBackend:
 
 @cache
 def static_files() -> tuple[tuple[PurePosixPath, str], ...]:
-    """Every file under the package's `files/` folder, at the same place under `ansible/`."""
+    """Every file under the package's `files/` folder, at the same place under `ansible/`, and the
+    generated `tasks/component.yml`."""
 
     def walk(node: Traversable, rel: PurePosixPath) -> Iterator[tuple[PurePosixPath, str]]:
         for child in sorted(node.iterdir(), key=lambda c: c.name):
@@ -78,7 +85,9 @@ def static_files() -> tuple[tuple[PurePosixPath, str], ...]:
             else:
                 yield ROOT / rel / child.name, child.read_text(encoding="utf-8")
 
-    return tuple(walk(resources.files(__package__) / "files", PurePosixPath()))
+    files = dict(walk(resources.files(__package__) / "files", PurePosixPath()))
+    files[ROOT / "tasks" / "component.yml"] = component_tasks()
+    return tuple(sorted(files.items()))
 
 
 # ---- values: IR -> YAML data ----------------------------------------------------------------------
@@ -142,8 +151,9 @@ def _data(graph: ResourceGraph, value: Any) -> Any:
 
 def _inputs(graph: ResourceGraph, node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    parts_inputs = binding(node.kind).parts_inputs
     for key, value in node.inputs.items():
-        if key == "environment" and node.kind in SERVICE_KINDS:
+        if key in parts_inputs:
             out[key] = {name: _parts(graph, v) for name, v in value.items()}
         else:
             out[key] = _data(graph, value)

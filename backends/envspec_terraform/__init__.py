@@ -3,7 +3,8 @@
 `TerraformBackend().emit(graph)` returns, relative to the app's output folder:
 
 * `terraform/modules/<kind>/{main,variables,outputs,versions}.tf` for every kind: hand-written
-  modules (in `modules/` beside this file), identical for every environment and app;
+  modules (in `modules/` beside this file), identical for every environment and app, each with
+  its binding (`bindings/<kind>.py`: what the roots need to know about that module);
 * `terraform/<env>/{backend,providers,main,lookups,imports,removed,outputs}.tf`: the root of the
   graph's environment (see :mod:`envspec_terraform.roots`).
 
@@ -23,7 +24,8 @@ from envspec.graph import ResourceGraph
 
 from .hcl import HclError
 from .names import KINDS, UnmappedResource
-from .roots import RenderError, render_root
+from .binding import RenderError
+from .roots import render_root
 from .rules import RuleError
 
 __all__ = ["TerraformBackend", "module_files"]

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from envspec.graph import Node, Resource
 from envspec.kinds import KINDS as ALL_KINDS
+from envspec.kinds import SECTION_KIND, SECTIONS
 
+from .binding import binding
 from .hcl import quote
 
 KINDS = tuple(ALL_KINDS)
-_SECTION_PREFIX = {
-    "secrets": "secret", "buckets": "bucket", "databases": "database", "queues": "queue", "services": "service",
-}
+# A module name starts with its section in the singular: its kind's name (`secret_`), or for a section
+# of several kinds (`services`) the section's name without its `s`.
+_SECTION_PREFIX = {s: SECTION_KIND.get(s, s.removesuffix("s")) for s in SECTIONS if s != "network"}
 
 
 def base_module_name(address: str) -> str:
@@ -57,61 +59,21 @@ def data_label(module: str, key: str) -> str:
     return f"{module}_{re.sub(r'[^A-Za-z0-9_]', '_', key)}"
 
 
-def _indexed(kind: str, key: str) -> tuple[str, int | None]:
-    match = re.fullmatch(r"(.*?)-(\d+)", key)
-    if match and kind in ("network", "ec2"):
-        return match.group(1), int(match.group(2))
-    return key, None
-
-
-# Where each IR resource (by node kind and resource key; `-N` suffixes stripped) lives in its
-# module. `{name}` is the resource's name, which is also its `for_each` key in the module.
-_ADDRESSES: Mapping[tuple[str, str], str] = {
-    ("network", "vpc"): "aws_vpc.this",
-    ("network", "public"): "aws_subnet.public[{name}]",
-    ("network", "private"): "aws_subnet.private[{name}]",
-    ("network", "igw"): "aws_internet_gateway.this",
-    ("network", "nat-eip"): "aws_eip.nat[{name}]",
-    ("network", "nat"): "aws_nat_gateway.this[{name}]",
-    ("network", "public-rt"): "aws_route_table.public",
-    ("network", "private-rt"): "aws_route_table.private[{name}]",
-    ("network", "lb-sg"): "aws_security_group.lb[0]",
-    ("network", "lb"): "aws_lb.this[0]",
-    ("secret", "secret"): "aws_secretsmanager_secret.this[0]",
-    ("secret", "parameter"): "aws_ssm_parameter.this[0]",
-    ("bucket", "bucket"): "aws_s3_bucket.this",
-    ("database", "subnet-group"): "aws_db_subnet_group.this",
-    ("database", "sg"): "aws_security_group.this",
-    ("database", "instance"): "aws_db_instance.this",
-    ("queue", "dead-letter"): "aws_sqs_queue.dead_letter[0]",
-    ("queue", "queue"): "aws_sqs_queue.this",
-    ("ec2", "sg"): "aws_security_group.this",
-    ("ec2", "role"): "aws_iam_role.this",
-    ("ec2", "profile"): "aws_iam_instance_profile.this",
-    ("ec2", "instance"): "aws_instance.this[{name}]",
-    ("ec2", "target-group"): "aws_lb_target_group.this[0]",
-    ("ec2", "listener-rule"): "aws_lb_listener_rule.this[0]",
-    ("beanstalk", "application"): "aws_elastic_beanstalk_application.this",
-    ("beanstalk", "role"): "aws_iam_role.this",
-    ("beanstalk", "profile"): "aws_iam_instance_profile.this",
-    ("beanstalk", "sg"): "aws_security_group.this",
-    ("beanstalk", "environment"): "aws_elastic_beanstalk_environment.this",
-    ("lambda", "role"): "aws_iam_role.this",
-    ("lambda", "log-group"): "aws_cloudwatch_log_group.this",
-    ("lambda", "sg"): "aws_security_group.this[0]",
-    ("lambda", "function"): "aws_lambda_function.this",
-    ("lambda", "schedule"): "aws_cloudwatch_event_rule.this[0]",
-}
-
-
 class UnmappedResource(ValueError):
     """An IR resource that no module resource corresponds to (a core/backend mismatch)."""
 
 
 def resource_address(node: Node, resource: Resource) -> str:
-    """The address of `resource` inside the module of `node`, e.g. `aws_subnet.public["x-public-1"]`."""
-    stem, _ = _indexed(node.kind, resource.key)
-    template = _ADDRESSES.get((node.kind, stem)) or _ADDRESSES.get((node.kind, resource.key))
+    """The address of `resource` inside the module of `node`, e.g. `aws_subnet.public["x-public-1"]`.
+
+    Its kind's binding lists the module's resources by IR resource key; a key with a `-N` suffix
+    (`public-1`, one of several) is listed without it when the key itself is not.
+    """
+    addresses = binding(node.kind).addresses
+    template = addresses.get(resource.key)
+    if template is None:
+        indexed = re.fullmatch(r"(.*?)-(\d+)", resource.key)
+        template = addresses.get(indexed.group(1)) if indexed else None
     if template is None:
         raise UnmappedResource(f"{node.address}: no module resource for {resource.type} '{resource.key}'")
     expected_type = template.partition(".")[0]

@@ -9,11 +9,12 @@ port range, and its peer (a CIDR block, or another group). Its *canonical key* w
 
 with each group named `<component address>/<IR resource key>` rather than by its id. The
 `imports.tf` of an adopted component reads every rule on the groups its rules are on, gives each
-the same key (group ids replaced by these names: :func:`envspec_terraform.roots`), and imports
+the same key (group ids replaced by these names: :mod:`envspec_terraform.imports`), and imports
 exactly the rules whose key is one of :func:`module_rules`; a rule missing in AWS is created.
 
 :func:`module_rules` mirrors the `aws_vpc_security_group_{ingress,egress}_rule` resources of
 `modules/<kind>/main.tf` (the tests evaluate those modules against the same inputs and compare).
+Which rules a module creates is its kind's binding's (`Binding.rules`), built from the pieces here.
 """
 
 from __future__ import annotations
@@ -24,21 +25,12 @@ from typing import Any, Literal
 
 from envspec.graph import Attr, Node
 
+from .binding import binding
 from .hcl import quote
 
-# The IR resource (by key) holding the security group that a dynamic attribute of a kind names.
-_GROUP_ATTRIBUTES: Mapping[tuple[str, str], str] = {
-    ("network", "lb_security_group_id"): "lb-sg",
-    ("database", "security_group_id"): "sg",
-    ("ec2", "security_group_id"): "sg",
-    ("beanstalk", "security_group_id"): "sg",
-    ("lambda", "security_group_id"): "sg",
-}
-
 ANYWHERE = "0.0.0.0/0"
-# The kinds whose modules create rules. A database's has none: the components that reference it
-# add the ingress on its group (their rules, imported when they are adopted).
-_RULE_KINDS = frozenset({"network", "ec2", "beanstalk", "lambda"})
+INGRESS = "aws_vpc_security_group_ingress_rule"
+EGRESS = "aws_vpc_security_group_egress_rule"
 
 
 class RuleError(ValueError):
@@ -71,27 +63,32 @@ class SecurityGroupRule:
 
     @property
     def key(self) -> str:
-        """The canonical key; `roots` builds the same string from what AWS reports."""
+        """The canonical key; `imports` builds the same string from what AWS reports."""
         peer = self.peer.name if isinstance(self.peer, Group) else self.peer
         return " ".join([self.group.name, self.direction, self.protocol, str(self.from_port), str(self.to_port), peer])
 
 
+def tcp(address: str, group: Group, direction: Literal["ingress", "egress"], port: tuple[int, int], peer: Group | str) -> SecurityGroupRule:
+    """A TCP rule on `group` for the ports `port` (first, last)."""
+    return SecurityGroupRule(address, group, direction, "tcp", port[0], port[1], peer)
+
+
 def own_group(node: Node) -> Group | None:
     """The security group a component's module creates, if any."""
-    key = "lb-sg" if node.kind == "network" else "sg"
-    return Group(node.address, key) if any(r.key == key for r in node.resources) else None
+    key = binding(node.kind).own_group
+    return Group(node.address, key) if key is not None and any(r.key == key for r in node.resources) else None
 
 
 def group_of(value: Any, kinds: Mapping[str, str], where: str) -> Group:
     """The group a module input names: `Attr("databases.main", "security_group_id")` -> databases.main/sg."""
     if isinstance(value, Attr) and value.address in kinds:
-        key = _GROUP_ATTRIBUTES.get((kinds[value.address], value.attribute))
+        key = binding(kinds[value.address]).group_attributes.get(value.attribute)
         if key is not None:
             return Group(value.address, key)
     raise RuleError(f"{where}: {value!r} does not name a security group")
 
 
-def _port(value: Any, where: str) -> int:
+def port(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise RuleError(f"{where}: {value!r} is not a port")
     return value
@@ -103,44 +100,44 @@ def module_rules(node: Node, kinds: Mapping[str, str]) -> tuple[SecurityGroupRul
     `kinds` maps every component address of the graph to its kind (to read `Attr` inputs).
     """
     own = own_group(node)
-    if node.kind not in _RULE_KINDS or own is None:  # no load balancer, a Lambda outside the VPC
+    rules = binding(node.kind).rules
+    if rules is None or own is None:  # no group (no load balancer, a Lambda outside the VPC)
         return ()
-    inputs = node.inputs
+    return tuple(rules(node, own, kinds))
 
-    def rule(address: str, group: Group, direction: Literal["ingress", "egress"], port: tuple[int, int], peer: Group | str) -> SecurityGroupRule:
-        return SecurityGroupRule(address, group, direction, "tcp", port[0], port[1], peer)
 
-    ingress, egress = "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"
-    rules: list[SecurityGroupRule] = []
-    if node.kind == "network":
-        lb = inputs["load_balancer"]
-        if not isinstance(lb, Mapping):
-            raise RuleError(f"{node.address}: a load balancer group without a load balancer")
-        if lb.get("certificate_arn"):
-            rules.append(rule(f"{ingress}.lb_https[0]", own, "ingress", (443, 443), ANYWHERE))
-        rules.append(rule(f"{ingress}.lb_http[0]", own, "ingress", (80, 80), ANYWHERE))
-        rules.append(rule(f"{egress}.lb_to_vpc[0]", own, "egress", (0, 65535), str(inputs["cidr"])))
-        return tuple(rules)
-    https = f"{egress}.https[0]" if node.kind == "lambda" else f"{egress}.https"
-    rules.append(rule(https, own, "egress", (443, 443), ANYWHERE))
-    lb = inputs.get("load_balancer") if node.kind == "ec2" else None
-    if isinstance(lb, Mapping):
-        port = _port(inputs["port"], f"{node.address}.port")
-        peer = group_of(lb["security_group_id"], kinds, f"{node.address}.load_balancer.security_group_id")
-        rules.append(rule(f"{ingress}.from_lb[0]", own, "ingress", (port, port), peer))
-    access = inputs.get("database_access") or []
+# ---- the pieces of the services' rules -----------------------------------------------------------
+
+
+def https_egress(address: str, own: Group) -> list[SecurityGroupRule]:
+    """HTTPS out to anywhere (AWS APIs, package mirrors)."""
+    return [tcp(address, own, "egress", (443, 443), ANYWHERE)]
+
+
+def load_balancer_ingress(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
+    """The service's port, from the shared load balancer's group (when it is behind it)."""
+    lb = node.inputs.get("load_balancer")
+    if not isinstance(lb, Mapping):
+        return []
+    service_port = port(node.inputs["port"], f"{node.address}.port")
+    peer = group_of(lb["security_group_id"], kinds, f"{node.address}.load_balancer.security_group_id")
+    return [tcp(f"{INGRESS}.from_lb[0]", own, "ingress", (service_port, service_port), peer)]
+
+
+def database_access(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
+    """Ingress on each referenced database's group from this one (the database's module has no rules
+    of its own: the components that reference it add them), then egress from this one to each."""
+    access = node.inputs.get("database_access") or []
     if not isinstance(access, (list, tuple)):
         raise RuleError(f"{node.address}.database_access: {access!r} is not a list")
     databases = [  # the modules' `for_each` over database_access, keyed (and so ordered) by address
         (
             f"[{quote(str(entry['database']))}]",
             group_of(entry["security_group_id"], kinds, f"{node.address}.database_access[{i}].security_group_id"),
-            _port(entry["port"], f"{node.address}.database_access[{i}].port"),
+            port(entry["port"], f"{node.address}.database_access[{i}].port"),
         )
         for i, entry in sorted(enumerate(access), key=lambda item: str(item[1]["database"]))
     ]
-    # Ingress on each database's group from this one (the database's module has no rules of its
-    # own: the components that reference it add them), and egress from this one to it.
-    rules += [rule(f"{ingress}.database{index}", group, "ingress", (port, port), own) for index, group, port in databases]
-    rules += [rule(f"{egress}.database{index}", own, "egress", (port, port), group) for index, group, port in databases]
-    return tuple(rules)
+    rules = [tcp(f"{INGRESS}.database{index}", group, "ingress", (p, p), own) for index, group, p in databases]
+    rules += [tcp(f"{EGRESS}.database{index}", own, "egress", (p, p), group) for index, group, p in databases]
+    return rules

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import beanstalk, bucket, database, ec2, lambda_, network, queue, secret
+from . import beanstalk, bucket, cache, database, ec2, lambda_, network, queue, secret
 from .base import Attribute, ComponentKind, Grants, KindCheck, Lowered
 
 KINDS: Mapping[str, ComponentKind] = {
@@ -19,6 +19,7 @@ KINDS: Mapping[str, ComponentKind] = {
         secret.KIND,
         bucket.KIND,
         database.KIND,
+        cache.KIND,
         queue.KIND,
         ec2.KIND,
         beanstalk.KIND,

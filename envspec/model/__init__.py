@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .cache import Cache
 from .common import Owner
 from .network import Network
 from .service import BeanstalkService, Ec2Service, LambdaService, Release, Rollout, Service
@@ -9,6 +10,6 @@ from .spec import Environment, Spec
 from .storage import Bucket, Database, Secret
 
 __all__ = [
-    "BeanstalkService", "Bucket", "Database", "Ec2Service", "Environment", "LambdaService",
+    "BeanstalkService", "Bucket", "Cache", "Database", "Ec2Service", "Environment", "LambdaService",
     "Network", "Owner", "Release", "Rollout", "Secret", "Service", "Spec",
 ]

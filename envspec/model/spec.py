@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .cache import Cache
 from .common import APP_NAME, ENV_NAME, TAG_KEY, TAG_VALUE, ComponentName, EnvName, FieldError, Owner, SecretName, SpecModel, SpecString
 from .network import Network
 from .queue import Queue
@@ -70,6 +71,7 @@ class Spec(SpecModel):
     secrets: dict[SecretName, Secret] = Field(default_factory=dict, description="Secret containers, by name.")
     buckets: dict[ComponentName, Bucket] = Field(default_factory=dict, description="S3 buckets, by name.")
     databases: dict[ComponentName, Database] = Field(default_factory=dict, description="RDS databases, by name.")
+    caches: dict[ComponentName, Cache] = Field(default_factory=dict, description="ElastiCache Redis caches, by name.")
     queues: dict[ComponentName, Queue] = Field(default_factory=dict, description="SQS queues, by name.")
     services: dict[ComponentName, Service] = Field(
         default_factory=dict, description="Services, by name: `type` is `ec2`, `beanstalk` or `lambda`."

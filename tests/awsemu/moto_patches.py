@@ -346,6 +346,74 @@ def _rds_manage_master_password_once() -> None:
     DBInstance.update = update  # type: ignore[method-assign]
 
 
+def _elasticache_cluster_details() -> None:
+    """A cache cluster describes itself as on AWS: its nodes with their endpoint (``ShowCacheNodeInfo``), its
+    VPC security groups, its parameter group (the engine's default unless one was given), its availability
+    zone, maintenance and snapshot windows, encryption and network settings; and a deleted cluster is gone.
+
+    moto returns none of these. community.aws.elasticache reads ``CacheSecurityGroups`` and the first node's
+    endpoint port on every run after the first (KeyError); the AWS provider's ``aws_elasticache_cluster``
+    reads the nodes for its ``cache_nodes`` (the endpoint envspec publishes as ``host``) and the security
+    groups, which it would otherwise plan to set again on every plan. moto keeps a deleted cluster
+    ``deleting`` for ever, so a tool waiting for it to go never returns.
+    """
+    import hashlib
+
+    from moto.elasticache.models import CacheCluster, ElastiCacheBackend
+
+    original_init, original_delete = CacheCluster.__init__, ElastiCacheBackend.delete_cache_cluster
+
+    def default_parameter_group(version: str | None) -> str:
+        major, _, rest = (version or "7").partition(".")
+        family = {"7": "redis7", "6": "redis6.x"}.get(major, f"redis{major}.{rest.partition('.')[0] or '0'}")
+        return f"default.{family}"
+
+    def __init__(self: Any, account_id: str, region_name: str, *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, region_name, *args, **kwargs)
+        from moto.elasticache.models import elasticache_backends
+
+        digest = hashlib.sha256(f"{account_id}/{region_name}/{self.cache_cluster_id}".encode()).hexdigest()[:6]
+        zone = f"{region_name}a"
+        group = elasticache_backends[account_id][region_name].cache_subnet_groups.get(self.cache_subnet_group_name or "")
+        if group is not None and group.subnets and isinstance(group.subnets[0].get("subnet_availability_zone"), str):
+            zone = group.subnets[0]["subnet_availability_zone"]
+        self.preferred_availability_zone = self.preferred_availability_zone or zone
+        self.cache_nodes = [
+            {
+                "cache_node_id": f"{n:04d}",
+                "cache_node_status": "available",
+                "cache_node_create_time": self.cache_cluster_create_time,
+                "endpoint": {"address": f"{self.cache_cluster_id}.{digest}.{n:04d}.{region_name}.cache.amazonaws.com", "port": self.port},
+                "parameter_group_status": "in-sync",
+                "customer_availability_zone": self.preferred_availability_zone,
+            }
+            for n in range(1, (self.num_cache_nodes or 1) + 1)
+        ]
+        self.security_groups = [{"security_group_id": g, "status": "active"} for g in self.security_group_ids]
+        self.cache_security_groups = [{"cache_security_group_name": g, "status": "active"} for g in self.cache_security_group_names]
+        self.cache_parameter_group = {
+            "cache_parameter_group_name": self.cache_parameter_group_name or default_parameter_group(self.engine_version),
+            "parameter_apply_status": "in-sync",
+            "cache_node_ids_to_reboot": [],
+        }
+        self.preferred_maintenance_window = self.preferred_maintenance_window or "sun:05:00-sun:06:00"
+        self.snapshot_window = getattr(self, "snapshot_window", None) or "05:00-06:00"
+        if self.auto_minor_version_upgrade is None:
+            self.auto_minor_version_upgrade = True
+        self.transit_encryption_enabled = bool(self.transit_encryption_enabled)
+        self.at_rest_encryption_enabled = False
+        self.network_type = self.network_type or "ipv4"
+        self.ip_discovery = self.ip_discovery or "ipv4"
+
+    def delete_cache_cluster(self: Any, cache_cluster_id: str) -> Any:
+        cluster = original_delete(self, cache_cluster_id)
+        self.cache_clusters.pop(cache_cluster_id, None)
+        return cluster
+
+    if not callable(getattr(ElastiCacheBackend, "delete_cache_cluster", None)) or "cache_nodes" in CacheCluster.__init__.__code__.co_names:
+        raise LookupError("moto.elasticache CacheCluster changed")
+    CacheCluster.__init__ = __init__  # type: ignore[method-assign]
+    ElastiCacheBackend.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]
 def _sqs_redrive_policy_compact() -> None:
     """GetQueueAttributes gives a queue's ``RedrivePolicy`` as compact JSON, like AWS
     (``{"deadLetterTargetArn":"arn:...","maxReceiveCount":5}``); moto adds spaces after ``:`` and ``,``.
@@ -383,6 +451,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "policy-secure-transport": _policy_secure_transport,
     "alb-more-default-attributes": _alb_more_default_attributes,
     "rds-manage-master-password-once": _rds_manage_master_password_once,
+    "elasticache-cluster-details": _elasticache_cluster_details,
     "sqs-redrive-policy-compact": _sqs_redrive_policy_compact,
 }
 

@@ -1,0 +1,7 @@
+"""A bucket's role (`roles/bucket/`)."""
+
+from __future__ import annotations
+
+from ..binding import Binding
+
+BINDING = Binding(title="Bucket")

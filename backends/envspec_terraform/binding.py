@@ -1,0 +1,92 @@
+"""What the Terraform backend knows about one component kind: its binding to the kind's module.
+
+Each kind of `envspec.kinds.KINDS` has a module `bindings/<kind>.py` (`lambda_.py` for `lambda`, a
+Python keyword) beside its Terraform module `modules/<kind>/`, defining `BINDING`, a :class:`Binding`.
+:func:`binding` loads it by the kind's name: adding a kind adds those two and edits nothing here.
+Everything else in this backend is generic; a binding says only what its module does differently.
+"""
+
+from __future__ import annotations
+
+import importlib
+import keyword
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envspec.graph import Node, Resource
+
+    from .finders import Finder
+    from .hcl import Expr, Template
+    from .rules import Group, SecurityGroupRule
+
+
+class RenderError(ValueError):
+    """The graph holds something this backend cannot render (a core/backend mismatch)."""
+
+
+class MissingBinding(RenderError):
+    """A kind of the registry that this backend has no binding for."""
+
+
+# How a binding finds things when Ansible owns the component (see finders.Finder):
+Lookup = Callable[["Finder", "Node"], "Expr | list[Expr] | Template"]
+"""The expression of one of the kind's outputs."""
+DataSource = Callable[["Resource", dict[str, str]], tuple[str, list[Any]]]
+"""(data source type, body) that finds a resource of a type not found by its `tags` (given the tags)."""
+ImportId = Callable[["Finder", "Node", "Resource"], Any]
+"""The import id of a resource that neither the core nor the resource's own data source gives."""
+ExtraImports = Callable[["Finder", "Node"], list[tuple[str, Any]]]
+"""(address in the module, import id) of module resources that are not IR resources, which exist
+once Ansible has created the component (a bucket's settings, a route table's associations)."""
+Rules = Callable[["Node", "Group", Mapping[str, str]], list["SecurityGroupRule"]]
+"""The security group rules the module creates, given the node, its own group and every address's kind."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    # Where each IR resource lives in the module, by resource key (a `-N` suffix stripped when the
+    # key itself is not listed): `{name}` is the resource's name, its `for_each` key in the module.
+    addresses: Mapping[str, str]
+    # Inputs that only the Ansible side needs: never rendered into the module call (the module
+    # declares them, documented as unused, so that its interface is the component's).
+    not_rendered: frozenset[str] = frozenset()
+    # How to find each output when Ansible owns the component and a Terraform-owned one refers to it.
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)
+    # The IR resource key of the security group the module creates, and the outputs naming a group.
+    own_group: str | None = None
+    group_attributes: Mapping[str, str] = field(default_factory=dict)  # output -> IR resource key
+    rules: Rules | None = None                  # None: the module creates no security group rule
+    # Adoption: data sources for resource types not found by `tags`, the expression of an import id
+    # from its data source (`{data}`; default `{data}.id`) by resource type, import ids found another
+    # way by resource key, and the imports of module resources that are not IR resources.
+    data_sources: Mapping[str, DataSource] = field(default_factory=dict)
+    import_attributes: Mapping[str, str] = field(default_factory=dict)
+    import_ids: Mapping[str, ImportId] = field(default_factory=dict)
+    extra_imports: tuple[ExtraImports, ...] = ()
+
+
+def module_name(kind: str) -> str:
+    """The binding module of `kind`: its name, with `_` after a Python keyword (`lambda_`)."""
+    return f"{kind}_" if keyword.iskeyword(kind) else kind
+
+
+@cache
+def binding(kind: str) -> Binding:
+    """The binding of `kind`, from `bindings/<kind>.py`."""
+    name = f"{__package__}.bindings.{module_name(kind)}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise MissingBinding(
+            f"the terraform backend has no binding for the kind {kind!r}: "
+            f"add bindings/{module_name(kind)}.py defining BINDING beside modules/{kind}/"
+        ) from None
+    found = getattr(module, "BINDING", None)
+    if not isinstance(found, Binding):
+        raise MissingBinding(f"bindings/{module_name(kind)}.py defines no BINDING (a Binding) for the kind {kind!r}")
+    return found

@@ -1,0 +1,35 @@
+"""What the services' bindings (ec2, beanstalk, lambda) share: an IAM role with policies, a security group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from envspec.graph import Node
+
+from ..hcl import quote
+
+if TYPE_CHECKING:
+    from ..finders import Finder
+
+# The name the modules (and the Ansible roles) give the role's inline policy: its id when imported.
+# The real plan after a move checks they agree (tests/test_coexistence.py: an import of a missing
+# object fails the plan).
+POLICY_NAME = "envspec-references"
+
+GROUP = {"security_group_id": "sg"}  # the output naming the service's own security group
+
+
+def role_policies(finder: Finder, node: Node) -> list[tuple[str, Any]]:
+    """The role's managed policy attachments and inline policy: settings of the role, made with it
+    by Ansible, imported by the role's name and the names the core and the module decided."""
+    role = node.inputs["role_name"]
+    out: list[tuple[str, Any]] = []
+    for arn in node.inputs.get("managed_policy_arns") or []:
+        out.append((f"aws_iam_role_policy_attachment.this[{quote(arn)}]", f"{role}/{arn}"))
+    if node.inputs.get("policy_statements"):
+        out.append(("aws_iam_role_policy.this[0]", f"{role}:{POLICY_NAME}"))
+    return out
+
+
+def security_group_id(finder: Finder, node: Node) -> Any:
+    return finder.found(node, "sg")

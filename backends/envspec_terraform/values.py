@@ -1,0 +1,71 @@
+"""Node inputs as HCL values: a reference to another component's output becomes an expression.
+
+An :class:`~envspec.graph.Attr` of a Terraform-owned component is `module.<name>.<attribute>`; of an
+Ansible-owned one, `local.<name>.<attribute>`, a local of `lookups.tf` that its kind's binding finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.kinds import OUTPUTS
+
+from .binding import RenderError, binding
+from .finders import DataSources, Finder
+from .hcl import Expr, Template
+
+
+class Values:
+    """Renders node inputs; collects in `lookups` what finds the Ansible-owned components they name."""
+
+    def __init__(self, graph: ResourceGraph, modules: Mapping[str, str]) -> None:
+        self.graph = graph
+        self.modules = modules
+        self.lookups = DataSources()
+        self.finder = Finder(graph, modules, self.lookups)
+
+    def value(self, value: Any, where: str) -> Any:
+        """A node input as a value `hcl.literal` renders: Attr -> Expr, Interp -> Template."""
+        if isinstance(value, Attr):
+            return self.attr(value, where)
+        if isinstance(value, Interp):
+            parts: list[str | Expr] = []
+            for part in value.parts:
+                if isinstance(part, str):
+                    parts.append(part)
+                elif isinstance(part, Attr):
+                    parts.append(self.attr(part, where))
+                else:
+                    raise RenderError(f"{where}: a secret's value cannot be rendered into Terraform")
+            return Template(tuple(parts))
+        if isinstance(value, SecretValue):
+            raise RenderError(f"{where}: a secret's value cannot be rendered into Terraform")
+        if isinstance(value, Mapping):
+            return {k: self.value(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def attr(self, attr: Attr, where: str) -> Expr:
+        try:
+            target = self.graph.node(attr.address)
+        except KeyError:
+            raise RenderError(f"{where}: refers to {attr.address}, which is not in the graph") from None
+        if attr.attribute not in OUTPUTS[target.kind]:
+            raise RenderError(f"{where}: {attr.address} ({target.kind}) has no dynamic attribute '{attr.attribute}'")
+        name = self.modules[target.address]
+        if target.owner == "terraform":
+            return Expr(f"module.{name}.{attr.attribute}")
+        values = self.lookups.values.setdefault(name, {})
+        if attr.attribute not in values:
+            values[attr.attribute] = self.lookup(target, attr.attribute)
+        return Expr(f"local.{name}.{attr.attribute}")
+
+    def lookup(self, node: Node, attribute: str) -> Expr | list[Expr] | Template:
+        """The expression of `attribute` of the Ansible-owned `node`, adding the data sources it needs."""
+        find = binding(node.kind).lookups.get(attribute)
+        if find is None:
+            raise RenderError(f"{node.address}: cannot look up '{attribute}' of a {node.kind} owned by Ansible")
+        return find(self.finder, node)
