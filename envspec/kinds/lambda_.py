@@ -1,12 +1,12 @@
-"""A Lambda function from a zip in S3, optionally in the VPC and on a schedule."""
+"""A Lambda function from a zip in S3, optionally in the VPC, on a schedule and triggered by a queue."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..graph import Attr, Value
 from ..errors import did_you_mean
+from ..graph import Attr, Value
 from ..model import LambdaService
 from ..model.queue import Queue
 from ..resolved import Reference
