@@ -5,8 +5,9 @@ references (`${databases.main.url}` in a service's `env`), labelled with what th
 read from the lowered graph, so the label is what the generated code opens: `tcp 5432` (a security
 group rule to the database), `read/write objects` (the bucket policy statements), `read secret`,
 `read password` (the database's managed secret), `invoke` (a Lambda function); a reference that
-opens nothing (a URL, a name) is labelled `reference only`. Nothing here draws pictures: Graphviz
-or Mermaid do.
+opens nothing (a URL, a name) is labelled `reference only`. A lambda's trigger queue is drawn like a
+reference to it (`send/receive messages`: the trigger grants what a reference would). Nothing here
+draws pictures: Graphviz or Mermaid do.
 """
 
 from __future__ import annotations
@@ -46,11 +47,13 @@ class Diagram:
 
 
 def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
-    """Referenced address -> what the reference grants, read from the lowered node's inputs."""
+    """Referenced address -> what the reference grants, read from the lowered node's inputs; also each
+    component it depends on without a reference that grants something (a lambda's trigger queue)."""
     statements = node.inputs.get("policy_statements") or []
     access = node.inputs.get("database_access") or []
     found: dict[str, str] = {}
-    for address in dict.fromkeys(ref.address for ref in component.references):
+    referenced = [ref.address for ref in component.references]
+    for address in dict.fromkeys(referenced + list(node.depends_on)):
         labels: list[str] = []
         for rule in access:
             if rule["database"] == address:
@@ -60,7 +63,8 @@ def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
             suffix = statement["sid"].removeprefix(prefix)
             if statement["sid"].startswith(prefix) and suffix in _GRANTS:
                 labels.append(_GRANTS[suffix])
-        found[address] = ", ".join(dict.fromkeys(labels)) or NOTHING
+        if labels or address in referenced:
+            found[address] = ", ".join(dict.fromkeys(labels)) or NOTHING
     return found
 
 

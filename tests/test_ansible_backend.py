@@ -219,6 +219,8 @@ TYPE_MODULES = {
     "aws_cloudwatch_log_group": "amazon.aws.cloudwatchlogs_log_group",
     "aws_lambda_function": "amazon.aws.lambda",
     "aws_cloudwatch_event_rule": "events_schedule_rule",
+    # amazon.aws.lambda_event takes no tags: the role's own module tags the mapping it made
+    "aws_lambda_event_source_mapping": "lambda_event_source_tags",
     "aws_elastic_beanstalk_application": "elasticbeanstalk_application",
     "aws_elastic_beanstalk_environment": "elasticbeanstalk_environment",
     "aws_sqs_queue": "community.aws.sqs_queue",

@@ -412,6 +412,7 @@ class Emulator:
             "aws_db_instance": self._db_instances, "aws_cloudwatch_log_group": self._log_groups,
             "aws_elasticache_subnet_group": self._cache_subnet_groups, "aws_elasticache_cluster": self._cache_clusters,
             "aws_lambda_function": self._functions, "aws_cloudwatch_event_rule": self._rules,
+            "aws_lambda_event_source_mapping": self._event_source_mappings,
             "aws_elastic_beanstalk_application": self._eb_apps,
             "aws_elastic_beanstalk_environment": self._eb_envs,
             "aws_sqs_queue": self._queues,
@@ -562,6 +563,12 @@ class Emulator:
         lam = self.client("lambda")
         functions = lam.list_functions()["Functions"]
         return {f["FunctionName"]: dict(lam.list_tags(Resource=f["FunctionArn"])["Tags"]) for f in functions}
+
+    def _event_source_mappings(self) -> dict[str, dict[str, str]]:
+        """By the name of the function (the IR names a queue trigger after its function)."""
+        lam = self.client("lambda")
+        mappings = lam.list_event_source_mappings()["EventSourceMappings"]
+        return {m["FunctionArn"].split(":")[6]: dict(lam.list_tags(Resource=m["EventSourceMappingArn"])["Tags"]) for m in mappings}
 
     def _rules(self) -> dict[str, dict[str, str]]:
         events = self.client("events")
@@ -1224,3 +1231,70 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
     assert parse_exec_start(exec_start) == ["/bin/sh", "-c", "exec " + start]
     assert "EnvironmentFile=/etc/envspec/xkit-staging-api.env" in unit
     assert "WorkingDirectory=/opt/xkit-staging-api/current" in unit
+
+
+TRIGGER_SPEC = """\
+envspec: 1
+app: trig
+environments:
+  test:
+    region: eu-west-1
+    account_id: "444444444444"
+queues:
+  jobs:
+    visibility_timeout_s: 60
+  other:
+    visibility_timeout_s: 60
+services:
+  fn:
+    type: lambda
+    runtime: python3.12
+    handler: index.handler
+    code: s3://trigger-artifacts/fn.zip
+    timeout_s: 30
+"""
+
+
+@pytest.mark.slow
+def test_a_queue_trigger_is_made_tagged_moved_and_removed(aws: dict[str, str], tmp_path: Path) -> None:
+    """The lambda role's queue trigger against the emulator: created with the decided batch size and the
+    component's tags (what Terraform finds it by), unchanged on a second run, moved when the spec names
+    another queue (the former mapping goes), and gone when the spec drops it."""
+    spec = tmp_path / "trigger.yaml"
+    env: dict[str, str] = {}
+
+    def run(trigger: str, label: str) -> tuple[ResourceGraph, list[dict[str, Any]]]:
+        spec.write_text(TRIGGER_SPEC + trigger)
+        graph = graphs_for(spec)["test"]
+        if not env:
+            env.update(in_account(aws, graph.account_id, graph.region))
+            upload_code(graph, env)
+        tree = write_tree(graph, tmp_path / label)
+        made = provision(tree, graph, env, tmp_path, label)
+        assert made.succeeded, made.summary()
+        mappings = boto3_client("lambda", env).list_event_source_mappings(FunctionName=_function_arn(env))
+        return graph, mappings["EventSourceMappings"]
+
+    graph, (mapping,) = run("    queue: jobs\n    batch_size: 3\n", "first")
+    assert mapping["EventSourceArn"] == graph.node("services.fn").inputs["trigger"]["event_source_arn"]
+    assert (mapping["BatchSize"], mapping["State"]) == (3, "Enabled")
+    (resource,) = [r for r in graph.node("services.fn").resources if r.key == "trigger"]
+    assert boto3_client("lambda", env).list_tags(Resource=mapping["EventSourceMappingArn"])["Tags"] == resource.tags
+    tagging = boto3_client("resourcegroupstaggingapi", env)
+    found = tagging.get_resources(ResourceTypeFilters=["lambda:event-source-mapping"],
+                                  TagFilters=[{"Key": k, "Values": [v]} for k, v in resource.lookup.tags.items()])
+    assert [r["ResourceARN"].rsplit(":", 1)[1] for r in found["ResourceTagMappingList"]] == [mapping["UUID"]]
+
+    again = provision(write_tree(graph, tmp_path / "again"), graph, env, tmp_path, "again")
+    assert again.succeeded and again.changed == 0, again.summary()
+
+    graph, (moved,) = run("    queue: other\n", "moved")
+    assert moved["EventSourceArn"].endswith(":trig-test-other") and moved["BatchSize"] == 10
+    assert moved["UUID"] != mapping["UUID"]
+
+    _, left = run("", "removed")
+    assert left == []
+
+
+def _function_arn(env: Mapping[str, str]) -> str:
+    return str(boto3_client("lambda", env).get_function(FunctionName="trig-test-fn")["Configuration"]["FunctionArn"])

@@ -268,6 +268,33 @@ def test_sqs_redrive_policy_is_compact_json(aws: dict[str, str]) -> None:
     got = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
     assert got == policy, "sqs-redrive-policy-compact"
 
+def test_the_tagging_api_lists_tagged_event_source_mappings(aws: dict[str, str]) -> None:
+    """tagging-api-lists-event-source-mappings: GetResources finds a Lambda event source mapping by its
+    tags, as resource type lambda:event-source-mapping, with the ARN that ends in its UUID."""
+    lam, iam, sqs = boto3_client("lambda", aws), boto3_client("iam", aws), boto3_client("sqs", aws)
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    role = iam.create_role(RoleName="esm-check", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    function = lam.create_function(FunctionName="esm-check", Runtime="python3.12", Role=role, Handler="index.handler",
+                                   Code={"ZipFile": code.getvalue()})["FunctionArn"]
+    url = sqs.create_queue(QueueName="esm-check")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapping = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=queue, BatchSize=5)
+    arn = mapping["EventSourceMappingArn"]
+    assert arn.endswith(f":event-source-mapping:{mapping['UUID']}")
+    lam.tag_resource(Resource=arn, Tags={"envspec:component": "services.esm-check"})
+    tagging = boto3_client("resourcegroupstaggingapi", aws)
+    found = tagging.get_resources(ResourceTypeFilters=["lambda:event-source-mapping"],
+                                  TagFilters=[{"Key": "envspec:component", "Values": ["services.esm-check"]}])
+    assert [(r["ResourceARN"], r["Tags"]) for r in found["ResourceTagMappingList"]] == [
+        (arn, [{"Key": "envspec:component", "Value": "services.esm-check"}])
+    ], "tagging-api-lists-event-source-mappings"
+    functions = tagging.get_resources(ResourceTypeFilters=["lambda:function"])["ResourceTagMappingList"]
+    assert arn not in [r["ResourceARN"] for r in functions]
+
+
 @pytest.mark.slow
 def test_rds_managed_master_password_is_the_instances_own(aws: dict[str, str]) -> None:
     """rds-managed-secret-credentials: the managed secret holds the instance's master user and a

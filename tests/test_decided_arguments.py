@@ -207,3 +207,44 @@ def test_the_lowering_decides_each_cache_argument_and_both_tools_hold_to_it() ->
     role = (ROLES / "cache" / "tasks" / "main.yml").read_text()
     for key in ("snapshot_retention_limit", "auto_minor_version_upgrade"):
         assert f"cache_inputs.{key}" in role, f"the role must check the cluster's {key} against the lowering's"
+
+
+TRIGGER = {  # lowering input (in trigger) -> (aws_lambda_event_source_mapping argument, amazon.aws.lambda_event source_params)
+    "event_source_arn": ("event_source_arn", "source_arn"),
+    "batch_size": ("batch_size", "batch_size"),
+    "maximum_batching_window_in_seconds": ("maximum_batching_window_in_seconds", "maximum_batching_window_in_seconds"),
+    "function_response_types": ("function_response_types", "function_response_types"),
+    "enabled": ("enabled", "enabled"),
+}
+
+
+def test_the_queue_trigger_arguments_are_decided_in_the_lowering_and_rendered_by_both() -> None:
+    """What AWS, the provider and amazon.aws.lambda_event could each default differently (a batching
+    window, which lambda_event sets to 1 for batches over 10; partial batch responses; enabled) is
+    decided once; each tool takes every argument from the lowering."""
+    graph = graphs_for(REPO / "examples" / "contract.yaml")["staging"]
+    worker = graph.node("services.sync-worker")
+    assert worker.inputs["trigger"] == {
+        "event_source_arn": "arn:aws:sqs:us-west-2:111111111111:xkit-staging-jobs",
+        "batch_size": 5,
+        "maximum_batching_window_in_seconds": 0,
+        "function_response_types": [],
+        "enabled": True,
+    }
+    mapping = module_resources("lambda")[("aws_lambda_event_source_mapping", "this")]
+    for key, (tf_arg, _) in TRIGGER.items():
+        assert mapping[tf_arg] == f"${{var.trigger.{key}}}", f"the module must take {tf_arg} from var.trigger.{key}"
+    assert mapping["function_name"] == "${aws_lambda_function.this.arn}"
+    main = TerraformBackend().emit(owned_by(graph, "terraform"))[PurePosixPath("terraform/staging/main.tf")]
+    calls = [body for block in hcl2.loads(main)["module"] for body in block.values()]
+    (call,) = [c for c in calls if c.get("function_name") == '"xkit-staging-sync-worker"']
+    assert {k: call["trigger"][k] for k in TRIGGER} == {
+        k: (f'"{v}"' if isinstance(v, str) else v) for k, v in worker.inputs["trigger"].items()
+    }
+    tasks = yaml.safe_load((ROLES / "lambda" / "tasks" / "main.yml").read_text())
+    (create,) = [t["amazon.aws.lambda_event"] for t in tasks
+                 if t.get("amazon.aws.lambda_event", {}).get("state") == "present"]
+    assert create["event_source"] == "sqs"
+    for key, (_, module_arg) in TRIGGER.items():
+        assert create["source_params"][module_arg] == f"{{{{ lambda_inputs.trigger.{key} }}}}", key
+    assert inventory_inputs(owned_by(graph, "ansible"), worker)["trigger"] == worker.inputs["trigger"]

@@ -48,6 +48,7 @@ CLI_ONLY = {
     "database-without-network": "a database needs the top-level `network`",
     "ec2-without-network": "an ec2 service needs the top-level `network`",
     "lambda-vpc-without-network": "`vpc: true` needs the top-level `network`",
+    "lambda-trigger-queue": "a lambda's `queue` names an entry under `queues`, whose visibility timeout must cover the function's",
     "lambda-security-group-without-vpc": "an attribute that exists only with `vpc: true`",
     "alb-in-one-zone": "a public service and network.availability_zones",
     "database-in-one-zone": "a database and network.availability_zones",

@@ -1,18 +1,23 @@
-"""A Lambda function from a zip in S3, optionally in the VPC and on a schedule."""
+"""A Lambda function from a zip in S3, optionally in the VPC, on a schedule and triggered by a queue."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import did_you_mean
 from ..graph import Attr, Value
 from ..model import LambdaService
+from ..model.queue import Queue
+from ..resolved import Reference
 from .base import Attribute, ComponentKind, Grants, KindCheck, Lowered
 
 if TYPE_CHECKING:
     from ..lowering import Lowering
-    from ..resolved import Reference, ResolvedComponent
+    from ..resolved import ResolvedComponent
 
+QUEUE_VISIBILITY_DEFAULT = Queue.model_fields["visibility_timeout_s"].default
+TIMEOUT_DEFAULT = LambdaService.model_fields["timeout_s"].default
 LAMBDA_VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 LAMBDA_BASIC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
@@ -21,11 +26,36 @@ def _arn(ctx: Lowering, target: ResolvedComponent) -> str:
     return ctx.arn("lambda", f"function:{ctx.base_name(target)}")
 
 
+def _trigger(ctx: Lowering, c: ResolvedComponent) -> tuple[dict[str, Value] | None, Grants]:
+    """The event source mapping that runs the function on its queue's messages, and what it needs.
+
+    Every argument either tool could leave to AWS is decided here: no batching window (Lambda's
+    default for a batch of at most 10; amazon.aws.lambda_event sets 1 for larger ones), no partial
+    batch responses, enabled. The function's role gets the queue's grant, as a reference would.
+    """
+    model = c.model
+    assert isinstance(model, LambdaService)
+    if model.queue is None:
+        return None, Grants([], [])
+    queue = ctx.components[f"queues.{model.queue}"]
+    trigger: dict[str, Value] = {
+        "event_source_arn": ctx.arn("sqs", ctx.base_name(queue)),
+        "batch_size": model.batch_size,
+        "maximum_batching_window_in_seconds": 0,
+        "function_response_types": [],
+        "enabled": True,
+    }
+    grants = ctx.kinds[queue.kind].grants  # what `${queues.X.arn}` would grant
+    return trigger, grants(ctx, Reference(queue.address, "arn"), queue, c) if grants is not None else Grants([], [])
+
+
 def lower(ctx: Lowering, c: ResolvedComponent) -> Lowered:
     model = c.model
     assert isinstance(model, LambdaService)
     name = ctx.base_name(c)
     statements, access = ctx.permissions(c)
+    trigger, granted = _trigger(ctx, c)
+    statements += [s for s in granted.statements if s not in statements]
     bucket, _, key = model.code.removeprefix("s3://").partition("/")
     managed = [LAMBDA_BASIC_POLICY] + ([LAMBDA_VPC_POLICY] if model.vpc else [])
     vpc = {"vpc_id": Attr("network", "vpc_id"), "subnet_ids": Attr("network", "private_subnet_ids"),
@@ -44,6 +74,7 @@ def lower(ctx: Lowering, c: ResolvedComponent) -> Lowered:
         "log_group_name": f"/aws/lambda/{name}",
         "log_retention_days": 30,
         "schedule": {"rule_name": name, "expression": model.schedule} if model.schedule else None,
+        "trigger": trigger,
         "vpc": vpc if model.vpc else None,
         "database_access": access,
         "environment": ctx.environment(c),
@@ -58,7 +89,10 @@ def lower(ctx: Lowering, c: ResolvedComponent) -> Lowered:
     resources.append(ctx.resource(c, "function", "aws_lambda_function", name, import_id=name))
     if model.schedule:
         resources.append(ctx.resource(c, "schedule", "aws_cloudwatch_event_rule", name, import_id=f"default/{name}"))
-    return Lowered(inputs, resources, ctx.dependencies(c, *(("network",) if model.vpc else ())))
+    if trigger is not None:
+        resources.append(ctx.resource(c, "trigger", "aws_lambda_event_source_mapping", name, by_tags=True))
+    extra = (("network",) if model.vpc else ()) + ((f"queues.{model.queue}",) if model.queue else ())
+    return Lowered(inputs, resources, ctx.dependencies(c, *extra))
 
 
 def value(ctx: Lowering, ref: Reference, target: ResolvedComponent, user: ResolvedComponent) -> Value:
@@ -77,9 +111,38 @@ def grants(ctx: Lowering, ref: Reference, target: ResolvedComponent, user: Resol
 
 
 def check(spec: KindCheck, address: str, raw: Mapping[str, Any]) -> None:
+    name = address.split(".", 1)[1]
     if raw.get("vpc") is True and spec.network is None:
-        spec.error(("services", address.split(".", 1)[1], "vpc"),
+        spec.error(("services", name, "vpc"),
                    "a lambda function with `vpc: true` needs the app's `network`", "add a top-level `network`")
+    check_trigger(spec, name, raw)
+
+
+def check_trigger(spec: KindCheck, name: str, raw: Mapping[str, Any]) -> None:
+    """The queue exists, and AWS would accept it as the function's trigger: its visibility timeout
+    is at least the function's timeout (CreateEventSourceMapping: "Queue visibility timeout ... is
+    less than Function timeout")."""
+    queue = raw.get("queue")
+    if not isinstance(queue, str):
+        return
+    queues = spec.data.get("queues")
+    queues = queues if isinstance(queues, Mapping) else {}
+    if queue not in queues:
+        hint = did_you_mean(queue, [q for q in queues if isinstance(q, str)])
+        spec.error(("services", name, "queue"), f"unknown queue {queue!r}: there is no queues.{queue}",
+                   hint or ("declare it under `queues`" if not queues else f"one of: {', '.join(sorted(queues))}"))
+        return
+    settings = queues[queue] if isinstance(queues[queue], Mapping) else {}
+    visibility, timeout = settings.get("visibility_timeout_s", QUEUE_VISIBILITY_DEFAULT), raw.get("timeout_s", TIMEOUT_DEFAULT)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (visibility, timeout)):
+        return
+    if visibility < timeout:
+        spec.error(
+            ("services", name, "queue"),
+            f"queues.{queue} has a visibility timeout of {visibility}s, less than this function's timeout "
+            f"of {timeout}s: AWS refuses such a trigger (a message would come back while the function still runs)",
+            f"set queues.{queue}.visibility_timeout_s to at least {timeout}; AWS advises six times the timeout",
+        )
 
 
 KIND = ComponentKind(

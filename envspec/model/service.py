@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .common import (
+    COMPONENT_NAME,
     ENV_DESCRIPTION,
     LAMBDA_ENV_VAR_NAME,
     ONE_LINE,
@@ -212,7 +213,7 @@ class BeanstalkService(_Service):
 
 
 class LambdaService(_Service):
-    """A Lambda function from a zip in S3, optionally on a schedule."""
+    """A Lambda function from a zip in S3, optionally on a schedule or triggered by a queue."""
 
     type: Literal["lambda"] = Field(description="`lambda`: a function from a zip in S3.")
     runtime: str = Field(
@@ -240,6 +241,22 @@ class LambdaService(_Service):
         description="Run inside the app's private subnets (needs `network`); gives the function a "
         "security group, and with it access to referenced databases.",
     )
+    queue: str | None = Field(
+        default=None,
+        pattern=COMPONENT_NAME,
+        description="Run on the messages of a queue: the name of an entry under `queues` (`queue: jobs`). "
+        "Lambda polls the queue and calls the function with up to `batch_size` messages; a message the "
+        "function fails on comes back after the queue's `visibility_timeout_s`, which must be at least "
+        "the function's `timeout_s`. The function's role may receive and delete on the queue.",
+        json_schema_extra={"examples": ["jobs"]},
+    )
+    batch_size: int = Field(
+        default=10,
+        ge=1,
+        le=10,
+        description="Most messages per call when the function has a `queue` (1..10, default 10). Larger "
+        "batches need a batching window, which envspec does not set.",
+    )
     env: LambdaEnvMap = Field(
         default_factory=dict,
         description=ENV_DESCRIPTION + " AWS Lambda takes names of letters, digits and `_` that start with a "
@@ -264,6 +281,12 @@ class LambdaService(_Service):
             if problem:
                 raise ValueError(f"invalid schedule {value!r}: {problem}")
         return value
+
+    @model_validator(mode="after")
+    def _batch_needs_queue(self) -> "LambdaService":
+        if "batch_size" in self.model_fields_set and self.queue is None:
+            raise FieldError("`batch_size` is the size of the batches of a `queue`; this function has none", "batch_size")
+        return self
 
     @model_validator(mode="after")
     def _reserved(self) -> "LambdaService":

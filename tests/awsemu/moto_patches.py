@@ -439,6 +439,34 @@ def _sqs_redrive_policy_compact() -> None:
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
 
 
+def _tagging_api_lists_event_source_mappings() -> None:
+    """The Resource Groups Tagging API lists Lambda event source mappings (resource type
+    ``lambda:event-source-mapping``, taggable since September 2024) with their tags; moto's Lambda
+    backend reports its functions only.
+
+    Terraform finds the event source mapping of a function Ansible made this way when it adopts the
+    function (``aws_resourcegroupstaggingapi_resources``: the mapping's import id is the UUID AWS
+    assigned, at the end of its ARN, and no data source reads a mapping).
+    """
+    import inspect
+
+    from moto.awslambda.models import LambdaBackend
+    from moto.core.resource_tagging import TaggedResource
+
+    original = LambdaBackend.iter_tagged_resources
+
+    def iter_tagged_resources(self: Any) -> Any:
+        yield from original(self)
+        for mapping in list(self._event_source_mappings.values()):
+            yield TaggedResource(arn=mapping.arn, tags=mapping.tags, resource_type="lambda:event-source-mapping")
+
+    if "event-source-mapping" in inspect.getsource(original) or not isinstance(
+        getattr(LambdaBackend(region_name="us-east-1", account_id="123456789012"), "_event_source_mappings", None), dict
+    ):
+        raise LookupError("moto.awslambda LambdaBackend.iter_tagged_resources changed")
+    LambdaBackend.iter_tagged_resources = iter_tagged_resources  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -453,6 +481,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "rds-manage-master-password-once": _rds_manage_master_password_once,
     "elasticache-cluster-details": _elasticache_cluster_details,
     "sqs-redrive-policy-compact": _sqs_redrive_policy_compact,
+    "tagging-api-lists-event-source-mappings": _tagging_api_lists_event_source_mappings,
 }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envspec.graph import Node
+from envspec.graph import Node, Resource
 
-from ..hcl import quote
+from ..binding import DataSource
+from ..hcl import Attribute, Blank, Block, Body, quote
 
 if TYPE_CHECKING:
     from ..finders import Finder
@@ -33,3 +34,16 @@ def role_policies(finder: Finder, node: Node) -> list[tuple[str, Any]]:
 
 def security_group_id(finder: Finder, node: Node) -> Any:
     return finder.found(node, "sg")
+
+
+def tagging_api(resource_type: str) -> DataSource:
+    """A data source that finds a resource of `resource_type` (`elasticbeanstalk:environment`) by its
+    tags through the Resource Groups Tagging API, for types whose own data source takes no tags."""
+
+    def data_source(resource: Resource, tags: dict[str, str]) -> tuple[str, list[Any]]:
+        body: list[Any] = [Attribute("resource_type_filters", [resource_type])]
+        for k, v in tags.items():
+            body += [Blank(), Block("tag_filter", body=Body([Attribute("key", k), Attribute("values", [v])]))]
+        return "aws_resourcegroupstaggingapi_resources", body
+
+    return data_source

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from envspec.graph import Node, Resource
+from envspec.graph import Node
 
 from ..binding import Binding
-from ..hcl import Attribute, Blank, Block, Body, Expr, Template
+from ..hcl import Attribute, Expr, Template
 from ..rules import EGRESS, Group, SecurityGroupRule, database_access, https_egress
 from . import _services
 
@@ -28,14 +28,6 @@ def _url(finder: Finder, node: Node) -> Template:
     return Template(("http://", Expr(f"{data.text}.dns_name")))
 
 
-def _environment(resource: Resource, tags: dict[str, str]) -> tuple[str, list[Any]]:
-    """Environments are found through the tagging API: their data source takes only a name."""
-    body: list[Any] = [Attribute("resource_type_filters", ["elasticbeanstalk:environment"])]
-    for k, v in tags.items():
-        body += [Blank(), Block("tag_filter", body=Body([Attribute("key", k), Attribute("values", [v])]))]
-    return "aws_resourcegroupstaggingapi_resources", body
-
-
 def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
     return [*https_egress(f"{EGRESS}.https", own), *database_access(node, own, kinds)]
 
@@ -52,7 +44,8 @@ BINDING = Binding(
     own_group="sg",
     group_attributes=_services.GROUP,
     rules=_rules,
-    data_sources={"aws_elastic_beanstalk_environment": _environment},
+    # Environments are found through the tagging API: their data source takes only a name.
+    data_sources={"aws_elastic_beanstalk_environment": _services.tagging_api("elasticbeanstalk:environment")},
     import_attributes={
         "aws_elastic_beanstalk_environment": 'one({data}.resource_tag_mapping_list[*].tags["elasticbeanstalk:environment-id"])',
     },

@@ -1,5 +1,5 @@
 """A lambda service's module (`modules/lambda/`): a function with its role and log group, optionally
-in the VPC and on a schedule."""
+in the VPC, on a schedule and triggered by a queue."""
 
 from __future__ import annotations
 
@@ -42,10 +42,18 @@ BINDING = Binding(
         "sg": "aws_security_group.this[0]",
         "function": "aws_lambda_function.this",
         "schedule": "aws_cloudwatch_event_rule.this[0]",
+        "trigger": "aws_lambda_event_source_mapping.this[0]",
     },
     lookups={"security_group_id": _services.security_group_id},
     own_group="sg",
     group_attributes=_services.GROUP,
     rules=_rules,
+    # A queue trigger is imported by the UUID AWS gave it, and no data source reads one: the tagging
+    # API finds it by the tags both tools give it, and its ARN ends in the UUID.
+    data_sources={"aws_lambda_event_source_mapping": _services.tagging_api("lambda:event-source-mapping")},
+    # arn:aws:lambda:REGION:ACCOUNT:event-source-mapping:UUID
+    import_attributes={
+        "aws_lambda_event_source_mapping": 'element(split(":", one({data}.resource_tag_mapping_list[*].resource_arn)), 6)',
+    },
     extra_imports=(_services.role_policies, _schedule),
 )

@@ -1,6 +1,7 @@
 # A Lambda function from a zip in S3: its execution role, log group with retention, optional
-# schedule (EventBridge rule, target and invoke permission), and optional VPC placement with its
-# own security group and access to the databases it references.
+# schedule (EventBridge rule, target and invoke permission), optional SQS trigger (an event source
+# mapping), and optional VPC placement with its own security group and access to the databases it
+# references.
 
 locals {
   # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
@@ -186,4 +187,26 @@ resource "aws_lambda_permission" "schedule" {
   function_name = aws_lambda_function.this.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.this[0].arn
+}
+
+################################################################################
+# Queue trigger
+################################################################################
+
+# Tagged like the function: Terraform finds it by these tags (through the tagging API) when it
+# adopts a function Ansible created, since its import id is the UUID AWS assigned.
+resource "aws_lambda_event_source_mapping" "this" {
+  count = var.trigger == null ? 0 : 1
+
+  event_source_arn                   = var.trigger.event_source_arn
+  function_name                      = aws_lambda_function.this.arn
+  batch_size                         = var.trigger.batch_size
+  maximum_batching_window_in_seconds = var.trigger.maximum_batching_window_in_seconds
+  function_response_types            = var.trigger.function_response_types
+  enabled                            = var.trigger.enabled
+
+  tags = merge(var.tags, { Name = var.function_name })
+
+  # The role must be allowed to receive from the queue before Lambda checks it.
+  depends_on = [aws_iam_role_policy.this]
 }

@@ -27,3 +27,8 @@ output "log_group_name" {
   description = "Name of the function's log group."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "trigger_uuid" {
+  description = "UUID of the queue trigger's event source mapping (null without a trigger)."
+  value       = one(aws_lambda_event_source_mapping.this[*].uuid)
+}

@@ -96,6 +96,18 @@ variable "schedule" {
   default = null
 }
 
+variable "trigger" {
+  description = "Run on the messages of an SQS queue (null: no trigger): an event source mapping from `event_source_arn`, with `batch_size` (1 to 10), `maximum_batching_window_in_seconds`, `function_response_types` and `enabled` as the envspec core decided them."
+  type = object({
+    event_source_arn                   = string
+    batch_size                         = number
+    maximum_batching_window_in_seconds = number
+    function_response_types            = list(string)
+    enabled                            = bool
+  })
+  default = null
+}
+
 variable "vpc" {
   description = "Run in the app's private subnets (null: outside any VPC): `vpc_id`, `subnet_ids`, and `security_group_name`, the function's own security group."
   type = object({
