@@ -5,8 +5,9 @@ The spec looks like a large real one, so that every stage has the work it would 
 * owners are mixed (by default): the network and every other component belong to Terraform, the
   rest to Ansible, and every fifth Ansible component is being migrated (`owner: terraform` in
   staging only), so both backends render modules *and* look up what the other tool owns;
-* services reference databases, secrets, buckets and each other (ec2 -> lambda `arn`,
-  beanstalk -> a public ec2's `url`), so permissions, dependency order and the cycle check run;
+* services reference databases, secrets, buckets, caches, queues and each other (ec2 -> lambda
+  `arn`, beanstalk -> a public ec2's `url`), so permissions, dependency order and the cycle check
+  run; every third lambda takes a queue as its trigger;
 * every tenth ec2 service is public (one listener rule each on the shared load balancer);
   every fourth lambda runs in the VPC and reaches a database.
 
@@ -18,8 +19,12 @@ from __future__ import annotations
 import sys
 
 
-def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
-    """A spec with about `n` components: one network, then secrets, buckets, databases and services."""
+KINDS = ("secret", "bucket", "database", "cache", "queue", "ec2", "lambda", "beanstalk")
+
+
+def generate(n: int, app: str = "bench", owner: str | None = None, kinds: tuple[str, ...] = KINDS) -> str:
+    """A spec with about `n` components: one network, then secrets, buckets, databases, caches, queues
+    and services; `kinds` (a subset of KINDS) leaves the others out."""
     lines = [
         "envspec: 1",
         f"app: {app}",
@@ -59,8 +64,8 @@ def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
         return out
 
     rest = max(n - 1, 0)
-    kinds = ["secret", "bucket", "database", "ec2", "lambda", "beanstalk"]
     counts = {k: rest // len(kinds) + (1 if i < rest % len(kinds) else 0) for i, k in enumerate(kinds)}
+    counts.update({k: 0 for k in KINDS if k not in kinds})
     lines.append("secrets:" if counts["secret"] else "secrets: {}")
     for i in range(counts["secret"]):
         lines += [f"  s{i}:", f"    description: secret {i}"]
@@ -73,6 +78,15 @@ def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
     for i in range(counts["database"]):
         lines += [f"  d{i}:", "    engine: postgres", '    version: "16.4"', "    instance_class: db.t4g.medium"]
         lines += owned({"production": ["instance_class: db.r6g.large", "multi_az: true"]})
+    lines.append("caches:" if counts["cache"] else "caches: {}")
+    for i in range(counts["cache"]):
+        lines += [f"  c{i}:", "    node_type: cache.t4g.micro", '    engine_version: "7.1"']
+        lines += owned({"production": ["node_type: cache.r7g.large"]})
+    lines.append("queues:" if counts["queue"] else "queues: {}")
+    for i in range(counts["queue"]):
+        lines += [f"  q{i}:", "    visibility_timeout_s: 60"]
+        lines += ["    max_receive_count: 5"] if i % 2 == 0 else []
+        lines += owned()
     services = counts["ec2"] + counts["lambda"] + counts["beanstalk"]
     lines.append("services:" if services else "services: {}")
     public = [i for i in range(counts["ec2"]) if i % 10 == 0]
@@ -81,6 +95,8 @@ def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
         env += [f"      SECRET: ${{secrets.s{i % counts['secret']}}}"] if counts["secret"] else []
         env += [f"      UPLOADS: ${{buckets.b{i % counts['bucket']}.name}}"] if counts["bucket"] else []
         env += [f"      WORKER: ${{services.l{i % counts['lambda']}.arn}}"] if counts["lambda"] else []
+        env += [f"      REDIS_URL: ${{caches.c{i % counts['cache']}.url}}"] if counts["cache"] else []
+        env += [f"      JOBS_URL: ${{queues.q{i % counts['queue']}.url}}"] if counts["queue"] else []
         lines += [
             f"  e{i}:", "    type: ec2", "    ami: ami-0123456789abcdef0", "    instance_type: t3.small",
             "    count: 2", "    port: 4000", f"    public: {'true' if i in public else 'false'}",
@@ -97,6 +113,8 @@ def generate(n: int, app: str = "bench", owner: str | None = None) -> str:
             f"    code: s3://{app}-artifacts/l{i}.zip", "    schedule: rate(5 minutes)",
         ]
         env = [f"      BUCKET: ${{buckets.b{i % counts['bucket']}.name}}"] if counts["bucket"] else []
+        if counts["queue"] and i % 3 == 0:
+            lines.append(f"    queue: q{i % counts['queue']}")
         if vpc:
             lines.append("    vpc: true")
             env += [f"      DB_HOST: ${{databases.d{i % counts['database']}.host}}"] if counts["database"] else []

@@ -55,6 +55,8 @@ VENV = ROOT / ".cache" / "kapitan-venv"
 TEMPLATES = HERE / "kapitan" / "templates"
 ROOT_FILES = ("main.tf", "outputs.tf", "backend.tf", "providers.tf", "lookups.tf", "imports.tf", "removed.tf")
 SECTIONS = ("secrets", "buckets", "databases", "services")
+# The kinds its templates reproduce (not caches, queues, nor a lambda's queue trigger).
+KINDS = ("secret", "bucket", "database", "ec2", "lambda", "beanstalk")
 _ENV_REFERENCE = re.compile(r"\$\{(app|env\.(name|region|account_id))\}")
 
 
@@ -245,7 +247,7 @@ def measure(size: int, runs: int, work: Path, kapitan: Path) -> dict[str, Any]:
     base = work / f"n{size}"
     base.mkdir()
     spec = base / f"bench-{size}.yaml"
-    spec.write_text(generate(size, owner="terraform"), encoding="utf-8")
+    spec.write_text(generate(size, owner="terraform", kinds=KINDS), encoding="utf-8")
     project = base / "kapitan"
     kapitan_project(spec, project)
     envspec_cli = Path(sys.executable).parent / "envspec"

@@ -16,7 +16,17 @@ from envspec.source import parse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from generate import generate  # noqa: E402
+from generate import KINDS, generate  # noqa: E402
+
+from envspec.kinds import KINDS as REGISTRY  # noqa: E402
+
+
+def test_the_generated_specs_hold_every_kind() -> None:
+    """Every kind of the registry is in the benchmarks' specs (a new kind is measured as specs grow)."""
+    assert set(KINDS) == set(REGISTRY) - {"network"}
+    graph = [lower(env) for env in resolve([parse(generate(100), "bench.yaml")])[0].environments.values()][0]
+    assert {node.kind for node in graph.nodes} == set(REGISTRY)
+    assert any(n.kind == "lambda" and n.inputs.get("trigger") for n in graph.nodes)  # a queue trigger
 
 
 @pytest.mark.parametrize("owner", [None, "terraform", "ansible"])
