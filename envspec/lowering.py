@@ -152,11 +152,14 @@ class Lowering:
     def environment(self, component: ResolvedComponent) -> dict[str, Value]:
         return {key: self.interpolate(value, component) for key, value in component.env.items()}
 
-    def permissions(self, component: ResolvedComponent) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(IAM policy statements, network access rules) its references grant, each once, in reference order."""
+    def permissions(
+        self, component: ResolvedComponent, *implied: Reference,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(IAM policy statements, network access rules) its references grant, each once, in reference
+        order; `implied` are references the spec makes without writing them (a lambda's trigger queue)."""
         statements: list[dict[str, Any]] = []
         access: list[dict[str, Any]] = []
-        for ref in component.references:
+        for ref in (*component.references, *implied):
             target = self.components[ref.address]
             grants = self.kinds[target.kind].grants
             if grants is None:

@@ -26,36 +26,33 @@ def _arn(ctx: Lowering, target: ResolvedComponent) -> str:
     return ctx.arn("lambda", f"function:{ctx.base_name(target)}")
 
 
-def _trigger(ctx: Lowering, c: ResolvedComponent) -> tuple[dict[str, Value] | None, Grants]:
-    """The event source mapping that runs the function on its queue's messages, and what it needs.
+def _trigger(ctx: Lowering, c: ResolvedComponent) -> dict[str, Value] | None:
+    """The event source mapping that runs the function on its queue's messages.
 
     Every argument either tool could leave to AWS is decided here: no batching window (Lambda's
     default for a batch of at most 10; amazon.aws.lambda_event sets 1 for larger ones), no partial
-    batch responses, enabled. The function's role gets the queue's grant, as a reference would.
+    batch responses, enabled.
     """
     model = c.model
     assert isinstance(model, LambdaService)
     if model.queue is None:
-        return None, Grants([], [])
-    queue = ctx.components[f"queues.{model.queue}"]
-    trigger: dict[str, Value] = {
-        "event_source_arn": ctx.arn("sqs", ctx.base_name(queue)),
+        return None
+    return {
+        "event_source_arn": ctx.arn("sqs", ctx.base_name(ctx.components[f"queues.{model.queue}"])),
         "batch_size": model.batch_size,
         "maximum_batching_window_in_seconds": 0,
         "function_response_types": [],
         "enabled": True,
     }
-    grants = ctx.kinds[queue.kind].grants  # what `${queues.X.arn}` would grant
-    return trigger, grants(ctx, Reference(queue.address, "arn"), queue, c) if grants is not None else Grants([], [])
 
 
 def lower(ctx: Lowering, c: ResolvedComponent) -> Lowered:
     model = c.model
     assert isinstance(model, LambdaService)
     name = ctx.base_name(c)
-    statements, access = ctx.permissions(c)
-    trigger, granted = _trigger(ctx, c)
-    statements += [s for s in granted.statements if s not in statements]
+    # A trigger queue grants the function's role what `${queues.X.arn}` would.
+    statements, access = ctx.permissions(c, *([Reference(f"queues.{model.queue}", "arn")] if model.queue else []))
+    trigger = _trigger(ctx, c)
     bucket, _, key = model.code.removeprefix("s3://").partition("/")
     managed = [LAMBDA_BASIC_POLICY] + ([LAMBDA_VPC_POLICY] if model.vpc else [])
     vpc = {"vpc_id": Attr("network", "vpc_id"), "subnet_ids": Attr("network", "private_subnet_ids"),
