@@ -36,7 +36,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test test-tools
 	ENVSPEC_TF_PROVIDER_MIRROR="$${ENVSPEC_TF_PROVIDER_MIRROR:-$$($(FIND_TF_MIRROR))}" \
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -p no:cacheprovider --durations=25
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider --durations=25
 
 # Tools of the slow tests beside Python: Graphviz renders `envspec graph --format dot` to PNG (installed
 # from Debian's packages when missing and allowed), Node.js with npm runs Mermaid's own parser (its npm

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+# The emulated AWS (`moto_server`, `aws`: one patched moto server per worker, shared by every module) and
+# the real terraform (`terraform`), for the whole suite. No test module registers plugins or imports
+# another test module's fixtures: shared helpers live in tests/*.py modules that are not test modules.
+# `journey`: the contract spec moved between the tools, built once per worker (tests/contract_journey.py).
+pytest_plugins = ["tests.awsemu.fixtures", "tests.realtf.fixtures", "tests.contract_journey"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -35,10 +41,20 @@ LONGEST_FIRST = (
 )
 
 
+# Worlds built once per worker (session fixtures that provision for minutes): every test that reads one is
+# in its xdist group, so that `--dist loadgroup` (make test) sends them all to the worker that builds it,
+# instead of building it on both.
+WORLD_GROUPS = {"journey": "contract-journey"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "terraform" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "terraform" in fixtures:
             item.add_marker(REAL_PROVIDER)
+        for world, group in WORLD_GROUPS.items():
+            if world in fixtures:
+                item.add_marker(pytest.mark.xdist_group(group))
 
     def rank(item: pytest.Item) -> int:
         name = item.path.name

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+from envspec import history
 from envspec.graph import ResourceGraph
 from envspec.lower import lower
 from envspec.resolved import ResolvedApp
@@ -25,3 +27,12 @@ def graphs_for(path: Path | str) -> dict[str, ResourceGraph]:
     apps = load_apps(path)
     assert len(apps) == 1
     return {name: lower(env) for name, env in apps[0].environments.items()}
+
+
+def copy_spec(tmp: Path, spec: Path) -> Path:
+    """The spec and its history in a folder of their own."""
+    folder = tmp / spec.stem
+    folder.mkdir(exist_ok=True)
+    shutil.copy2(spec, folder / spec.name)
+    shutil.copy2(history.path_for(spec), history.path_for(folder / spec.name))
+    return folder / spec.name

@@ -14,8 +14,6 @@ from botocore.exceptions import ClientError
 from tests.awsemu.ansible import lint, run_playbook, syntax_check
 from tests.awsemu.moto import NotLoopbackError, aws_env, boto3_client, require_loopback, start_moto
 
-pytest_plugins = ["tests.awsemu.fixtures"]
-
 # A value that Ansible would template (and run a command for) unless it is marked !unsafe.
 UNSAFE_VALUE = "{{ lookup('pipe','id') }} {% raw %}$(id) `id` 'q' \"dq\" \\ é"
 

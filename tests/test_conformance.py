@@ -9,8 +9,9 @@ kind by kind:
 - Terraform: real Terraform plans the generated root (`plan -refresh=false` against the stand-in
   provider, tests/tfcheck): the planned name and `tags_all` (the tags AWS gets, default tags
   included) of every IR resource.
-- Ansible: the generated provision.yml runs once against the emulator (moto, as in
-  tests/test_ansible_moto.py), which is then read back with boto3.
+- Ansible: the generated provision.yml runs once against an emptied emulator, which is then read back
+  with boto3: the first step of the contract journey (tests/contract_journey.py), shared with
+  tests/test_coexistence.py rather than provisioned a second time.
 
 The two must agree on every resource both lists have: same type, same name, same tags, except
 `envspec:owner`, which says who owns it (`terraform` on one side, `ansible` on the other). Neither
@@ -31,20 +32,11 @@ import pytest
 from envspec.graph import ResourceGraph
 from envspec.manifest import inventory as resource_inventory
 from envspec_terraform import TerraformBackend
-from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env
-from tests.graphs import REPO
-from tests.test_ansible_moto import (
-    Emulator,
-    import_certificates,
-    in_account,
-    moto_server,  # noqa: F401  (the emulator with the AMIs and Beanstalk these runs need)
-    provision,
-    upload_code,
-    write_tree,
-)
 from envspec.kinds import KINDS as ALL_KINDS
-from tests.test_terraform_backend import DATA, NAME_ATTRIBUTES, _ir_addresses, graphs
-from tests.test_terraform_backend import write_tree as write_terraform_tree
+from tests.contract_journey import Journey
+from tests.graphs import REPO
+from tests.terraform_trees import DATA, NAME_ATTRIBUTES, graphs, ir_addresses
+from tests.terraform_trees import write_tree as write_terraform_tree
 
 SPEC = REPO / "examples" / "contract.yaml"
 ENV = "staging"
@@ -91,7 +83,7 @@ def terraform_identities(plan_json: Mapping[str, Any], g: ResourceGraph) -> tupl
     """The planned identity of every IR resource, and the planned resources of IR types that are not in the IR."""
     from tests.tfcheck import planned_addresses, planned_values
 
-    expected = _ir_addresses(g)
+    expected = ir_addresses(g)
     found: dict[Key, Identity] = {}
     for address, (node, resource) in expected.items():
         after = planned_values(plan_json, address)
@@ -208,16 +200,13 @@ def terraform_side(tmp_path_factory: pytest.TempPathFactory) -> Side:
 
 
 @pytest.fixture(scope="module")
-def ansible_side(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Side:  # noqa: F811
-    """One provision.yml run of the all-Ansible graph against an emptied emulator, read back."""
-    g = graph("ansible")
-    tmp = tmp_path_factory.mktemp("conformance-ansible")
-    env = in_account(aws_env(moto_server.fresh(), DEFAULT_REGION), g.account_id, g.region)
-    import_certificates(g, env)
-    fixtures = {"aws_s3_bucket": upload_code(g, env)}
-    result = provision(write_tree(g, tmp / "out"), g, env, tmp, "conformance")
-    assert result.succeeded, result.summary()
-    identities, extra = ansible_identities(Emulator(env).inventory(), g, fixtures)
+def ansible_side(journey: Journey) -> Side:
+    """What the generated provision.yml created from the all-Ansible graph in an emptied emulator, read back:
+    the first step of the contract journey (tests/contract_journey.py), which this module shares with
+    tests/test_coexistence.py. Its graph has the resources, names and tags of `graph("ansible")`."""
+    g = journey.start
+    assert resource_inventory(g) == resource_inventory(graph("ansible")), "the journey starts from another graph"
+    identities, extra = ansible_identities(journey.inventory, g, journey.fixtures)
     return Side(g, identities, extra)
 
 

@@ -23,8 +23,6 @@ from envspec.lower import lower
 from envspec.resolve import resolve
 from envspec.source import load
 
-pytest_plugins = ["tests.realtf.fixtures"]
-
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden" / "deploy"
 # (case, spec, environment, extra arguments): an all-Ansible, an all-Terraform and a mixed spec.

@@ -42,9 +42,7 @@ import pytest
 
 from tests.awsemu.ansible import BIN_DIR, ansible_env
 from tests.awsemu.moto import boto3_client
-from tests.test_ansible_moto import parse_environment_file
-
-pytest_plugins = ["tests.awsemu.fixtures", "tests.realtf.fixtures"]
+from tests.worlds import parse_environment_file
 
 REPO = Path(__file__).resolve().parent.parent
 APP, ENV, REGION, ACCOUNT = "zdt", "test", "us-east-1", "123456789012"  # moto's default account

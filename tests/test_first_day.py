@@ -12,8 +12,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.awsemu.fixtures"]  # `aws`: an emptied emulator, for the slow test at the end
-
 SPEC = """\
 envspec: 1
 app: shop

@@ -30,23 +30,21 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-import hcl2
 import jinja2
 import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from envspec import plugins
 from envspec.build import build
 from envspec.errors import SpecError
 from envspec.resolve import resolve
 from envspec.resolved import ResolvedApp
 from envspec.source import parse
 from envspec_terraform.names import module_names
+from tests.compiling import BACKENDS, compile_text, known_bug
+from tests.hcl_reading import parse_hcl
 from tests.strategies import PATH, dump, examples, garbled, mutated, specs, tweaked
 
-BACKENDS = plugins.load()
-assert sorted(b.name for b in BACKENDS) == ["ansible", "terraform"]
 
 
 # ---- parsing every kind of output file ------------------------------------------------------------
@@ -58,30 +56,6 @@ class AnsibleYamlLoader(yaml.CSafeLoader):
 
 AnsibleYamlLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
 _JINJA = jinja2.Environment()
-
-
-_HCL_ESCAPED_TEMPLATE = re.compile(r"\$\$\{|%%\{")
-
-
-def parse_hcl(text: str) -> Any:
-    """python-hcl2's reading of `text`.
-
-    python-hcl2 8.x cannot read an escaped `$${` or `%%{` that no `}` closes within the string (nor
-    one right after `\\"`); Terraform can (tests/test_hcl_escape.py checks such strings with real
-    Terraform). Only for that case: when the text fails to parse but parses once those escapes are
-    neutralised (`$${` -> `$_{`), everything else about it has been checked, and that reading is
-    returned. Any other failure is raised."""
-    try:
-        return hcl2.loads(text)
-    except Exception:
-        neutral = _HCL_ESCAPED_TEMPLATE.sub(lambda m: m.group()[0] + "_{", text)
-        if neutral == text:
-            raise
-        try:
-            return hcl2.loads(neutral)
-        except Exception:
-            pass
-        raise
 
 
 def parse_output_file(path: PurePosixPath, text: str) -> Any:
@@ -164,24 +138,6 @@ def check_agrees_with_spec(apps: list[ResolvedApp], files: Mapping[PurePosixPath
                 modules = module_names(owners)
                 called = {m.strip('"') for block in parsed[main_tf].get("module", []) for m in block}
                 assert called == {modules[a] for a, owner in owners.items() if owner == "terraform"}
-
-
-def compile_text(text: str, *, skip_known_bugs: bool = True) -> tuple[list[ResolvedApp], dict[PurePosixPath, str]]:
-    apps = resolve([parse(text, PATH)])
-    if skip_known_bugs:
-        assume(not known_bug(apps))
-    return apps, build(apps, BACKENDS)
-
-
-# ---- known bugs ---------------------------------------------------------------------------------
-# Inputs that hit a bug already found and pinned by a dedicated test (which fails until it is
-# fixed) are set aside here, so that the fuzzing keeps looking for new ones. Remove an entry when
-# its test passes.
-
-
-def known_bug(apps: list[ResolvedApp]) -> str | None:
-    """The test that pins the bug `apps` would hit, or None. (No open bug is set aside now.)"""
-    return None
 
 
 # ---- valid specs ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from hcl2 import SerializationOptions
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.hcl_reading import template_value
 from envspec_terraform.hcl import (
     Attribute,
     Blank,
@@ -33,22 +34,6 @@ from envspec_terraform.hcl import (
 )
 
 _PARSE = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
-
-
-def template_value(raw: str) -> str:
-    """A string as python-hcl2 returns it (escapes resolved, template syntax kept) -> its value.
-    `$${` and `%%{` are literal text; any other `${` or `%{` would be an interpolation: a failure."""
-    out, i = [], 0
-    while i < len(raw):
-        if raw.startswith(("$${", "%%{"), i):
-            out.append(raw[i + 1 : i + 3])
-            i += 3
-        elif raw.startswith(("${", "%{"), i):
-            raise AssertionError(f"interpolation in {raw!r}")
-        else:
-            out.append(raw[i])
-            i += 1
-    return "".join(out)
 
 
 def roundtrip(text: str) -> str:

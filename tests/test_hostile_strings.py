@@ -52,7 +52,7 @@ from envspec.source import _FORBIDDEN_VALUE, parse
 from envspec_terraform.hcl import quote
 from tests.hostile import ACCEPTED, CONTROL, CORPUS, REJECTED
 from tests.strategies import literal
-from tests.test_hcl_escape import template_value
+from tests.hcl_reading import template_value
 
 PATH = "hostile.yaml"
 APP = "hostile"

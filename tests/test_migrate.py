@@ -17,22 +17,13 @@ from envspec.cli import run
 from envspec.migrate import plan
 from envspec.resolve import resolve, resolve_document
 from envspec.source import load, parse
-from tests.graphs import EXAMPLES, REPO
+from tests.graphs import EXAMPLES, REPO, copy_spec
 
 XKIT = REPO / "specs" / "xkit.yaml"
 SPECS = [*EXAMPLES, XKIT]
 OTHER = {"ansible": "terraform", "terraform": "ansible"}
 # text migrate may add inside a line: an owner entry, or an overrides entry holding only owners (flow style)
 _OWNER_TEXT = re.compile(r"overrides: \{([a-z][a-z0-9-]*: \{owner: [a-z]+\}(, )?)+\}(, )?|owner: [a-z]+(, )?")
-
-
-def copy_spec(tmp: Path, spec: Path) -> Path:
-    """The spec and its history in a folder of their own."""
-    folder = tmp / spec.stem
-    folder.mkdir(exist_ok=True)
-    shutil.copy2(spec, folder / spec.name)
-    shutil.copy2(history.path_for(spec), history.path_for(folder / spec.name))
-    return folder / spec.name
 
 
 def addresses_of(spec: Path) -> list[tuple[str, dict[str, str]]]:

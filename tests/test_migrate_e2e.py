@@ -20,8 +20,6 @@ from tests.realtf import RealTerraform
 from tests.realtf.emulated import ensure_state_bucket, terraform_env
 from tests.realtf.plan import PlanReport
 
-pytest_plugins = ["tests.awsemu.fixtures", "tests.realtf.fixtures"]
-
 SPEC = """\
 # yaml-language-server: $schema=../schemas/envspec.schema.json
 # A small app Ansible provisioned; its network and database move to Terraform, in staging first.

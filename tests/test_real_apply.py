@@ -15,7 +15,6 @@ are both app `xkit`) get their own emulator. Compiling, the emulated account's f
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,9 +28,7 @@ from tests.awsemu.moto import MotoServer, aws_env, start_moto
 from tests.graphs import graphs_for
 from tests.realtf import RealTerraform
 from tests.realtf.emulated import all_terraform, ensure_state_bucket, terraform_env
-from tests.test_ansible_moto import CASES, _server_launcher, import_certificates, upload_code
-
-pytest_plugins = ["tests.realtf.fixtures"]
+from tests.worlds import CASES, HARNESS_CASE, SPEC_AMIS, import_certificates, upload_code
 
 # examples/minimal.yaml (dev) is applied, re-planned and drifted by tests/test_real_harness.py: not twice.
 APPLIED = [(c, spec, e) for c, spec, e in CASES if spec.name != "minimal.yaml"]
@@ -40,8 +37,6 @@ CONCURRENCY = int(os.environ.get("ENVSPEC_REAL_APPLY_CONCURRENCY", "4"))
 
 
 def test_every_example_and_environment_is_applied_somewhere() -> None:
-    from tests.test_real_harness import HARNESS_CASE
-
     assert sorted(f"{c}-{e}" for c, _, e in [*APPLIED, HARNESS_CASE]) == sorted(f"{c}-{e}" for c, _, e in CASES)
 
 
@@ -107,8 +102,7 @@ def test_every_environment_applies_and_the_second_plan_is_empty(terraform: RealT
     try:
         for _ in range(max(placement) + 1):
             folder = tmp_path_factory.mktemp("moto-apply")
-            launcher = _server_launcher(folder)
-            servers.append(start_moto(log_dir=folder, command=lambda port, launcher=launcher: [sys.executable, str(launcher), "-H", "127.0.0.1", "-p", str(port)]))
+            servers.append(start_moto(amis=SPEC_AMIS, log_dir=folder))
         roots = [
             prepare(terraform, servers[placement[i]].endpoint, spec, env_name, tmp_path / f"{case}-{env_name}", f"{case}-{env_name}")
             for i, (case, spec, env_name) in enumerate(APPLIED)

@@ -10,15 +10,11 @@ import pytest
 
 from envspec.cli import run
 from tests.awsemu.moto import boto3_client
-from tests.graphs import REPO, graphs_for
+from tests.graphs import graphs_for
 from tests.realtf import PlanReport, RealTerraform
 from tests.realtf.emulated import all_terraform, ensure_state_bucket, terraform_env
-from tests.test_ansible_moto import moto_server, upload_code  # noqa: F401  (the emulator with the specs' AMIs)
+from tests.worlds import HARNESS_CASE, upload_code  # HARNESS_CASE: the one example this module applies
 
-pytest_plugins = ["tests.awsemu.fixtures", "tests.realtf.fixtures"]
-
-# The one example this module applies (tests/test_real_apply.py applies every other one).
-HARNESS_CASE = ("minimal", REPO / "examples" / "minimal.yaml", "dev")
 
 
 def _change(address: str, actions: list[str], before: dict | None, after: dict | None, unknown: dict | None = None, **extra: object) -> dict:

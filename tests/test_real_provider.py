@@ -15,8 +15,6 @@ from tests.graphs import EXAMPLES, REPO
 from tests.realtf import RealTerraform
 from tests.realtf.emulated import all_terraform
 
-pytest_plugins = ["tests.realtf.fixtures"]
-
 SPECS = [*EXAMPLES, REPO / "specs" / "xkit.yaml"]
 
 

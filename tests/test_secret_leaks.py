@@ -55,10 +55,8 @@ from envspec.resolve import resolve
 from envspec.source import parse
 from tests.graphs import EXAMPLES, REPO, SPECS
 from tests.strategies import dump, examples, specs
-from tests.test_fuzz_compile import compile_text as fuzz_compile
-from tests.test_fuzz_compile import parse_hcl
-
-pytest_plugins = ["tests.awsemu.fixtures"]
+from tests.compiling import compile_text as fuzz_compile
+from tests.hcl_reading import parse_hcl
 
 BACKENDS = plugins.load()
 XKIT = REPO / "specs" / "xkit.yaml"
@@ -541,7 +539,7 @@ def test_provisioning_never_shows_a_secret(aws: dict[str, str], tmp_path: Path) 
     from envspec.lower import lower
     from tests.awsemu.ansible import run_playbook
     from tests.awsemu.moto import boto3_client
-    from tests.test_ansible_moto import in_account
+    from tests.awsemu.moto import in_account
 
     text = database_spec()
     spec = tmp_path / "shop.yaml"

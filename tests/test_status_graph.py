@@ -22,7 +22,7 @@ from envspec.graph_render import diagram
 from envspec.resolve import resolve
 from envspec.source import load
 from tests.graphs import EXAMPLES, REPO
-from tests.test_migrate import copy_spec
+from tests.graphs import copy_spec
 
 GOLDEN = REPO / "tests" / "golden" / "migration"
 XKIT = REPO / "specs" / "xkit.yaml"

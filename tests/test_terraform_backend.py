@@ -30,16 +30,15 @@ import hcl2
 import pytest
 from hcl2 import SerializationOptions
 
-from envspec import resolve, source
 from envspec.errors import BackendError
 from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
 from envspec.kinds import OUTPUTS
-from envspec.lower import lower
 from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
 from envspec_terraform.binding import Binding, MissingBinding, binding, module_name
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
 from tests.sgrules import module_rule_keys, rule_imports
+from tests.terraform_trees import DATA, GROUP_IDS, NAME_ATTRIBUTES, graphs, ir_addresses, write_tree
 
 GOLDEN = REPO / "tests" / "golden"
 XKIT = REPO / "specs" / "xkit.yaml"
@@ -59,24 +58,6 @@ assert len(CASES) == len(EXAMPLES) + len(SPECS), "two specs map to the same gold
 # ---- graphs and trees -----------------------------------------------------------------------------
 
 
-@cache
-def graphs(path: Path, owner: str | None = None, owners: tuple[tuple[str, str], ...] = ()) -> dict[str, ResourceGraph]:
-    """{env: graph} of one spec through the real pipeline (as `graphs_for`), with `owner`/`owners`
-    overriding who owns what before lowering, so names, tags and resources follow the owner as they
-    would if the spec said so."""
-    apps = resolve.resolve(source.load([path]))
-    assert len(apps) == 1
-    chosen = dict(owners)
-    out: dict[str, ResourceGraph] = {}
-    for env_name, env in apps[0].environments.items():
-        components = {
-            address: dataclasses.replace(c, owner=chosen.get(address, owner or c.owner))  # type: ignore[arg-type]
-            for address, c in env.components.items()
-        }
-        out[env_name] = lower(dataclasses.replace(env, components=components))
-    return out
-
-
 def with_history(graph: ResourceGraph, history: Mapping[str, tuple[str, ...]]) -> ResourceGraph:
     nodes = tuple(dataclasses.replace(n, history=tuple(history[n.address])) if n.address in history else n for n in graph.nodes)
     return dataclasses.replace(graph, nodes=nodes)
@@ -90,14 +71,6 @@ def emit_all(envs: Mapping[str, ResourceGraph]) -> dict[PurePosixPath, str]:
             assert files.get(path, text) == text, f"{path} differs between environments"
             files[path] = text
     return dict(sorted(files.items()))
-
-
-def write_tree(files: Mapping[PurePosixPath, str], dest: Path) -> Path:
-    for rel, text in files.items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return dest
 
 
 SERVICES = ("services.api", "services.dashboard", "services.hubspot-sync", "services.export-cleanup", "services.thumbnailer")
@@ -651,48 +624,6 @@ def test_terraform_validate(validated: dict[tuple[str, str], Any], root: tuple[s
     validated[root].assert_valid()
 
 
-# Values the stand-in provider returns for data sources that find Ansible-created resources.
-DATA = {
-    "aws_lb": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:loadbalancer/app/xkit-staging/0123456789abcdef", "dns_name": "xkit-staging-1.us-west-2.elb.amazonaws.com"},
-    "aws_lb_listener": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:listener/app/xkit-staging/0123456789abcdef/80"},
-    "aws_lb_listener_rule": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:listener-rule/app/xkit-staging/0123456789abcdef/80/50000"},
-    "aws_lb_target_group": {"arn": "arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/xkit-staging-api/0123456789abcdef"},
-    "aws_secretsmanager_secret": {"arn": "arn:aws:secretsmanager:us-west-2:111111111111:secret:xkit/staging/x-AbCdEf"},
-    "aws_db_instance": {
-        "address": "xkit-staging-main.abcdefghijkl.us-west-2.rds.amazonaws.com",
-        # RDS manages the master password for both tools: its secret is the instance's own.
-        "master_user_secret": [{"kms_key_id": "", "secret_arn": "arn:aws:secretsmanager:us-west-2:111111111111:secret:rds!db-0123-AbCdEf", "secret_status": "active"}],
-    },
-}
-# The security groups of staging by Name, and their rules as Ansible created them (ids that nothing
-# can derive). The network's lb_to_vpc rule is missing: Terraform must create it. The rule the
-# dashboard (Ansible's again) added on the database's group must stay out of the import.
-GROUP_IDS = {"xkit-staging-lb": "sg-0lb", "xkit-staging-api": "sg-0api", "xkit-staging-hubspot-sync": "sg-0sync", "xkit-staging-main": "sg-0main"}
-
-
-def _rule(group: str, direction: str, port: int, peer: str) -> dict[str, Any]:
-    side = {"referenced_security_group_id": peer} if peer.startswith("sg-") else {"cidr_ipv4": peer}
-    return {"security_group_id": group, "is_egress": direction == "egress", "ip_protocol": "tcp", "from_port": port, "to_port": port, **side}
-
-
-RULES = {
-    "sgr-0lbhttps": _rule("sg-0lb", "ingress", 443, "0.0.0.0/0"),
-    "sgr-0lbhttp": _rule("sg-0lb", "ingress", 80, "0.0.0.0/0"),
-    "sgr-0apihttps": _rule("sg-0api", "egress", 443, "0.0.0.0/0"),
-    "sgr-0apifromlb": _rule("sg-0api", "ingress", 4000, "sg-0lb"),
-    "sgr-0apitomain": _rule("sg-0api", "egress", 5432, "sg-0main"),
-    "sgr-0mainfromapi": _rule("sg-0main", "ingress", 5432, "sg-0api"),
-    "sgr-0synchttps": _rule("sg-0sync", "egress", 443, "0.0.0.0/0"),
-    "sgr-0synctomain": _rule("sg-0sync", "egress", 5432, "sg-0main"),
-    "sgr-0mainfromsync": _rule("sg-0main", "ingress", 5432, "sg-0sync"),
-    "sgr-0mainfromdashboard": _rule("sg-0main", "ingress", 5432, "sg-0dashboard"),
-}
-DATA.update({
-    "aws_security_group": {"@by": {"tags.Name": {name: {"id": id_} for name, id_ in GROUP_IDS.items()}}},
-    "aws_security_groups": {"ids": [], "@by": {"tags.Name": {name: {"ids": [id_]} for name, id_ in GROUP_IDS.items()}}},
-    "aws_vpc_security_group_rules": {"ids": sorted(RULES)},  # every rule of the account, whatever the filter
-    "aws_vpc_security_group_rule": {"@by": {"security_group_rule_id": RULES}},
-})
 RULE_IMPORTS = {
     "module.network.aws_vpc_security_group_ingress_rule.lb_https[0]": "sgr-0lbhttps",
     "module.network.aws_vpc_security_group_ingress_rule.lb_http[0]": "sgr-0lbhttp",
@@ -733,17 +664,6 @@ def _plan(plans: dict[str, Any], name: str) -> Any:
     return result
 
 
-def _ir_addresses(graph: ResourceGraph) -> dict[str, tuple[Node, Any]]:
-    names = module_names(n.address for n in graph.nodes)
-    return {
-        f"module.{names[n.address]}.{resource_address(n, r)}": (n, r)
-        for n in graph.owned_by("terraform") for r in n.resources
-    }
-
-
-NAME_ATTRIBUTES = ("name", "bucket", "identifier", "function_name")
-
-
 @pytest.mark.slow
 def test_plan_creates_every_resource_with_its_ir_name_and_tags(plans: dict[str, Any]) -> None:
     from tests.tfcheck import planned_addresses, planned_values
@@ -752,7 +672,7 @@ def test_plan_creates_every_resource_with_its_ir_name_and_tags(plans: dict[str, 
     actions = planned_addresses(plan_json)
     assert all(a == ["create"] for a in actions.values())
     graph = hostile_graph()  # its IR tags hold the hostile strings too
-    expected = _ir_addresses(graph)
+    expected = ir_addresses(graph)
     assert set(expected) <= set(actions), sorted(set(expected) - set(actions))
     # Exactly one Terraform resource per IR resource of a type the IR knows, and no other of that type.
     ir_types = {r.type for _, r in expected.values()}
@@ -773,7 +693,7 @@ def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> Non
     plan_json = _plan(plans, "xkit-migration")
     graph = variant("xkit-migration")["staging"]
     imports = planned_imports(plan_json)
-    adopted = {a: r for a, (n, r) in _ir_addresses(graph).items() if n.adopted}
+    adopted = {a: r for a, (n, r) in ir_addresses(graph).items() if n.adopted}
     names = module_names(n.address for n in graph.nodes)
     adopted_settings = {f"module.{names[n.address]}.{a}" for n in graph.nodes if n.adopted for a in settings(n)}
     assert adopted_settings
@@ -794,7 +714,7 @@ def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> Non
     assert imports["module.network.aws_vpc.this"] == "tfcheck-aws_vpc"
     actions = planned_addresses(plan_json)
     assert not [a for a, act in actions.items() if "delete" in act], "a migration must destroy nothing"
-    born = {a for a, (n, _) in _ir_addresses(graph).items() if not n.adopted}
+    born = {a for a, (n, _) in ir_addresses(graph).items() if not n.adopted}
     assert born and all(actions[a] == ["create"] for a in born)
     assert actions["module.network.aws_vpc_security_group_egress_rule.lb_to_vpc[0]"] == ["create"]  # missing in AWS
     rules = {a for a in actions if re.search(r"\.aws_vpc_security_group_(ingress|egress)_rule\.", a)}

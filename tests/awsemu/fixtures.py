@@ -1,6 +1,7 @@
-"""pytest fixtures for the emulated AWS. Register with ``pytest_plugins = ["tests.awsemu.fixtures"]``.
+"""pytest fixtures for the emulated AWS, registered once for the whole suite in tests/conftest.py.
 
-Under pytest-xdist every worker is its own session, so every worker starts its own server.
+One patched moto server per session: under pytest-xdist every worker is its own session, so each
+worker starts one server, and every test module of that worker shares it (`aws` empties it first).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env, start_moto
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    """A moto server on loopback started for this session (or xdist worker)."""
-    server: MotoServer = start_moto(log_dir=tmp_path_factory.mktemp("moto"))
+    """The moto server of this session (or xdist worker) on loopback: moto_patches.py and moto_extensions.py
+    applied, describing the AMIs every spec of examples/ and specs/ launches."""
+    from tests.worlds import SPEC_AMIS
+
+    server: MotoServer = start_moto(amis=SPEC_AMIS, log_dir=tmp_path_factory.mktemp("moto"))
     try:
         yield server
     finally:

@@ -17,11 +17,13 @@ import urllib.error
 import urllib.request
 import signal
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.awsemu.moto_patches import AMIS_VARIABLE
 
 DEFAULT_REGION = "us-east-1"
 ACCESS_KEY = "testing"
@@ -143,6 +145,7 @@ class MotoServer:
     log_path: Path
     _owned_log_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _command: Callable[[int], list[str]] | None = field(default=None, repr=False)
+    _amis: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def pid(self) -> int:
@@ -168,7 +171,7 @@ class MotoServer:
             time.sleep(1.0)
         tail = self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
         _terminate(self.process)
-        replacement = start_moto(log_dir=self.log_path.parent, command=self._command)
+        replacement = start_moto(amis=self._amis, log_dir=self.log_path.parent, command=self._command)
         self.endpoint, self.process = replacement.endpoint, replacement.process
         warnings.warn(f"moto_server did not reset ({problem}); started a new one. Log tail:\n{tail}", stacklevel=2)
         return self.endpoint
@@ -201,6 +204,7 @@ def _server_command(port: int, patched: bool) -> list[str]:
 def start_moto(
     *,
     patched: bool = True,
+    amis: Sequence[str] = (),
     log_dir: Path | None = None,
     startup_timeout: float = 30.0,
     attempts: int = 3,
@@ -209,8 +213,9 @@ def start_moto(
     """Start a moto server on 127.0.0.1 and a free port, wait until it answers, and return it.
 
     ``patched=True`` runs moto with the fixes in ``moto_patches.py`` (where moto's answers differ from
-    AWS in ways that make amazon.aws modules fail or never settle); ``patched=False`` runs the venv's
-    plain ``moto_server``. ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed policies exist.
+    AWS in ways that make amazon.aws modules fail or never settle) and the additions of
+    ``moto_extensions.py`` (Elastic Beanstalk, certificates imported under a given ARN, and ``amis``:
+    images it describes besides its own); ``patched=False`` runs the venv's plain ``moto_server``. ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed policies exist.
     The server's output goes to ``moto_server.log`` in ``log_dir`` (a temporary directory if not given),
     which is also its working directory. A port taken between choosing and binding it is retried.
     ``command(port)``, if given, replaces the command line (a launcher with more patches, say).
@@ -222,6 +227,7 @@ def start_moto(
     log_path = Path(log_dir) / "moto_server.log"
     env = aws_env("http://127.0.0.1", DEFAULT_REGION)
     env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    env[AMIS_VARIABLE] = ",".join(amis)
     last_error = "no attempt made"
     for _ in range(attempts):
         port = _free_port()
@@ -246,7 +252,7 @@ def start_moto(
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.05)
                 continue
-            return MotoServer(endpoint, proc, log_path, owned, command)
+            return MotoServer(endpoint, proc, log_path, owned, command, tuple(amis))
         else:
             last_error = f"moto_server did not answer within {startup_timeout}s (port {port})"
             _terminate(proc)

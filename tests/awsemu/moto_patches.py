@@ -505,8 +505,19 @@ def apply() -> list[str]:
     return skipped
 
 
+# The AMIs the emulator describes besides moto's own (comma-separated): set by `start_moto(amis=...)`.
+AMIS_VARIABLE = "ENVSPEC_MOTO_AMIS"
+
+
 def main() -> None:
+    import os
+    import runpy
+    from pathlib import Path
+
     apply()
+    # By path, as this script is run: its folder is not on sys.path (it holds a module named moto).
+    extensions = runpy.run_path(str(Path(__file__).with_name("moto_extensions.py")))
+    extensions["apply"](tuple(a for a in os.environ.get(AMIS_VARIABLE, "").split(",") if a))
     from moto.server import main as moto_main
 
     moto_main(sys.argv[1:])
