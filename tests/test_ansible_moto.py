@@ -53,6 +53,7 @@ from tests.worlds import (
     Emulator,
     tag_dict,
     check_against_graph,
+    distinct_shapes,
     inventory_groups,
     owned_by_ansible,
     parse_environment_file,
@@ -60,6 +61,7 @@ from tests.worlds import (
     provision,
     provision_twice,
     reported_outputs,
+    shape,
     upload_code,
     variant,
     write_tree,
@@ -69,8 +71,13 @@ BACKEND_FILES = REPO / "backends" / "envspec_ansible" / "files"
 LOOKUP_TAGS = ("envspec:app", "envspec:component", "envspec:env")
 
 
+# Every spec, and of its environments each one that takes its own paths through the roles (see
+# tests/worlds.py `shape`); the values of every environment are checked offline by the golden trees.
+PROVISIONED = distinct_shapes(CASES)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("case", "spec", "env_name"), CASES, ids=[f"{c}-{e}" for c, _, e in CASES])
+@pytest.mark.parametrize(("case", "spec", "env_name"), PROVISIONED, ids=[f"{c}-{e}" for c, _, e in PROVISIONED])
 def test_provision_twice_then_read_back(aws: dict[str, str], tmp_path: Path, case: str, spec: Path, env_name: str) -> None:
     graph = graphs_for(spec)[env_name]
     run = provision_twice(aws, graph, tmp_path)
@@ -408,6 +415,27 @@ def report_timings() -> Iterator[None]:
 def test_cases_cover_every_spec_and_environment() -> None:
     assert {spec for _, spec, _ in CASES} == {*EXAMPLES, *SPECS}
     assert len({(c, e) for c, _, e in CASES}) == len(CASES)
+    # Every spec is provisioned; an environment that is not has the shape of one of its spec's that is.
+    assert {spec for _, spec, _ in PROVISIONED} == {*EXAMPLES, *SPECS}
+    for _, spec, env in CASES:
+        assert any(s == spec and shape(graphs_for(s)[e]) == shape(graphs_for(spec)[env]) for _, s, e in PROVISIONED)
+
+
+def test_a_shape_tells_apart_what_takes_other_paths_and_not_values() -> None:
+    """`shape` is blind to values (sizes, counts) but not to owners, kinds of resources or optional settings."""
+    contract = graphs_for(REPO / "examples" / "contract.yaml")
+    assert shape(contract["staging"]) == shape(contract["production"])  # two hosts or four, other sizes
+    xkit = graphs_for(REPO / "specs" / "xkit.yaml")
+    assert shape(xkit["staging"]) != shape(xkit["production"])  # production's uploads expire
+    staging = contract["staging"]
+    moved = dataclasses.replace(staging, nodes=tuple(
+        dataclasses.replace(n, owner="terraform") if n.address == "buckets.uploads" else n for n in staging.nodes
+    ))
+    assert shape(moved) != shape(staging)
+    assert [c for _, c, _ in distinct_shapes([("a", REPO / "examples" / "contract.yaml", "staging"),
+                                              ("a", REPO / "examples" / "contract.yaml", "production")])] == [
+        REPO / "examples" / "contract.yaml"
+    ]
 
 
 def test_variant_reads_only_what_is_needed() -> None:

@@ -46,6 +46,39 @@ HARNESS_CASE = ("minimal", REPO / "examples" / "minimal.yaml", "dev")
 SPEC_AMIS = tuple(sorted({str(n.inputs["ami"]) for _, spec, env in CASES for n in graphs_for(spec)[env].nodes if n.kind == "ec2"}))
 
 
+def shape(graph: ResourceGraph) -> tuple[Any, ...]:
+    """What decides which tasks provision.yml runs for `graph`, without the values they run with: each
+    component's address, kind and owner, the types of its resources, and its inputs with every scalar
+    replaced by its type and every list by the set of its items' shapes (two hosts or four, one NAT
+    gateway or three: the same tasks in the same loops). Environments of one spec usually differ in
+    values only (sizes, counts, names); one whose shape differs (a bucket with an expiry rule in
+    production only, say) takes other paths through the roles."""
+
+    def of(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return tuple(sorted((str(k), of(v)) for k, v in value.items()))
+        if isinstance(value, (list, tuple)):
+            return ("list", tuple(sorted({repr(of(v)) for v in value})))
+        return type(value).__name__
+
+    return tuple(
+        (n.address, n.kind, n.owner, tuple(sorted({r.type for r in n.resources})), of(dict(n.inputs)))
+        for n in graph.nodes
+    )
+
+
+def distinct_shapes(cases: list[tuple[str, Path, str]]) -> list[tuple[str, Path, str]]:
+    """The cases to provision: of the environments of one spec that have the same `shape`, the first."""
+    seen: set[tuple[Path, tuple[Any, ...]]] = set()
+    out = []
+    for case, spec, env in cases:
+        key = (spec, shape(graphs_for(spec)[env]))
+        if key not in seen:
+            seen.add(key)
+            out.append((case, spec, env))
+    return out
+
+
 def owned_by_ansible(node: Node) -> Node:
     """`node` as if Ansible owned it. Names and tags stay the IR's (`envspec:owner` says terraform):
     what it creates is exactly what Terraform would have."""
