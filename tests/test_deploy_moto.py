@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from tests.awsemu.ansible import BIN_DIR, STOCK_STRATEGY, ansible_env
+from tests.awsemu.ansible import BIN_DIR, ansible_env
 from tests.awsemu.moto import boto3_client
 from tests.worlds import parse_environment_file
 
@@ -190,10 +190,9 @@ class Stand:
     hosts: list[LocalHost]
     inventory: Path
     app: str = APP
-    strategy: str | None = None  # Ansible's strategy (tests/awsemu/ansible.py): the suite's unless set
 
     def deploy(self, version: str) -> subprocess.CompletedProcess[str]:
-        env = ansible_env(self.aws, self.tmp / "ansible-home", strategy=self.strategy)
+        env = ansible_env(self.aws, self.tmp / "ansible-home")
         env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
         env["PATH"] = os.pathsep.join([str(BIN_DIR), env["PATH"]])
         log = self.tmp / f"deploy-{version}-{time.monotonic_ns()}.log"  # the output, while it runs too
@@ -487,7 +486,6 @@ def test_rolling_releases_without_downtime_and_a_failed_one_stops_the_rollout(
     changes), version 3 one host at a time; then version 4, whose health check fails on the
     second host: the first runs 4, the second is rolled back to 3, the third is never touched."""
     stand = stand_up(aws, tmp_path, count=3, max_unavailable=2, stop_hosts=stop_hosts)
-    stand.strategy = STOCK_STRATEGY  # the rollout runs with Ansible's own strategy: stock Ansible, proven
     roll(stand, "1", "2", max_unavailable=2)
     redeploy_changes_nothing(stand, "2")
     roll(stand, "2", "3", max_unavailable=1)

@@ -106,13 +106,16 @@ def write_tree(graph: ResourceGraph, dest: Path) -> Path:
     return dest / "ansible"
 
 
-def provision(tree: Path, graph: ResourceGraph, env: Mapping[str, str], tmp: Path, label: str) -> Result:
+def provision(
+    tree: Path, graph: ResourceGraph, env: Mapping[str, str], tmp: Path, label: str, strategy: str | None = None
+) -> Result:
     result = run_playbook(
         tree / "provision.yml",
         inventory=tree / "inventories" / graph.env,
         env=env,
         cwd=tree,
         tmp_dir=tmp / f"ansible-{label}",
+        strategy=strategy,
     )
     TIMINGS.append((f"{graph.app}/{graph.env}", label, result.duration))
     return result
@@ -432,20 +435,22 @@ def self_signed_certificate() -> tuple[bytes, bytes]:
     return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
-def provision_twice(aws: Mapping[str, str], graph: ResourceGraph, tmp: Path) -> Run:
+def provision_twice(aws: Mapping[str, str], graph: ResourceGraph, tmp: Path, strategy: str | None = None) -> Run:
+    """Provision `graph` (after its `variant`), then again: the second run must change nothing.
+    `strategy`: Ansible's, the suite's unless given (tests/awsemu/ansible.py)."""
     env = in_account(aws, graph.account_id, graph.region)
     import_certificates(graph, env)
     fixtures = {"aws_s3_bucket": upload_code(graph, env)}
     provisioned = [n for n in graph.nodes if n.owner == "ansible"]
     before = variant(graph)
     if before is not None:
-        made = provision(write_tree(before, tmp / "variant"), before, env, tmp, "variant")
+        made = provision(write_tree(before, tmp / "variant"), before, env, tmp, "variant", strategy)
         assert made.succeeded, made.summary()
         provisioned += [n for n in before.nodes if graph.node(n.address).owner != "ansible"]
     tree = write_tree(graph, tmp / "out")
-    first = provision(tree, graph, env, tmp, "first run")
+    first = provision(tree, graph, env, tmp, "first run", strategy)
     assert first.succeeded, first.summary()
-    second = provision(tree, graph, env, tmp, "second run")
+    second = provision(tree, graph, env, tmp, "second run", strategy)
     assert second.succeeded, second.summary()
     assert second.changed == 0, "the second run changed something:\n" + second.summary() + "".join(
         f"\n{t.task}: {json.dumps(dict(t.result), default=str)[:3000]}" for t in second.changed_tasks

@@ -170,7 +170,8 @@ def _isolated_home(tmp_dir: Path | None) -> Iterator[Path]:
 # modules run in one long-lived interpreter instead of a new Python per task, which spends most of a
 # task's time importing boto3) runs the same tasks with the same modules and arguments in the same order,
 # about twice as fast. `ENVSPEC_TEST_ANSIBLE_STRATEGY=linear` runs everything with Ansible's own; the
-# zero-downtime rollout (tests/test_deploy_moto.py) always does, so stock Ansible stays proven end to end.
+# hostile strings' provision_twice (tests/test_ansible_moto.py) always does, so stock Ansible stays proven
+# on the run where a difference in how arguments reach a module would show.
 STRATEGY_VARIABLE = "ENVSPEC_TEST_ANSIBLE_STRATEGY"
 STOCK_STRATEGY = "linear"
 
@@ -285,6 +286,7 @@ def run_playbook(
     extra_args: Sequence[str] = (),
     tmp_dir: Path | None = None,
     timeout: float = 900,
+    strategy: str | None = None,
 ) -> Result:
     """Run ``ansible-playbook`` from this venv and return its exit code, output and parsed recap.
 
@@ -292,6 +294,7 @@ def run_playbook(
     ``AWS_ENDPOINT_URL`` in it must be on loopback. A relative ``playbook`` is relative to ``cwd``.
     Without ``inventory`` the play runs against ``localhost`` with the local connection.
     ``extra_vars`` are passed as one JSON ``-e``; ``ansible_python_interpreter`` is always this interpreter.
+    ``strategy``: Ansible's strategy plugin, the suite's (see ``ansible_env``) unless given.
     """
     args: list[str] = [str(ANSIBLE_PLAYBOOK), str(playbook)]
     if inventory is None:
@@ -307,7 +310,7 @@ def run_playbook(
     if env is not None and env.get("AWS_ENDPOINT_URL"):
         require_loopback(env["AWS_ENDPOINT_URL"])
     with _isolated_home(tmp_dir) as home:
-        run_env = ansible_env(env, home)
+        run_env = ansible_env(env, home, strategy=strategy)
         run_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
         run_env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "json"
         started = time.monotonic()
