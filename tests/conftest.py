@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 # The emulated AWS (`moto_server`, `aws`: one patched moto server per worker, shared by every module) and
@@ -41,20 +43,37 @@ LONGEST_FIRST = (
 )
 
 
-# Worlds built once per worker (session fixtures that provision for minutes): every test that reads one is
-# in its xdist group, so that `--dist loadgroup` (make test) sends them all to the worker that builds it,
-# instead of building it on both.
-WORLD_GROUPS = {"journey": "contract-journey"}
+# Worlds built once per worker (session fixtures that provision for minutes), and the test modules that
+# read them. `make test` runs `--dist loadgroup`, with the scheduler below: the tests of a world's modules
+# are one unit of work, sent to one worker (which builds the world once); every other test is a unit of
+# its own, the largest units first. (pytest-xdist's own loadgroup reads `xdist_group` marks by renaming
+# each item's node id, which pytest 9.2 no longer reads: its groups would silently be ignored.)
+WORLD_MODULES = {"journey": ("test_coexistence.py", "test_conformance.py")}
+
+
+def world_of(nodeid: str) -> str | None:
+    """The world whose modules hold the test `nodeid`, if any."""
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return next((world for world, modules in WORLD_MODULES.items() if module in modules), None)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorldScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            world = world_of(nodeid)
+            return f"world:{world}" if world else nodeid
+
+    return WorldScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "terraform" in fixtures:
+        if "terraform" in getattr(item, "fixturenames", ()):
             item.add_marker(REAL_PROVIDER)
-        for world, group in WORLD_GROUPS.items():
-            if world in fixtures:
-                item.add_marker(pytest.mark.xdist_group(group))
 
     def rank(item: pytest.Item) -> int:
         name = item.path.name

@@ -57,26 +57,18 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert "tests.test_ansible_moto" in imported_modules(bad) and registers_plugins(bad)
 
 
-def test_tests_that_read_a_world_are_in_its_group(request: pytest.FixtureRequest) -> None:
-    from tests.conftest import WORLD_GROUPS
+def test_tests_that_read_a_world_are_in_its_modules(request: pytest.FixtureRequest) -> None:
+    """A test that reads a world must be in one of the modules scheduled with it (tests/conftest.py)."""
+    from tests.conftest import WORLD_MODULES, world_of
 
-    readers = [item for item in request.session.items if set(WORLD_GROUPS) & set(getattr(item, "fixturenames", ()))]
-    for item in readers:
-        groups = {m.args[0] for m in item.iter_markers("xdist_group")}
-        assert groups == {WORLD_GROUPS[w] for w in WORLD_GROUPS if w in item.fixturenames}, item.nodeid
+    for item in request.session.items:
+        for world in set(WORLD_MODULES) & set(getattr(item, "fixturenames", ())):
+            assert world_of(item.nodeid) == world, f"{item.nodeid} reads {world}: add its module to WORLD_MODULES"
 
 
-def test_the_hook_puts_a_reader_of_a_world_in_its_group() -> None:
-    from tests.conftest import WORLD_GROUPS, pytest_collection_modifyitems
+def test_the_scheduler_keeps_a_world_together() -> None:
+    from tests.conftest import world_of
 
-    class Stub:
-        def __init__(self, *fixtures: str) -> None:
-            self.fixturenames, self.path, self.marks = fixtures, Path("test_x.py"), []
-
-        def add_marker(self, mark: pytest.MarkDecorator) -> None:
-            self.marks.append(mark.mark)
-
-    reader, other = Stub("tmp_path", "journey"), Stub("tmp_path")
-    pytest_collection_modifyitems([reader, other])  # type: ignore[list-item]
-    assert [(m.name, m.args) for m in reader.marks] == [("xdist_group", (WORLD_GROUPS["journey"],))]
-    assert other.marks == []
+    assert world_of("tests/test_coexistence.py::test_no_password_in_any_plan") == "journey"
+    assert world_of("tests/test_conformance.py::test_both_backends_create_the_same_identities[bucket]") == "journey"
+    assert world_of("tests/test_ansible_moto.py::test_provision_twice_then_read_back[xkit-staging]") is None
