@@ -5,7 +5,8 @@ records that, as in a real repository):
 
 1. `provision.yml` creates everything; the emulator is read back (`Journey.inventory`).
 2. The services move to Terraform (FIRST): plan, apply, plan again.
-3. The rest moves (SECOND): the same, then Ansible runs again (it now only looks up what moved).
+3. The rest moves (SECOND): the same, then Ansible runs again (it now only looks up what moved). The
+   second database (STAYS: databases.reports, mysql) stays with Ansible: two RDS instances side by side.
 4. Everything moves back to Ansible (removed blocks, `destroy = false`): plan, apply, Ansible twice.
 
 Built once per worker (a session fixture, registered in tests/conftest.py) and read by
@@ -47,6 +48,9 @@ SECOND = (
     "caches.sessions", "queues.jobs", "queues.events",
 )
 MOVED = (*FIRST, *SECOND)
+# Stays with Ansible throughout: a second database in the environment (mysql beside main's postgres), which
+# Terraform looks up (services.api reads its url) while it adopts and modifies databases.main.
+STAYS = ("databases.reports",)
 
 
 # ---- the spec at each step of the journey -------------------------------------------------------------

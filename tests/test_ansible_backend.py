@@ -451,9 +451,11 @@ def test_group_vars_are_the_ir_as_ansible_reads_them() -> None:
 def test_lookups() -> None:
     contract = graphs("contract")
     assert provision_lookups(contract["staging"]) == ["network"]
-    # the role's inputs need the network (vpc, listener) and the secret's ARN (its policy); DATABASE_URL and
-    # REDIS_URL the hosts
-    assert deploy_lookups(contract["staging"]) == ["network", "secrets.secret_key_base", "databases.main", "caches.sessions"]
+    # the role's inputs need the network (vpc, listener) and the secret's ARN (its policy); DATABASE_URL,
+    # REPORTS_URL and REDIS_URL the hosts
+    assert deploy_lookups(contract["staging"]) == [
+        "network", "secrets.secret_key_base", "databases.main", "databases.reports", "caches.sessions",
+    ]
     assert provision_lookups(graphs("ec2-database")["staging"]) == []  # Ansible owns nothing there
     assert provision_lookups(graphs("minimal")["dev"]) == []
     for name in CASES:

@@ -541,7 +541,7 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
     db_secret = sm.create_secret(Name="rds!db-0000", SecretString=json.dumps({"username": "app", "password": password}))
     tree = write_tree(graph, tmp_path / "out")
     outputs = {"databases.main": {"host": "db.example.internal", "secret_arn": db_secret["ARN"]},
-               "caches.sessions": {"host": "cache.example.internal"}}
+               "databases.reports": {"host": "reports.example.internal"}, "caches.sessions": {"host": "cache.example.internal"}}
     playbook = tree / "render_release_files.yml"
     playbook.write_text(textwrap.dedent(f"""\
         - name: Render the release files of services.api
@@ -584,6 +584,7 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
         "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker",
         "REDIS_URL": "redis://cache.example.internal:6379",
         "JOBS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/111111111111/xkit-staging-jobs",
+        "REPORTS_URL": "mysql://app@reports.example.internal:3306/reports",
         "PORT": str(api.inputs["port"]),  # the deploy tells the app its port
         **hostile_env,
     }

@@ -7,12 +7,13 @@ import textwrap
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.awsemu.ansible import lint, run_playbook, syntax_check
-from tests.awsemu.moto import NotLoopbackError, aws_env, boto3_client, require_loopback, start_moto
+from tests.awsemu.moto import MotoServer, NotLoopbackError, aws_env, boto3_client, require_loopback, start_moto
 
 # A value that Ansible would template (and run a command for) unless it is marked !unsafe.
 UNSAFE_VALUE = "{{ lookup('pipe','id') }} {% raw %}$(id) `id` 'q' \"dq\" \\ é"
@@ -313,6 +314,40 @@ def test_rds_managed_master_password_is_the_instances_own(aws: dict[str, str]) -
         values.append(json.loads(sm.get_secret_value(SecretId=created["MasterUserSecret"]["SecretArn"])["SecretString"]))
     assert [v["username"] for v in values] == ["user_1", "user_2"], "rds-managed-secret-credentials"
     assert values[0]["password"] != values[1]["password"] and len(values[0]["password"]) >= 16, "rds-managed-secret-credentials"
+
+
+def test_every_rds_instance_has_a_resource_id_of_its_own(aws: dict[str, str], moto_server: MotoServer) -> None:
+    """rds-instance-resource-id-of-its-own: two instances in one account and region get different
+    DbiResourceIds shaped like AWS's, and the `dbi-resource-id` filter (the AWS provider's wait after a
+    modify) finds exactly one; a snapshot keeps its instance's id, a re-created instance gets a new one,
+    and the same calls on an emptied emulator give the same ids (moto: one constant for every instance)."""
+    import re
+
+    def create(rds: Any, name: str, engine: str) -> str:
+        created = rds.create_db_instance(DBInstanceIdentifier=name, Engine=engine, DBInstanceClass="db.t4g.micro",
+                                         AllocatedStorage=20, MasterUsername="app", MasterUserPassword="resource-id-check")
+        return str(created["DBInstance"]["DbiResourceId"])
+
+    def two_instances(env: dict[str, str]) -> tuple[str, str]:
+        rds = boto3_client("rds", env)
+        return create(rds, "resource-id-pg", "postgres"), create(rds, "resource-id-mysql", "mysql")
+
+    rds = boto3_client("rds", aws)
+    first, second = ids = two_instances(aws)
+    assert first != second, "rds-instance-resource-id-of-its-own"
+    assert all(re.fullmatch(r"db-[A-Z2-7]{26}", i) for i in ids), ids
+    for name, resource_id in zip(("resource-id-pg", "resource-id-mysql"), ids):
+        found = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [resource_id]}])["DBInstances"]
+        assert [d["DBInstanceIdentifier"] for d in found] == [name], "rds-instance-resource-id-of-its-own"
+        assert rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DbiResourceId"] == resource_id
+
+    snapshot = rds.create_db_snapshot(DBInstanceIdentifier="resource-id-pg", DBSnapshotIdentifier="resource-id-snap")["DBSnapshot"]
+    assert snapshot["DbiResourceId"] == first
+    rds.delete_db_instance(DBInstanceIdentifier="resource-id-pg", SkipFinalSnapshot=True)
+    again = create(rds, "resource-id-pg", "postgres")
+    assert again not in ids and re.fullmatch(r"db-[A-Z2-7]{26}", again)
+
+    assert two_instances(aws_env(moto_server.fresh())) == ids
 
 
 @pytest.mark.slow

@@ -43,13 +43,14 @@ def test_validate_prints_a_summary_table() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout == (
-        "xkit (examples/contract.yaml): 2 environments, 11 components\n"
+        "xkit (examples/contract.yaml): 2 environments, 12 components\n"
         "  component                      kind       staging    production\n"
         "  network                        network    terraform  terraform\n"
         "  secrets.secret_key_base        secret     ansible    ansible\n"
         "  secrets.hubspot_client_secret  secret     ansible    ansible\n"
         "  buckets.uploads                bucket     ansible    ansible\n"
         "  databases.main                 database   ansible    ansible\n"
+        "  databases.reports              database   ansible    ansible\n"
         "  caches.sessions                cache      ansible    ansible\n"
         "  queues.jobs                    queue      ansible    ansible\n"
         "  queues.events                  queue      terraform  terraform\n"

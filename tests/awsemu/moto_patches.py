@@ -467,6 +467,39 @@ def _tagging_api_lists_event_source_mappings() -> None:
     LambdaBackend.iter_tagged_resources = iter_tagged_resources  # type: ignore[method-assign]
 
 
+def _rds_instance_resource_id_of_its_own() -> None:
+    """Every DB instance has a ``DbiResourceId`` of its own, as on AWS (``db-`` and 26 characters of
+    uppercase base32); moto gives every instance the same one (``db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U``).
+
+    The AWS provider finds an ``aws_db_instance`` by its resource id after a modify (it waits filtering
+    ``DescribeDBInstances`` on ``dbi-resource-id``): with two instances in one account and region it gets
+    both, counts that as not found, and the apply fails with "couldn't find resource". Here the id is
+    derived from the account, the region, the identifier and how many instances of that identifier this
+    backend has created (a deleted and re-created instance gets a new id, as on AWS; the same calls on an
+    emptied emulator give the same ids). An instance keeps its id when renamed, and a snapshot keeps its
+    instance's (moto copies it), as on AWS; a restored instance is a new one with an id of its own.
+    """
+    import base64
+    import hashlib
+    import inspect
+    import re
+
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.__init__
+
+    def __init__(self: Any, backend: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, backend, *args, **kwargs)
+        created = backend.__dict__.setdefault("_envspec_instances_created", {})
+        created[self.db_instance_identifier] = count = created.get(self.db_instance_identifier, 0) + 1
+        seed = f"{self.account_id}/{self.region}/{self.db_instance_identifier}/{count}".encode()
+        self.dbi_resource_id = "db-" + base64.b32encode(hashlib.sha256(seed).digest()).decode()[:26]
+
+    if not re.search(r'self\.dbi_resource_id = "db-[A-Z0-9]+"', inspect.getsource(DBInstance)):
+        raise LookupError("moto.rds DBInstance.dbi_resource_id changed")
+    DBInstance.__init__ = __init__  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -482,6 +515,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "elasticache-cluster-details": _elasticache_cluster_details,
     "sqs-redrive-policy-compact": _sqs_redrive_policy_compact,
     "tagging-api-lists-event-source-mappings": _tagging_api_lists_event_source_mappings,
+    "rds-instance-resource-id-of-its-own": _rds_instance_resource_id_of_its_own,
 }
 
 
