@@ -40,7 +40,7 @@ def case_name(path: Path) -> str:
 
 
 CASES = [(case_name(p), p, env) for p in [*EXAMPLES, *SPECS] for env in graphs_for(p)]
-# The AMIs the ec2 services of every case launch: the emulator has them (see `_moto_extensions`).
+# The AMIs the ec2 services of every case launch: the emulator has them (tests/awsemu/moto_extensions.py).
 # The one case tests/test_real_harness.py applies with the real provider; tests/test_real_apply.py applies the others.
 HARNESS_CASE = ("minimal", REPO / "examples" / "minimal.yaml", "dev")
 SPEC_AMIS = tuple(sorted({str(n.inputs["ami"]) for _, spec, env in CASES for n in graphs_for(spec)[env].nodes if n.kind == "ec2"}))
