@@ -170,8 +170,9 @@ def _isolated_home(tmp_dir: Path | None) -> Iterator[Path]:
 # modules run in one long-lived interpreter instead of a new Python per task, which spends most of a
 # task's time importing boto3) runs the same tasks with the same modules and arguments in the same order,
 # about twice as fast. `ENVSPEC_TEST_ANSIBLE_STRATEGY=linear` runs everything with Ansible's own; the
-# hostile strings' provision_twice (tests/test_ansible_moto.py) always does, so stock Ansible stays proven
-# on the run where a difference in how arguments reach a module would show.
+# hostile strings' provision_twice (tests/test_ansible_moto.py) and the secret-leak test's -vvv provision
+# (tests/test_secret_leaks.py) always do: where a difference in how arguments reach a module, or in what a
+# verbose run shows, would matter.
 STRATEGY_VARIABLE = "ENVSPEC_TEST_ANSIBLE_STRATEGY"
 STOCK_STRATEGY = "linear"
 
