@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 
 from envspec import history
 from envspec.graph import ResourceGraph
@@ -36,3 +37,12 @@ def copy_spec(tmp: Path, spec: Path) -> Path:
     shutil.copy2(spec, folder / spec.name)
     shutil.copy2(history.path_for(spec), history.path_for(folder / spec.name))
     return folder / spec.name
+
+
+def write_tree(files: Mapping[PurePosixPath, str], dest: Path) -> Path:
+    """A backend's files (`emit`) under `dest`; returns `dest`."""
+    for rel, text in files.items():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return dest

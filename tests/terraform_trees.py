@@ -1,7 +1,6 @@
 """Terraform trees of the specs, shared by the tests that plan them (the Terraform backend's, conformance).
 
 - `graphs`: {env: graph} of a spec through the real pipeline, with chosen owners.
-- `write_tree`: a backend's files under a folder.
 - `DATA`: what the stand-in provider (tests/tfcheck) answers for the data sources that find what
   Ansible created (xkit's staging: its load balancer, security groups and their rules, ...).
 - `ir_addresses`, `NAME_ATTRIBUTES`: where each IR resource of the Terraform-owned components is in a
@@ -11,9 +10,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from envspec import resolve, source
@@ -39,14 +37,6 @@ def graphs(path: Path, owner: str | None = None, owners: tuple[tuple[str, str], 
         out[env_name] = lower(dataclasses.replace(env, components=components))
     return out
 
-
-
-def write_tree(files: Mapping[PurePosixPath, str], dest: Path) -> Path:
-    for rel, text in files.items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return dest
 
 
 

@@ -34,7 +34,7 @@ from envspec_ansible import AnsibleBackend, deploy_lookups, provision_lookups, y
 from envspec_ansible.binding import Binding, MissingBinding, binding, module_name
 from envspec_ansible.dispatch import component_tasks
 from tests.awsemu.ansible import lint, syntax_check
-from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
+from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for, write_tree
 
 GOLDEN = REPO / "tests" / "golden"
 FILES = REPO / "backends" / "envspec_ansible" / "files"
@@ -69,14 +69,6 @@ def emit_all(envs: Mapping[str, ResourceGraph]) -> dict[PurePosixPath, str]:
 @cache
 def tree(name: str) -> dict[PurePosixPath, str]:
     return emit_all(graphs(name))
-
-
-def write_tree(files: Mapping[PurePosixPath, str], dest: Path) -> Path:
-    for rel, text in files.items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return dest
 
 
 def all_nodes() -> Iterator[tuple[ResourceGraph, Node]]:

@@ -35,8 +35,8 @@ from envspec_terraform import TerraformBackend
 from envspec.kinds import KINDS as ALL_KINDS
 from tests.contract_journey import Journey
 from tests.graphs import REPO
+from tests.graphs import write_tree as write_terraform_tree
 from tests.terraform_trees import DATA, NAME_ATTRIBUTES, graphs, ir_addresses
-from tests.terraform_trees import write_tree as write_terraform_tree
 
 SPEC = REPO / "examples" / "contract.yaml"
 ENV = "staging"

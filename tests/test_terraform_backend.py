@@ -36,9 +36,10 @@ from envspec.kinds import OUTPUTS
 from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
 from envspec_terraform.binding import Binding, MissingBinding, binding, module_name
-from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for
+from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for, write_tree
+from tests.hcl_reading import template_value
 from tests.sgrules import module_rule_keys, rule_imports
-from tests.terraform_trees import DATA, GROUP_IDS, NAME_ATTRIBUTES, graphs, ir_addresses, write_tree
+from tests.terraform_trees import DATA, GROUP_IDS, NAME_ATTRIBUTES, graphs, ir_addresses
 
 GOLDEN = REPO / "tests" / "golden"
 XKIT = REPO / "specs" / "xkit.yaml"
@@ -538,22 +539,6 @@ HOSTILE = (
 # python-hcl2 8.x rejects an escaped `$${` that has no closing `}`, and `\"` right before `$${`;
 # Terraform reads both (test_hostile_strings_survive_real_terraform checks them there).
 HCL2_CANNOT_PARSE = frozenset({'"${', "unbalanced ${ and %{"})
-
-
-def template_value(raw: str) -> str:
-    """The value of a string as python-hcl2 returns it (escapes resolved, template syntax kept):
-    `$${` and `%%{` are literal text; any other `${` or `%{` would be interpolation."""
-    out, i = [], 0
-    while i < len(raw):
-        if raw.startswith(("$${", "%%{"), i):
-            out.append(raw[i + 1 : i + 3])
-            i += 3
-        elif raw.startswith(("${", "%{"), i):
-            raise AssertionError(f"interpolation in {raw!r}")
-        else:
-            out.append(raw[i])
-            i += 1
-    return "".join(out)
 
 
 @cache
