@@ -6,8 +6,8 @@ components that the generated Ansible created, against the emulator (moto, with 
 tests/awsemu/moto_patches.py and the Beanstalk/AMI extensions of tests/awsemu/moto_extensions.py).
 
 One journey (tests/contract_journey.py), shared by every check below and by tests/test_conformance.py
-(one Ansible provisioning costs minutes; each check reads its own part of the journey). examples/contract.yaml, environment staging, every component
-first owned by Ansible (its history file records that, as in a real repository):
+(one Ansible provisioning costs minutes; each check reads its own part of the journey).
+examples/contract.yaml, environment staging, every component first owned by Ansible (its history file records that, as in a real repository):
 
 1. `provision.yml` creates everything.
 2. The services move to Terraform (ec2 with its target group and listener rule, lambda with its
