@@ -1,8 +1,8 @@
 """The editor sees what the command line sees: yaml-language-server, driven over LSP, with our schema.
 
 The server is the one VS Code's YAML extension, Neovim, Helix and Zed run. It comes from npm, pinned
-by tests/editor/package.json and package-lock.json, and is installed (`npm ci`) into
-.cache/yaml-language-server/ the first time this test runs; without npm the test fails saying so.
+by tests/editor/package.json and package-lock.json, and is installed (`npm ci`, tests/node_tools.py)
+into .cache/editor/ the first time this test runs; without npm the test fails saying so.
 A spec written the way the README says (modeline `$schema=../schemas/envspec.schema.json`, the
 schema beside `specs/`) is opened over stdio JSON-RPC, and the test checks that:
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -25,11 +24,8 @@ from typing import Any
 import pytest
 
 from envspec.schema import render
+from tests.node_tools import installed, node
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "tests" / "editor"
-CACHE = ROOT / ".cache" / "yaml-language-server"
-SERVER = CACHE / "node_modules" / "yaml-language-server" / "bin" / "yaml-language-server"
 
 pytestmark = pytest.mark.slow
 
@@ -68,29 +64,17 @@ SCHEDULE_LINE = 25
 
 
 def _server() -> list[str]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.fail("the editor test needs Node.js and npm on PATH (to install yaml-language-server); install them")
-    stamp = CACHE / "package-lock.json"
-    lock = (PACKAGE / "package-lock.json").read_text(encoding="utf-8")
-    if not SERVER.is_file() or not stamp.is_file() or stamp.read_text(encoding="utf-8") != lock:
-        CACHE.mkdir(parents=True, exist_ok=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(PACKAGE / name, CACHE / name)
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(CACHE)],
-            capture_output=True, text=True, timeout=600,
-        )
-        if done.returncode != 0 or not SERVER.is_file():
-            pytest.fail(f"npm ci of yaml-language-server failed:\n{done.stdout}\n{done.stderr}")
-    return [node, str(SERVER), "--stdio"]
+    folder = installed("editor")
+    return [node(), str(folder / "node_modules" / "yaml-language-server" / "bin" / "yaml-language-server"), "--stdio"]
 
 
 class Client:
     """A minimal LSP client over stdio: requests, notifications, and answers to the server's requests."""
 
-    def __init__(self, command: list[str]) -> None:
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    def __init__(self, command: list[str], log: Path) -> None:
+        self.log = log
+        with open(log, "wb") as stderr:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -137,10 +121,12 @@ class Client:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                pytest.fail("yaml-language-server did not answer in time")
+                pytest.fail(f"yaml-language-server did not answer in {timeout:.0f} s; its stderr:\n{self.stderr()}")
             try:
-                message = self.messages.get(timeout=left)
+                message = self.messages.get(timeout=min(left, 1))
             except queue.Empty:
+                if self.process.poll() is not None and self.messages.empty():
+                    pytest.fail(f"yaml-language-server exited ({self.process.returncode}); its stderr:\n{self.stderr()}")
                 continue
             if "method" in message and "id" in message:  # a request from the server
                 result: Any = None
@@ -151,6 +137,9 @@ class Client:
                 continue
             if match(message):
                 return message
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
     def close(self) -> None:
         try:
@@ -173,10 +162,10 @@ def editor(tmp_path_factory: pytest.TempPathFactory) -> Any:
     (root / "specs").mkdir()
     spec = root / "specs" / "shop.yaml"
     spec.write_text(SPEC, encoding="utf-8")
-    client = Client(command)
+    client = Client(command, root / "yaml-language-server.log")
     uri = spec.as_uri()
     try:
-        client.request("initialize", {
+        client.request("initialize", timeout=180, params={
             "processId": os.getpid(),
             "rootUri": root.as_uri(),
             "capabilities": {

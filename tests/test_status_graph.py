@@ -23,6 +23,7 @@ from envspec.resolve import resolve
 from envspec.source import load
 from tests.graphs import EXAMPLES, REPO
 from tests.graphs import copy_spec
+from tests.node_tools import installed, node
 
 GOLDEN = REPO / "tests" / "golden" / "migration"
 XKIT = REPO / "specs" / "xkit.yaml"
@@ -32,7 +33,6 @@ CASES = {
     "two-apps": ["examples/two-apps"],
 }
 ENV = {"xkit": "staging", "contract": "production", "two-apps": "production"}
-MERMAID_CACHE = REPO / ".cache" / "mermaid"
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -255,23 +255,8 @@ def test_graphviz_renders_the_dot_to_png(case: str, tmp_path: Path, monkeypatch:
 
 
 def _mermaid_checker() -> list[str]:
-    """`node check.mjs` with mermaid and jsdom installed from npm into .cache/mermaid (once, `npm ci`
-    from tests/mermaid's lock file; again when a file there changes)."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.fail("Node.js with npm is missing: the Mermaid check runs Mermaid's own parser in Node (install nodejs and npm)")
-    source = REPO / "tests" / "mermaid"
-    MERMAID_CACHE.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json", "check.mjs"):
-        if not (MERMAID_CACHE / name).exists() or (MERMAID_CACHE / name).read_bytes() != (source / name).read_bytes():
-            shutil.copy2(source / name, MERMAID_CACHE / name)
-            shutil.rmtree(MERMAID_CACHE / "node_modules", ignore_errors=True)
-    if not (MERMAID_CACHE / "node_modules" / "mermaid").exists():
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=MERMAID_CACHE,
-                              capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            pytest.fail(f"npm install of mermaid and jsdom into {MERMAID_CACHE} failed:\n{done.stderr[-2000:]}")
-    return [node, str(MERMAID_CACHE / "check.mjs")]
+    """`node check.mjs` with mermaid and jsdom installed from tests/mermaid's lock file (tests/node_tools.py)."""
+    return [node(), str(installed("mermaid") / "check.mjs")]
 
 
 @pytest.mark.slow
