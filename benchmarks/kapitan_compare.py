@@ -131,7 +131,7 @@ def kapitan_project(spec: Path, project: Path) -> None:
     """Write a Kapitan project equivalent to `spec` (and envspec's Terraform modules) into `project`."""
     from envspec_terraform import module_files
 
-    from envspec.source import read
+    from envspec.core.source import read
 
     data = read(spec).data
     app = data["app"]
@@ -279,7 +279,7 @@ def measure(size: int, runs: int, work: Path, kapitan: Path) -> dict[str, Any]:
 
 def check_spec(spec: Path, kapitan: Path) -> int:
     """Compile one spec with `envspec compile --backend terraform` and with Kapitan; compare the trees."""
-    from envspec.source import read
+    from envspec.core.source import read
 
     data = read(spec).data
     with tempfile.TemporaryDirectory(prefix="envspec-kapitan-") as tmp:

@@ -135,9 +135,9 @@ def compile_once(
     `clock` is wall time by default (`time.process_time` gives CPU time). A folder that already
     holds a compile is a recompile: its manifest's ownership history decides import blocks.
     """
-    from envspec import plugins
-    from envspec.resolve import resolve
-    from envspec.source import load
+    from envspec.core import backend as plugins
+    from envspec.core.resolve import resolve
+    from envspec.core.source import load
 
     pipeline, build_name = _pipeline()
 
@@ -174,9 +174,9 @@ def compile_once(
 
 def _pipeline() -> tuple[Any, str]:
     """The module that lowers, emits and writes, and the name of its function that builds the files:
-    `envspec.build.build` since issue 13, `envspec.output.render` before (to compare with older commits)."""
+    `envspec.core.compiler.build` since issue 13, `envspec.output.render` before (to compare with older commits)."""
     try:
-        from envspec import build
+        from envspec.core import compiler as build
     except ImportError:
         from envspec import output  # type: ignore[attr-defined]
 
@@ -347,9 +347,9 @@ def _child_compile(spec: str, out: str, backends: str, mode: str) -> int:
     import tracemalloc
 
     _pipeline()  # imported before the baseline is taken
-    import envspec.resolve  # noqa: F401
-    import envspec.source  # noqa: F401
-    from envspec import plugins
+    import envspec.core.resolve  # noqa: F401
+    import envspec.core.source  # noqa: F401
+    from envspec.core import backend as plugins
 
     names = backends.split(",")
     plugins.load(names)  # imports the backends
@@ -498,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 100] if args.smoke else [10, 100, 1000])
     cold_runs = args.cold_runs if args.cold_runs is not None else (3 if args.smoke else 20)
 
-    from envspec import plugins
+    from envspec.core import backend as plugins
 
     installed = set(plugins.installed())
     backend_sets = [s for s in BACKEND_SETS if set(s) <= installed]

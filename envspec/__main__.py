@@ -1,5 +1,5 @@
 """`python -m envspec` is the `envspec` command."""
 
-from .cli import main
+from envspec.cli import main
 
 main()

@@ -7,11 +7,11 @@ from pathlib import PurePosixPath
 
 from hypothesis import assume
 
-from envspec import plugins
-from envspec.build import build
-from envspec.resolve import resolve
-from envspec.resolved import ResolvedApp
-from envspec.source import parse
+from envspec.core import backend as plugins
+from envspec.core.compiler import build
+from envspec.core.resolve import resolve
+from envspec.core.resolved import ResolvedApp
+from envspec.core.source import parse
 from tests.strategies import PATH
 
 BACKENDS = plugins.load()

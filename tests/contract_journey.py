@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 
 from envspec.cli import run as envspec_run
-from envspec.graph import ResourceGraph
-from envspec.kinds import SECTIONS
-from envspec.source import parse
+from envspec.core.ir import ResourceGraph
+from envspec.core.kinds import SECTIONS
+from envspec.core.source import parse
 from tests.awsemu.ansible import Result
 from tests.awsemu.moto import DEFAULT_REGION, MotoServer, aws_env, boto3_client, in_account
 from tests.graphs import REPO
@@ -84,8 +84,8 @@ def compile_step(folder: Path, terraform: tuple[str, ...]) -> ResourceGraph:
 
 
 def graphs_with_history(spec: Path) -> dict[str, ResourceGraph]:
-    from envspec import history as history_file
-    from envspec.lower import lower
+    from envspec.core import history as history_file
+    from envspec.core.lower import lower
     from tests.graphs import load_apps
 
     (app,) = load_apps(spec)

@@ -6,10 +6,10 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from envspec import history
-from envspec.graph import ResourceGraph
-from envspec.lower import lower
-from envspec.resolved import ResolvedApp
+from envspec.core import history
+from envspec.core.ir import ResourceGraph
+from envspec.core.lower import lower
+from envspec.core.resolved import ResolvedApp
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (REPO / "examples").rglob("*.yaml"))
@@ -18,7 +18,8 @@ SPECS = sorted((REPO / "specs").glob("*.yaml"))
 
 def load_apps(*paths: Path | str) -> list[ResolvedApp]:
     """Load, validate and resolve spec files or folders."""
-    from envspec import resolve, source
+    from envspec.core import resolve
+    from envspec.core import source
 
     return resolve.resolve(source.load([Path(p) for p in paths]))
 

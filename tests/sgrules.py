@@ -21,7 +21,7 @@ from typing import Any
 import hcl2
 from hcl2 import SerializationOptions
 
-from envspec.graph import Attr, Node, ResourceGraph
+from envspec.core.ir import Attr, Node, ResourceGraph
 from envspec_terraform import module_files
 
 _PARSE = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)

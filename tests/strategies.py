@@ -30,9 +30,9 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from envspec.model.service import SOLUTION_STACK, _SECRET_NAME
-from envspec.kinds import ATTRIBUTES
-from envspec.source import _plain
+from envspec.core.model.service import SOLUTION_STACK, _SECRET_NAME
+from envspec.core.kinds import ATTRIBUTES
+from envspec.core.source import _plain
 
 # ---- profiles ------------------------------------------------------------------------------------
 

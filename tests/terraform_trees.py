@@ -14,9 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from envspec import resolve, source
-from envspec.graph import Node, ResourceGraph
-from envspec.lower import lower
+from envspec.core import resolve
+from envspec.core import source
+from envspec.core.ir import Node, ResourceGraph
+from envspec.core.lower import lower
 from envspec_terraform.names import module_names, resource_address
 
 

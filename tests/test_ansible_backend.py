@@ -26,10 +26,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envspec.errors import BackendError
-from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
-from envspec.kinds import KINDS as REGISTRY
-from envspec.kinds import OUTPUTS
+from envspec.core.errors import BackendError
+from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.core.kinds import KINDS as REGISTRY
+from envspec.core.kinds import OUTPUTS
 from envspec_ansible import AnsibleBackend, deploy_lookups, provision_lookups, yamlout
 from envspec_ansible.binding import Binding, MissingBinding, binding, module_name
 from envspec_ansible.dispatch import component_tasks
@@ -89,7 +89,7 @@ def static_files() -> dict[PurePosixPath, str]:
 
 
 def test_registered_as_backend() -> None:
-    from envspec import plugins
+    from envspec.core import backend as plugins
 
     (backend,) = plugins.load(["ansible"])
     assert isinstance(backend, AnsibleBackend)
@@ -148,8 +148,9 @@ def test_emit_is_deterministic() -> None:
 
 _DIGEST = """
 import hashlib, sys
-from envspec import resolve, source
-from envspec.lower import lower
+from envspec.core import resolve
+from envspec.core import source
+from envspec.core.lower import lower
 from envspec_ansible import AnsibleBackend
 h = hashlib.sha256()
 for path in sys.argv[1:]:

@@ -40,8 +40,8 @@ from typing import Any
 
 import pytest
 
-from envspec.graph import ResourceGraph
-from envspec.kinds import OUTPUTS
+from envspec.core.ir import ResourceGraph
+from envspec.core.kinds import OUTPUTS
 from envspec_ansible import provision_lookups
 from envspec_ansible.yamlout import scalar
 from tests.awsemu.ansible import STOCK_STRATEGY, run_playbook

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from envspec.errors import SpecError
-from envspec.resolve import resolve
-from envspec.source import load
+from envspec.core.errors import SpecError
+from envspec.core.resolve import resolve
+from envspec.core.source import load
 
 TESTS = Path(__file__).resolve().parent
 CASES = sorted((TESTS / "bad").glob("*.yaml"))

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from envspec.lower import lower
-from envspec.resolve import resolve
-from envspec.source import parse
+from envspec.core.lower import lower
+from envspec.core.resolve import resolve
+from envspec.core.source import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import KINDS, generate  # noqa: E402
 
-from envspec.kinds import KINDS as REGISTRY  # noqa: E402
+from envspec.core.kinds import KINDS as REGISTRY  # noqa: E402
 
 
 def test_the_generated_specs_hold_every_kind() -> None:

@@ -117,7 +117,7 @@ def test_internal_error_exits_3_with_one_line(monkeypatch: pytest.MonkeyPatch, c
     def broken(documents: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("envspec.resolve.resolve", broken)
+    monkeypatch.setattr("envspec.core.resolve.resolve", broken)
     assert cli.run(["validate", str(ROOT / "examples" / "minimal.yaml")]) == 3
     err = capsys.readouterr().err
     assert err == (
@@ -133,7 +133,7 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(documents: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("envspec.resolve.resolve", interrupted)
+    monkeypatch.setattr("envspec.core.resolve.resolve", interrupted)
     assert cli.run(["validate", str(ROOT / "examples" / "minimal.yaml")]) == 130
 
 
@@ -155,7 +155,7 @@ def test_pydantic_plugin_setting_is_restored(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_plain_validate_skips_plugin_discovery() -> None:
     modules = imported_by("validate", "specs/xkit.yaml")
-    assert "envspec.resolve" in modules
+    assert "envspec.core.resolve" in modules
     assert "importlib.metadata" not in modules
     assert "pydantic.plugin._loader" not in modules
 
@@ -175,7 +175,7 @@ def test_every_command_and_option_has_help(capsys: pytest.CaptureFixture[str]) -
         assert text in root
     import typer
 
-    from envspec.commands import app
+    from envspec.cli.commands import app
 
     command = typer.main.get_command(app)
     for name, sub in command.commands.items():  # type: ignore[attr-defined]
@@ -211,22 +211,22 @@ def test_the_console_script_entry_point() -> None:
 def test_help_and_version_do_not_import_pydantic(args: list[str]) -> None:
     modules = imported_by(*args)
     assert not {m for m in modules if m == "pydantic" or m.startswith("pydantic.")}
-    assert "envspec.model" not in modules
+    assert "envspec.core.model" not in modules
 
 
 def test_validate_imports_neither_jinja_nor_backends() -> None:
     modules = imported_by("validate", "specs/xkit.yaml")
-    assert "envspec.resolve" in modules
+    assert "envspec.core.resolve" in modules
     # The kinds' modules (which validate reads for attributes and checks) hold their lowering too, with
-    # the small shared `envspec.lowering`; the pipeline's `envspec.lower` and what it drives are not loaded.
-    unwanted = {m for m in modules if m.startswith(("jinja2", "envspec_", "envspec.build", "envspec.writer", "rich"))
-                or m == "envspec.lower"}
+    # the small shared `envspec.core.lower.context`; the pipeline's `envspec.core.lower` and what it drives are not loaded.
+    unwanted = {m for m in modules if m.startswith(("jinja2", "envspec_", "envspec.core.compiler", "envspec.core.writer", "rich"))
+                or m == "envspec.core.lower"}
     assert not unwanted
 
 
 def test_plain_validate_does_not_import_typer() -> None:
     modules = imported_by("validate", "specs/xkit.yaml")
-    assert "envspec.resolve" in modules
+    assert "envspec.core.resolve" in modules
     assert not {m for m in modules if m == "typer" or m.startswith(("typer.", "click"))}
     # with an option, typer parses the command line as for every other command
     assert "typer" in imported_by("--debug", "validate", "specs/xkit.yaml")

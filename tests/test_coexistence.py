@@ -40,8 +40,8 @@ from typing import Any
 
 import pytest
 
-from envspec.graph import Node, ResourceGraph
-from envspec.kinds import KINDS as ALL_KINDS
+from envspec.core.ir import Node, ResourceGraph
+from envspec.core.kinds import KINDS as ALL_KINDS
 from envspec_terraform.names import module_names, resource_address
 from tests.contract_journey import DEFAULT_TAGS, ENV, MOVED, OWNER_TAG, SPEC, STAYS, Journey
 from tests.graphs import graphs_for

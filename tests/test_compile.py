@@ -13,9 +13,9 @@ import pytest
 import hcl2
 from hcl2 import SerializationOptions
 
-from envspec import writer
+from envspec.core import writer
 from envspec.cli import run
-from envspec.lower import lower
+from envspec.core.lower import lower
 from tests.graphs import REPO, load_apps
 from tests.sgrules import module_rule_keys, module_rule_resources, rule_imports
 

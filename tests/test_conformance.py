@@ -29,10 +29,10 @@ from typing import Any
 
 import pytest
 
-from envspec.graph import ResourceGraph
-from envspec.manifest import inventory as resource_inventory
+from envspec.core.ir import ResourceGraph
+from envspec.core.manifest import inventory as resource_inventory
 from envspec_terraform import TerraformBackend
-from envspec.kinds import KINDS as ALL_KINDS
+from envspec.core.kinds import KINDS as ALL_KINDS
 from tests.contract_journey import Journey
 from tests.graphs import REPO
 from tests.graphs import write_tree as write_terraform_tree

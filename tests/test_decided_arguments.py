@@ -14,7 +14,7 @@ from typing import Any
 import hcl2
 import yaml
 
-from envspec.graph import Node, ResourceGraph
+from envspec.core.ir import Node, ResourceGraph
 from envspec_ansible import AnsibleBackend
 from envspec_terraform import TerraformBackend
 from tests.graphs import REPO, graphs_for

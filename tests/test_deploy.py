@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from envspec import deploy
-from envspec.graph import ResourceGraph
-from envspec.lower import lower
-from envspec.resolve import resolve
-from envspec.source import load
+from envspec.operations import deploy
+from envspec.core.ir import ResourceGraph
+from envspec.core.lower import lower
+from envspec.core.resolve import resolve
+from envspec.core.source import load
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden" / "deploy"

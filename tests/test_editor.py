@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from envspec.schema import render
+from envspec.core.schema import render
 from tests.node_tools import installed, node
 
 

@@ -139,11 +139,11 @@ def test_help_is_readable(args: list[str]) -> None:
 
 
 def test_a_bucket_name_the_spec_chooses_is_the_one_both_tools_use(project: Path) -> None:
-    from envspec import plugins
-    from envspec.build import build
-    from envspec.lower import lower
-    from envspec.resolve import resolve
-    from envspec.source import parse
+    from envspec.core import backend as plugins
+    from envspec.core.compiler import build
+    from envspec.core.lower import lower
+    from envspec.core.resolve import resolve
+    from envspec.core.source import parse
 
     text = SPEC.replace("  uploads: {}\n", "  uploads:\n    name: acme-${app}-${env.name}-uploads\n    owner: terraform\n") + (
         "services:\n  fn:\n    type: lambda\n    runtime: python3.12\n    handler: app.handler\n"

@@ -35,11 +35,11 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from envspec.build import build
-from envspec.errors import SpecError
-from envspec.resolve import resolve
-from envspec.resolved import ResolvedApp
-from envspec.source import parse
+from envspec.core.compiler import build
+from envspec.core.errors import SpecError
+from envspec.core.resolve import resolve
+from envspec.core.resolved import ResolvedApp
+from envspec.core.source import parse
 from envspec_terraform.names import module_names
 from tests.compiling import BACKENDS, compile_text, known_bug
 from tests.hcl_reading import parse_hcl
@@ -195,7 +195,7 @@ def test_mutated_specs_compile_or_fail_cleanly_through_render(text: str, hcl_env
 
 def test_check_clean_failure_rejects_a_bad_position() -> None:
     text = "envspec: 1\napp: x\n"
-    from envspec.errors import Diagnostic
+    from envspec.core.errors import Diagnostic
 
     for bad in (Diagnostic(PATH, 9, 1, "", "m"), Diagnostic(PATH, 1, 40, "", "m"), Diagnostic("other.yaml", 1, 1, "", "m")):
         try:

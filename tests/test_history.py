@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from envspec import history, writer
+from envspec.core import history
+from envspec.core import writer
 from envspec.cli import run
-from envspec.resolve import resolve
-from envspec.source import load
+from envspec.core.resolve import resolve
+from envspec.core.source import load
 from tests.graphs import EXAMPLES, REPO
 
 XKIT = REPO / "specs" / "xkit.yaml"

@@ -38,17 +38,17 @@ import yaml
 from hcl2 import SerializationOptions
 from pydantic import Field, TypeAdapter, ValidationError
 
-from envspec import plugins
-from envspec.build import build
-from envspec.errors import SpecError
-from envspec.graph import Attr, Interp
-from envspec.lower import lower
-from envspec.model import BeanstalkService, Ec2Service, LambdaService, Release, Secret, Spec
-from envspec.model.service import LAMBDA_ENV_BYTES
-from envspec.model.spec import TagKey, TagValue
-from envspec.model.storage import SECRETSMANAGER_DESCRIPTION_MAX, SSM_DESCRIPTION_MAX
-from envspec.resolve import resolve
-from envspec.source import _FORBIDDEN_VALUE, parse
+from envspec.core import backend as plugins
+from envspec.core.compiler import build
+from envspec.core.errors import SpecError
+from envspec.core.ir import Attr, Interp
+from envspec.core.lower import lower
+from envspec.core.model import BeanstalkService, Ec2Service, LambdaService, Release, Secret, Spec
+from envspec.core.model.service import LAMBDA_ENV_BYTES
+from envspec.core.model.spec import TagKey, TagValue
+from envspec.core.model.storage import SECRETSMANAGER_DESCRIPTION_MAX, SSM_DESCRIPTION_MAX
+from envspec.core.resolve import resolve
+from envspec.core.source import _FORBIDDEN_VALUE, parse
 from envspec_terraform.hcl import quote
 from tests.hostile import ACCEPTED, CONTROL, CORPUS, REJECTED
 from tests.strategies import literal

@@ -178,7 +178,7 @@ def test_hundreds_of_thousands_of_unknown_keys_print_fifty_lines(tmp_path: Path)
 def test_did_you_mean_is_bounded_and_still_finds_the_name(monkeypatch: pytest.MonkeyPatch) -> None:
     import difflib
 
-    from envspec.errors import MAX_CANDIDATES, did_you_mean
+    from envspec.core.errors import MAX_CANDIDATES, did_you_mean
 
     compared = []
     ratio = difflib.SequenceMatcher.ratio

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from envspec import history, plugins
-from envspec.build import build
+from envspec.core import history
+from envspec.core import backend as plugins
+from envspec.core.compiler import build
 from envspec.cli import run
-from envspec.migrate import plan
-from envspec.resolve import resolve, resolve_document
-from envspec.source import load, parse
+from envspec.operations.migrate import plan
+from envspec.core.resolve import resolve, resolve_document
+from envspec.core.source import load, parse
 from tests.graphs import EXAMPLES, REPO, copy_spec
 
 XKIT = REPO / "specs" / "xkit.yaml"

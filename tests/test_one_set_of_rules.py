@@ -21,10 +21,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from envspec.errors import SpecError
-from envspec.resolve import resolve
-from envspec.schema import render
-from envspec.source import load, parse
+from envspec.core.errors import SpecError
+from envspec.core.resolve import resolve
+from envspec.core.schema import render
+from envspec.core.source import load, parse
 
 TESTS = Path(__file__).resolve().parent
 CASES = sorted((TESTS / "bad").glob("*.yaml"))

@@ -11,9 +11,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from envspec import manifest, writer
-from envspec.build import build
-from envspec.errors import BackendError, UsageError
+from envspec.core import manifest
+from envspec.core import writer
+from envspec.core.compiler import build
+from envspec.core.errors import BackendError, UsageError
 
 TREE_A = {PurePosixPath("manifest.json"): '{"format": 1}\n', PurePosixPath("x/a.tf"): "a\n"}
 TREE_B = {PurePosixPath("manifest.json"): '{"format": 1, "b": 1}\n', PurePosixPath("y/b.yml"): "b\n"}
@@ -82,7 +83,7 @@ def test_recovers_from_a_kill_between_the_two_renames(tmp_path: Path) -> None:
 KILL_SCRIPT = """
 import sys
 from pathlib import Path, PurePosixPath
-from envspec import writer
+from envspec.core import writer
 files = {PurePosixPath("manifest.json"): '{"format": 1}\\n'}
 files.update({PurePosixPath(f"d{i % 50}/f{i}.txt"): ("new %d\\n" % i) * 200 for i in range(3000)})
 print("ready", flush=True)
@@ -111,7 +112,7 @@ def test_a_killed_compile_leaves_old_or_new_never_a_mix(tmp_path: Path, delay: f
 
 def test_manifest_lists_components_owners_resources_and_hashes() -> None:
     from tests.graphs import REPO, load_apps
-    from envspec import plugins
+    from envspec.core import backend as plugins
 
     apps = load_apps(REPO / "examples" / "contract.yaml")
     files = build(apps, plugins.load())

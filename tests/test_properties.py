@@ -14,9 +14,9 @@ from typing import Any
 
 from hypothesis import given
 
-from envspec.errors import SpecError
-from envspec.resolve import resolve
-from envspec.source import parse
+from envspec.core.errors import SpecError
+from envspec.core.resolve import resolve
+from envspec.core.source import parse
 from tests.strategies import PATH, PROFILE, dump, garbled, mutated, specs
 
 

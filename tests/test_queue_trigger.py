@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
-from envspec.errors import SpecError
-from envspec.graph import ResourceGraph
-from envspec.lower import lower
-from envspec.resolve import resolve_document
-from envspec.source import parse
+from envspec.core.errors import SpecError
+from envspec.core.ir import ResourceGraph
+from envspec.core.lower import lower
+from envspec.core.resolve import resolve_document
+from envspec.core.source import parse
 
 HEADER = """\
 envspec: 1

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from envspec.cli import run
-from envspec.graph import ResourceGraph
+from envspec.core.ir import ResourceGraph
 from tests.awsemu.moto import MotoServer, aws_env, start_moto
 from tests.graphs import graphs_for
 from tests.realtf import RealTerraform

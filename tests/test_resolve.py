@@ -1,4 +1,4 @@
-"""envspec.resolve: overrides, owners, interpolation, references, cycles and cross-file rules."""
+"""envspec.core.resolve: overrides, owners, interpolation, references, cycles and cross-file rules."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from envspec.errors import SpecError
-from envspec.model import BeanstalkService, Database, Ec2Service, LambdaService
-from envspec.resolve import resolve, resolve_document
-from envspec.resolved import Interpolated, Reference, ResolvedApp
-from envspec.source import parse, read
+from envspec.core.errors import SpecError
+from envspec.core.model import BeanstalkService, Database, Ec2Service, LambdaService
+from envspec.core.resolve import resolve, resolve_document
+from envspec.core.resolved import Interpolated, Reference, ResolvedApp
+from envspec.core.source import parse, read
 
 ROOT = Path(__file__).resolve().parent.parent
 

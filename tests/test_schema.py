@@ -1,4 +1,4 @@
-"""envspec.schema: the committed JSON Schema is current, valid, and accepts every shipped spec."""
+"""envspec.core.schema: the committed JSON Schema is current, valid, and accepts every shipped spec."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from envspec.schema import SCHEMA_DIALECT, render
-from envspec.source import read
+from envspec.core.schema import SCHEMA_DIALECT, render
+from envspec.core.source import read
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "schemas" / "envspec.schema.json"

@@ -48,11 +48,11 @@ import yaml
 from hcl2 import SerializationOptions
 from hypothesis import example, given
 
-from envspec import plugins
-from envspec.build import build
+from envspec.core import backend as plugins
+from envspec.core.compiler import build
 from envspec.cli import run as envspec_run
-from envspec.resolve import resolve
-from envspec.source import parse
+from envspec.core.resolve import resolve
+from envspec.core.source import parse
 from tests.graphs import EXAMPLES, REPO, SPECS
 from tests.strategies import dump, examples, specs
 from tests.compiling import compile_text as fuzz_compile
@@ -541,7 +541,7 @@ def _shown(result: Any, secrets: Mapping[str, str]) -> list[str]:
 
 @pytest.mark.slow
 def test_provisioning_never_shows_a_secret(aws: dict[str, str], tmp_path: Path) -> None:
-    from envspec.lower import lower
+    from envspec.core.lower import lower
     from tests.awsemu.ansible import STOCK_STRATEGY, run_playbook
     from tests.awsemu.moto import boto3_client
     from tests.awsemu.moto import in_account

@@ -1,4 +1,4 @@
-"""envspec.source: positioned YAML loading, YAML 1.2 scalars, and every kind of malformed file."""
+"""envspec.core.source: positioned YAML loading, YAML 1.2 scalars, and every kind of malformed file."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from envspec.errors import SpecError, UsageError
-from envspec.source import Position, expand, format_path, load, parse, read
+from envspec.core.errors import SpecError, UsageError
+from envspec.core.source import Position, expand, format_path, load, parse, read
 
 
 def errors(text: str, path: str = "x.yaml") -> list[str]:

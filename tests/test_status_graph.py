@@ -15,12 +15,13 @@ import hcl2
 import pytest
 import yaml
 
-from envspec import history, plugins
-from envspec.build import build
+from envspec.core import history
+from envspec.core import backend as plugins
+from envspec.core.compiler import build
 from envspec.cli import run
-from envspec.graph_render import diagram
-from envspec.resolve import resolve
-from envspec.source import load
+from envspec.operations.diagram import diagram
+from envspec.core.resolve import resolve
+from envspec.core.source import load
 from tests.graphs import EXAMPLES, REPO
 from tests.graphs import copy_spec
 from tests.node_tools import installed, node
@@ -179,9 +180,9 @@ def test_graph_edges_carry_what_each_reference_grants() -> None:
 def test_every_permission_statement_is_drawn_on_an_edge(spec: Path) -> None:
     """The labels are read from the lowered policy statements by their sid: a statement no edge
     accounts for means the lowering's naming changed and the graph would hide a permission."""
-    from envspec.graph_render import _GRANTS
-    from envspec.lowering import statement_id as _sid_prefix
-    from envspec.lower import lower
+    from envspec.operations.diagram import _GRANTS
+    from envspec.core.names import statement_id as _sid_prefix
+    from envspec.core.lower import lower
 
     for app in resolve(load([spec])):
         for env in app.environments.values():
@@ -218,7 +219,7 @@ def test_each_component_has_exactly_one_owner_in_every_environment(spec: Path, t
 
     check(spec)
     moved = copy_spec(tmp_path, spec)
-    from envspec.migrate import plan
+    from envspec.operations.migrate import plan
 
     (app,) = resolve(load([moved]))[:1]
     env = next(iter(app.environments))

@@ -30,9 +30,9 @@ import hcl2
 import pytest
 from hcl2 import SerializationOptions
 
-from envspec.errors import BackendError
-from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
-from envspec.kinds import OUTPUTS
+from envspec.core.errors import BackendError
+from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.core.kinds import OUTPUTS
 from envspec_terraform import TerraformBackend, module_files
 from envspec_terraform.names import KINDS, module_names, resource_address
 from envspec_terraform.binding import Binding, MissingBinding, binding, module_name
@@ -138,7 +138,7 @@ ROOTS = [(name, env) for name in (*CASES, "xkit-mixed") for env in roots(name)] 
 
 
 def test_registered_as_backend() -> None:
-    from envspec import plugins
+    from envspec.core import backend as plugins
 
     (backend,) = plugins.load(["terraform"])
     assert isinstance(backend, TerraformBackend)
@@ -171,8 +171,9 @@ def test_emit_is_deterministic() -> None:
 
 _DIGEST = """
 import hashlib, sys
-from envspec import resolve, source
-from envspec.lower import lower
+from envspec.core import resolve
+from envspec.core import source
+from envspec.core.lower import lower
 from envspec_terraform import TerraformBackend
 h = hashlib.sha256()
 for path in sys.argv[1:]:

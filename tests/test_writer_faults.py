@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from envspec import writer
+from envspec.core import writer
 from tests.ordinary_user import drop_root_file_powers
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from envspec.graph import Node, ResourceGraph
+from envspec.core.ir import Node, ResourceGraph
 from envspec_ansible import AnsibleBackend, provision_lookups
 from tests.awsemu.ansible import ANSIBLE_PLAYBOOK, Result, ansible_env, run_playbook
 from tests.awsemu.moto import boto3_client, in_account

@@ -25,10 +25,9 @@ from importlib.resources.abc import Traversable
 from pathlib import PurePosixPath
 from typing import Any
 
-from envspec.errors import BackendError
-from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
-from envspec.kinds import LIST_OUTPUTS, OUTPUTS, SECTIONS
-from envspec.lower import state_bucket, transfer_bucket
+from envspec.core.errors import BackendError
+from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
+from envspec.core.kinds import LIST_OUTPUTS, OUTPUTS, SECTIONS
 
 from . import yamlout
 from .binding import binding
@@ -254,7 +253,7 @@ def _inventory(graph: ResourceGraph) -> str:
         "  ansible_connection: \"'amazon.aws.aws_ssm'\"\n"
         "  ansible_aws_ssm_instance_id: instance_id\n"
         f"  ansible_aws_ssm_region: \"'{graph.region}'\"\n"
-        f"  ansible_aws_ssm_bucket_name: \"'{transfer_bucket(graph.app, graph.env, graph.account_id)}'\"\n"
+        f"  ansible_aws_ssm_bucket_name: \"'{graph.transfer_bucket}'\"\n"
         "  envspec_instance_id: instance_id\n"
         "  envspec_component_address: tags['envspec:component']\n"
         "keyed_groups:\n"
@@ -275,8 +274,8 @@ def _env_vars(graph: ResourceGraph) -> str:
         "envspec_secret_placeholder": SECRET_PLACEHOLDER,
     }
     buckets = {
-        "envspec_state_bucket": state_bucket(graph.app, graph.account_id) if graph.owned_by("terraform") else None,
-        "envspec_transfer_bucket": transfer_bucket(graph.app, graph.env, graph.account_id)
+        "envspec_state_bucket": graph.state_bucket if graph.owned_by("terraform") else None,
+        "envspec_transfer_bucket": graph.transfer_bucket
         if any(n.kind == "ec2" and n.inputs["instances"] for n in graph.nodes) else None,
     }
     lookups = {

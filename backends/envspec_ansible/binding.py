@@ -1,6 +1,6 @@
 """What the Ansible backend knows about one component kind: its binding to the kind's role.
 
-Each kind of `envspec.kinds.KINDS` has a role `files/roles/<kind>/` (its arguments `KIND_address`,
+Each kind of `envspec.core.kinds.KINDS` has a role `files/roles/<kind>/` (its arguments `KIND_address`,
 `KIND_inputs` and `KIND_resources`, its facts `KIND_outputs`) and, beside it, a module
 `bindings/<kind>.py` (`lambda_.py` for `lambda`, a Python keyword) defining `BINDING`, a
 :class:`Binding`. :func:`binding` loads it by the kind's name: adding a kind adds those two and edits
@@ -14,7 +14,7 @@ import keyword
 from dataclasses import dataclass
 from functools import cache
 
-from envspec.errors import BackendError
+from envspec.core.errors import BackendError
 
 
 class MissingBinding(BackendError):

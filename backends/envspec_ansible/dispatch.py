@@ -1,6 +1,6 @@
 """`tasks/component.yml`, the dispatch from a component to its kind's role, generated from the registry.
 
-One block per kind of `envspec.kinds.KINDS`, in its order, each including the role of that name with
+One block per kind of `envspec.core.kinds.KINDS`, in its order, each including the role of that name with
 its arguments `KIND_address`, `KIND_inputs` and `KIND_resources`; the role's facts `KIND_outputs`
 are then filed under `envspec_out[ADDRESS]`. The same bytes for every app and environment.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from envspec.errors import BackendError
-from envspec.kinds import KINDS
+from envspec.core.errors import BackendError
+from envspec.core.kinds import KINDS
 
 from .binding import binding
 

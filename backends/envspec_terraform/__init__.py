@@ -19,8 +19,8 @@ from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
 
-from envspec.errors import BackendError
-from envspec.graph import ResourceGraph
+from envspec.core.errors import BackendError
+from envspec.core.ir import ResourceGraph
 
 from .hcl import HclError
 from .names import KINDS, UnmappedResource

@@ -1,6 +1,6 @@
 """What the Terraform backend knows about one component kind: its binding to the kind's module.
 
-Each kind of `envspec.kinds.KINDS` has a module `bindings/<kind>.py` (`lambda_.py` for `lambda`, a
+Each kind of `envspec.core.kinds.KINDS` has a module `bindings/<kind>.py` (`lambda_.py` for `lambda`, a
 Python keyword) beside its Terraform module `modules/<kind>/`, defining `BINDING`, a :class:`Binding`.
 :func:`binding` loads it by the kind's name: adding a kind adds those two and edits nothing here.
 Everything else in this backend is generic; a binding says only what its module does differently.
@@ -16,7 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envspec.graph import Node, Resource
+    from envspec.core.ir import Node, Resource
 
     from .finders import Finder
     from .hcl import Expr, Template

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from envspec.graph import Node, Resource, ResourceGraph
+from envspec.core.ir import Node, Resource, ResourceGraph
 
 from .binding import RenderError, binding
 from .hcl import Attribute, Block, Body, Expr

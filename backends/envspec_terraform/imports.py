@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from envspec.graph import Node, Resource, ResourceGraph
+from envspec.core.ir import Node, Resource, ResourceGraph
 
 from .binding import RenderError, binding
 from .finders import DataSources, Finder, lookup_tags

@@ -11,9 +11,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from envspec.graph import Node, Resource
-from envspec.kinds import KINDS as ALL_KINDS
-from envspec.kinds import SECTION_KIND, SECTIONS
+from envspec.core.ir import Node, Resource
+from envspec.core.kinds import KINDS as ALL_KINDS
+from envspec.core.kinds import SECTION_KIND, SECTIONS
 
 from .binding import binding
 from .hcl import quote

@@ -1,7 +1,7 @@
 """The Terraform root of one environment, rendered from its ResourceGraph.
 
 * `main.tf`: one module call per component that Terraform owns, its inputs straight from the
-  node's `inputs`. A dynamic attribute (:class:`~envspec.graph.Attr`) of another Terraform-owned
+  node's `inputs`. A dynamic attribute (:class:`~envspec.core.ir.Attr`) of another Terraform-owned
   component becomes `module.<name>.<attribute>`; of an Ansible-owned one, `local.<name>.<attribute>`,
   defined in `lookups.tf`.
 * `lookups.tf`: data sources that find the Ansible-owned components that Terraform-owned ones
@@ -28,9 +28,8 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from envspec.graph import Node, ResourceGraph
-from envspec.kinds import OUTPUTS
-from envspec.lower import state_bucket, state_key
+from envspec.core.ir import Node, ResourceGraph
+from envspec.core.kinds import OUTPUTS
 
 from .binding import RenderError, binding
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, render_file
@@ -80,8 +79,8 @@ class RootRenderer:
             [
                 Block("terraform", body=Body([
                     Block("backend", ("s3",), Body([
-                        Attribute("bucket", state_bucket(g.app, g.account_id)),
-                        Attribute("key", state_key(g.app, g.env)),
+                        Attribute("bucket", g.state_bucket),
+                        Attribute("key", g.state_key),
                         Attribute("region", g.region),
                         Attribute("encrypt", True),
                         Attribute("use_lockfile", True),

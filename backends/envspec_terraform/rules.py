@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from envspec.graph import Attr, Node
+from envspec.core.ir import Attr, Node
 
 from .binding import binding
 from .hcl import quote

@@ -1,6 +1,6 @@
 """Node inputs as HCL values: a reference to another component's output becomes an expression.
 
-An :class:`~envspec.graph.Attr` of a Terraform-owned component is `module.<name>.<attribute>`; of an
+An :class:`~envspec.core.ir.Attr` of a Terraform-owned component is `module.<name>.<attribute>`; of an
 Ansible-owned one, `local.<name>.<attribute>`, a local of `lookups.tf` that its kind's binding finds.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from envspec.graph import Attr, Interp, Node, ResourceGraph, SecretValue
-from envspec.kinds import OUTPUTS
+from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.core.kinds import OUTPUTS
 
 from .binding import RenderError, binding
 from .finders import DataSources, Finder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envspec.graph import Node, Resource
+from envspec.core.ir import Node, Resource
 
 from ..binding import DataSource
 from ..hcl import Attribute, Blank, Block, Body, quote

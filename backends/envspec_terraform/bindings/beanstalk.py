@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from envspec.graph import Node
+from envspec.core.ir import Node
 
 from ..binding import Binding
 from ..hcl import Attribute, Expr, Template

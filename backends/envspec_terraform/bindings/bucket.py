@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envspec.graph import Node
+from envspec.core.ir import Node
 
 from ..binding import Binding
 

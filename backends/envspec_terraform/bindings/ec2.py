@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from envspec.graph import Node, Resource
+from envspec.core.ir import Node, Resource
 
 from ..binding import Binding, RenderError
 from ..hcl import Attribute, Blank, Block, Body, Expr

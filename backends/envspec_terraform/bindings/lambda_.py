@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from envspec.graph import Node
+from envspec.core.ir import Node
 
 from ..binding import Binding
 from ..rules import EGRESS, Group, SecurityGroupRule, database_access, https_egress

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from envspec.graph import Resource
+from envspec.core.ir import Resource
 
 from ..binding import Binding
 from ..hcl import Attribute
