@@ -167,7 +167,7 @@ def test_release_batch_is_the_smallest_max_unavailable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("deploy", "nowhere", "specs/xkit.yaml", "--dry-run"), "no spec has an environment 'nowhere'"),
+        (("deploy", "nowhere", "specs/xkit.yaml", "--dry-run"), "no environment 'nowhere' in the specs; declared: production, staging"),
         (("deploy", "staging", "specs/xkit.yaml", "--only", "services.nope", "--dry-run"), "--only services.nope: no such service"),
         (("deploy", "staging", "specs/xkit.yaml", "--only", "network", "--dry-run"), "a release is of a service"),
         (("deploy", "staging", "specs/xkit.yaml", "--version", "1.0; rm -rf /", "--dry-run"), "--version"),

@@ -19,6 +19,7 @@ from envspec.core import history
 from envspec.core import backend as plugins
 from envspec.core.compiler import build
 from envspec.cli import run
+from envspec.core.project import Project
 from envspec.operations.diagram import diagram
 from envspec.core.resolve import resolve
 from envspec.core.source import load
@@ -166,8 +167,9 @@ def test_plan_move_text_for_a_pull_request(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_graph_edges_carry_what_each_reference_grants() -> None:
-    (app,) = resolve(load([XKIT]))
-    edges = {(e.source, e.target): e.label for e in diagram(app, "staging").edges}
+    project = Project.read([XKIT])
+    (app,) = project.apps
+    edges = {(e.source, e.target): e.label for e in diagram(project, app, "staging").edges}
     assert edges[("services.api", "databases.main")] == "tcp 5432, read password"  # url_with_password
     assert edges[("services.api", "buckets.uploads")] == "read/write objects"
     assert edges[("services.api", "secrets.secret_key_base")] == "read secret"
@@ -276,7 +278,7 @@ def test_mermaid_text_parses_with_mermaids_grammar(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["status", "specs/xkit.yaml", "--env", "prod"], "no environment 'prod' in the specs; declared: production, staging"),
+        (["status", "specs/xkit.yaml", "--env", "prod"], "no environment 'prod' in the specs (did you mean 'production'?); declared: production, staging"),
         (["graph", "specs/xkit.yaml", "--env", "stagin"], "no environment 'stagin' in the specs (did you mean 'staging'?); declared: production, staging"),
         (["graph", "specs/xkit.yaml", "--env", "staging", "--format", "svg"], "unknown format 'svg': expected mermaid or dot"),
     ],

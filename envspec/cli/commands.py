@@ -134,16 +134,13 @@ def compile_(
 ) -> None:
     """Compile specs into OUT/manifest.json and OUT/APP/<backend>/, deterministically and atomically."""
     from envspec.core import backend as plugins
-    from envspec.core.compiler import compile_into
     from envspec.core.errors import printable
-    from envspec.core.resolve import resolve
-    from envspec.core.source import load
+    from envspec.core.project import Project
     from envspec.core.writer import out_path
 
     out_dir = out_path(out, "--out")
-    apps = resolve(load(paths))
-    result = compile_into(
-        out_dir, apps, plugins.load(backend), only_envs=env, check_only=check, keep_other_backends=backend is not None
+    result = Project.read(paths).compile(
+        out_dir, plugins.load(backend), only_envs=env, check_only=check, keep_other_backends=backend is not None
     )
     differing = [str(out_dir / path) for path in result.files] + [str(path) for path in result.histories]
     if check:
@@ -210,34 +207,25 @@ def deploy(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the commands a deploy runs, in order; run nothing.")] = False,
 ) -> None:
     """Deploy ENV in one command: compile, Terraform, provision.yml, then a rolling release of VERSION."""
-    from envspec.operations import deploy as deploying
     from envspec.core import backend as plugins
-    from envspec.core.compiler import compile_into
     from envspec.core.errors import UsageError
-    from envspec.core.lower import lower
-    from envspec.core.resolve import resolve
-    from envspec.core.source import load
+    from envspec.core.project import Project
     from envspec.core.writer import out_path
+    from envspec.operations import deploy as deploying
 
     specs = paths or ["specs"]
     out_dir = out_path(out, "--out")
     if version is not None and not deploying.VERSION.fullmatch(version):
         raise UsageError(f"--version {version!r}: use letters, digits and . _ + - (at most 128, starting with a letter or digit)")
-    apps = [a for a in resolve(load(specs)) if env in a.environments]
-    if not apps:
-        raise UsageError(f"no spec has an environment '{env}'")
-    steps = []
-    for resolved in apps:
-        graph = lower(resolved.environments[env])
-        steps += deploying.plan(graph, out_dir / graph.app, version=version, only=only, inventories=inventory or ())
-    steps = deploying.accounts_first(steps)  # wrong credentials are refused before anything changes
+    project = Project.read(specs).having(env)
+    steps = deploying.plan_environment(project, env, out_dir, version=version, only=only, inventories=inventory or ())
     compile_line = shlex.join(["envspec", "compile", *specs, "--out", out, "--env", env])
     if dry_run:
         typer.echo(f"# 0. compile\n{compile_line}\n" + deploying.render(steps), nl=False)
         return
     deploying.require_tools(steps)  # before anything is written
     typer.echo(f"==> compile\n$ {compile_line}")
-    result = compile_into(out_dir, apps, plugins.load(None), only_envs=[env])
+    result = project.compile(out_dir, plugins.load(None), only_envs=[env])
     typer.echo(f"{out}: {len(result.files)} file{'s' if len(result.files) != 1 else ''} changed" if result.files else f"{out}: unchanged")
     warn_hand_edited(out_dir, result.edited)
     deploying.run(steps)

@@ -43,29 +43,16 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
 ) -> None:
     """Who owns each component in each environment, moves in progress, and how many are on Terraform."""
-    from envspec.core.resolve import resolve
-    from envspec.core.source import load
+    from envspec.core.project import Project
     from envspec.operations.status import of_apps, render_text, to_json
 
-    apps = resolve(load(paths or [_SPECS]))
-    _check_envs(apps, env)
-    statuses = of_apps(apps, env)
+    statuses = of_apps(Project.read(paths or [_SPECS]), env)
     if as_json:
         sys.stdout.write(to_json(statuses))
     elif sys.stdout.isatty():
         _rich_status(statuses)
     else:
         sys.stdout.write(render_text(statuses))
-
-
-def _check_envs(apps: list, envs: list[str] | None) -> None:  # type: ignore[type-arg]
-    from envspec.core.errors import UsageError, did_you_mean
-
-    declared = sorted({e for a in apps for e in a.environments})
-    for env in envs or ():
-        if env not in declared:
-            hint = did_you_mean(env, declared)
-            raise UsageError(f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "") + f"; declared: {', '.join(declared)}")
 
 
 def _rich_status(statuses: list) -> None:  # type: ignore[type-arg]
@@ -98,14 +85,13 @@ def plan_move(
 ) -> None:
     """Each component changing owner: its AWS resources, import ids or lookups, what Ansible stops managing (Markdown for a pull request)."""
     from envspec.core import history as history_file
+    from envspec.core.project import Project
     from envspec.operations.migrate import moves_between, pending_moves, review_text
-    from envspec.core.resolve import resolve
-    from envspec.core.source import load
 
-    apps = resolve(load(paths or [_SPECS]))
+    project = Project.read(paths or [_SPECS])
     texts = []
-    for resolved in apps:
-        known = history_file.read(history_file.path_for(resolved.source), resolved.spec.app) or {}
+    for resolved in project.apps:
+        known = project.history(resolved)
         if base is None:
             moves, baseline = pending_moves(resolved, known), f"`{history_file.path_for(resolved.source).name}`"
         else:
@@ -148,11 +134,10 @@ def graph(
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="mermaid|dot", help="Mermaid (renders in a pull request) or Graphviz DOT.")] = "mermaid",
 ) -> None:
     """Components as nodes coloured by owner, references as edges labelled with the permission they grant."""
+    from envspec.core.project import Project
     from envspec.operations.diagram import render
-    from envspec.core.resolve import resolve
-    from envspec.core.source import load
 
-    sys.stdout.write(render(resolve(load([path])), env, fmt))
+    sys.stdout.write(render(Project.read([path]), env, fmt))
 
 
 def register(app: typer.Typer) -> None:

@@ -19,12 +19,12 @@ from envspec.core import extra
 from envspec.core import history
 from envspec.core import manifest
 from envspec.core import writer
-from envspec.core.errors import BackendError, UsageError, did_you_mean_name
+from envspec.core.errors import BackendError, UsageError
 from envspec.core.ir import ResourceGraph
 from envspec.core.history import AppHistory
 from envspec.core.lower import lower
 from envspec.core.backend import Backend
-from envspec.core.resolved import ResolvedApp
+from envspec.core.resolved import ResolvedApp, check_declared
 
 Files = dict[PurePosixPath, str | bytes]  # relative path -> rendered text, or a carried-over file's bytes
 
@@ -189,25 +189,13 @@ def compile_into(
     The output folder is locked from reading the previous manifest to the swap (and the history
     files' update).
     """
-    _check_declared(apps, only_envs or ())
+    check_declared(apps, only_envs or ())
     out_dir = writer.resolve_out(out_dir)
     writer.guard(out_dir)
     if check_only:
         return _compile(out_dir, apps, backends, only_envs, check_only, keep_other_backends)
     with writer.locked(out_dir):
         return _compile(out_dir, apps, backends, only_envs, check_only, keep_other_backends)
-
-
-def _check_declared(apps: Sequence[ResolvedApp], envs: Iterable[str]) -> None:
-    """Refuse an environment (`--env`) that no spec declares."""
-    declared = {env for app in apps for env in app.environments}
-    for env in envs:
-        if env not in declared:
-            hint = did_you_mean_name(env, declared)
-            raise UsageError(
-                f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
-                + f"; declared: {', '.join(sorted(declared))}"
-            )
 
 
 def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Backend],

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from envspec.core.ir import Kind, Owner
@@ -73,3 +73,16 @@ class ResolvedApp:
     source: str
     environments: Mapping[str, ResolvedEnv]    # in spec order
 
+
+def check_declared(apps: Iterable[ResolvedApp], envs: Iterable[str]) -> None:
+    """Refuse an environment (`--env`) that no spec declares: the one message every command gives."""
+    from envspec.core.errors import UsageError, did_you_mean_name
+
+    declared = sorted({env for app in apps for env in app.environments})
+    for env in envs:
+        if env not in declared:
+            hint = did_you_mean_name(env, declared)
+            raise UsageError(
+                f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
+                + f"; declared: {', '.join(declared)}"
+            )

@@ -31,11 +31,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from envspec.core.errors import EnvspecError, UsageError
 from envspec.core.ir import ResourceGraph
 from envspec.core.kinds import SERVICE_KINDS
+
+if TYPE_CHECKING:
+    from envspec.core.project import Project
 
 ANSIBLE_PLAYBOOK = "ansible-playbook"
 TERRAFORM = "terraform"
@@ -161,6 +164,16 @@ def plan(
             extra += ["-e", f"envspec_only={only}"]
         steps.append(playbook("release", "deploy.yml", *extra))
     return steps
+
+
+def plan_environment(project: Project, env: str, out_dir: Path, *, version: str | None, only: str | None = None,
+                     inventories: Sequence[Path] = ()) -> list[Step]:
+    """The commands that deploy `env` of every app that has it, each app's from its own folder OUT/APP,
+    the steps that check each account's credentials first (wrong credentials change nothing)."""
+    steps: list[Step] = []
+    for graph in project.graphs(env):
+        steps += plan(graph, out_dir / graph.app, version=version, only=only, inventories=inventories)
+    return accounts_first(steps)
 
 
 def tool_rounds(graph: ResourceGraph) -> list[tuple[str, tuple[str, ...]]]:

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from envspec.core.ir import Node, ResourceGraph
 from envspec.core.kinds import KINDS
 from envspec.core.names import statement_id
 from envspec.core.resolved import ResolvedApp, ResolvedComponent
+
+if TYPE_CHECKING:
+    from envspec.core.project import Project
 
 FORMATS = ("mermaid", "dot")
 COLOURS: Mapping[str, tuple[str, str]] = {  # owner -> (fill, stroke)
@@ -68,13 +72,12 @@ def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
     return found
 
 
-def diagram(app: ResolvedApp, env: str) -> Diagram:
+def diagram(project: Project, app: ResolvedApp, env: str) -> Diagram:
     """The components of `app` in `env` and the references between them."""
-    from envspec.core.lower import lower
     from envspec.core.manifest import portable_source
 
     resolved = app.environments[env]
-    graph: ResourceGraph = lower(resolved)
+    graph: ResourceGraph = project.graph(app, env)
     edges = []
     for address, component in resolved.components.items():
         for target, label in grants(component, graph.node(address)).items():
@@ -152,17 +155,11 @@ def dot(diagrams: Sequence[Diagram]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(apps: Sequence[ResolvedApp], env: str, fmt: str = "mermaid") -> str:
+def render(project: Project, env: str, fmt: str = "mermaid") -> str:
     """The diagram of `env` in every app that declares it (a UsageError when none does)."""
-    from envspec.core.errors import UsageError, did_you_mean
+    from envspec.core.errors import UsageError
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}': expected {' or '.join(FORMATS)}")
-    having = [app for app in apps if env in app.environments]
-    if not having:
-        declared = sorted({e for app in apps for e in app.environments})
-        hint = did_you_mean(env, declared)
-        raise UsageError(f"no environment '{env}' in the specs" + (f" ({hint})" if hint else "")
-                         + f"; declared: {', '.join(declared)}")
-    diagrams = [diagram(app, env) for app in having]
+    diagrams = [diagram(project, app, env) for app in project.environment(env)]
     return mermaid(diagrams) if fmt == "mermaid" else dot(diagrams)

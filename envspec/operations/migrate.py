@@ -75,14 +75,13 @@ def addresses(app: ResolvedApp) -> list[str]:
 
 def plan(paths: Sequence[Path], address: str, to: str, envs: Sequence[str] = ()) -> Migration:
     """The migration of `address` to owner `to` (in `envs`, else everywhere), computed, not written."""
-    from envspec.core.resolve import resolve, resolve_document
-    from envspec.core.source import load
+    from envspec.core.project import Project
+    from envspec.core.resolve import resolve_document
 
     if to not in OWNERS:
         raise UsageError(f"unknown owner '{to}': expected {' or '.join(OWNERS)}")
-    documents = load(paths)
-    apps = resolve(documents)
-    document, app = _find(documents, apps, address)
+    project = Project.read(paths)
+    document, app = _find(project.documents, project.apps, address)
     declared = list(app.environments)
     for env in envs:
         if env not in app.environments:
@@ -103,7 +102,7 @@ def plan(paths: Sequence[Path], address: str, to: str, envs: Sequence[str] = ())
         if not moving:
             raise UsageError(f"{address} is already owned by {target} in every environment: nothing to move")
     history_path = history_file.path_for(document.path)
-    known = history_file.read(history_path, app.spec.app) or {}
+    known = project.history(app)
     unrecorded = []
     for env in moving:
         recorded = known.get(env, {}).get(address)

@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from envspec.core import history as history_file
 from envspec.core.ir import Owner
 from envspec.core.resolved import ResolvedApp
+
+if TYPE_CHECKING:
+    from envspec.core.project import Project
 
 State = Literal["steady", "adopting", "releasing", "not compiled"]
 MARKS: Mapping[State, str] = {"steady": "", "adopting": " (adopting)", "releasing": " (releasing)", "not compiled": " (not compiled)"}
@@ -83,9 +85,10 @@ def status(app: ResolvedApp, known: Mapping[str, Mapping[str, tuple[Owner, ...]]
     return AppStatus(app.spec.app, portable_source(app.source), tuple(wanted), components)
 
 
-def of_apps(apps: Sequence[ResolvedApp], envs: Sequence[str] | None = None) -> list[AppStatus]:
-    """The status of every app, each with the history file beside its spec."""
-    return [status(app, history_file.read(history_file.path_for(app.source), app.spec.app), envs) for app in apps]
+def of_apps(project: Project, envs: Sequence[str] | None = None) -> list[AppStatus]:
+    """The status of every app, each with the history file beside its spec (`envs` checked first)."""
+    project.check_environments(envs or ())
+    return [status(app, project.history(app), envs) for app in project.apps]
 
 
 def rows(app: AppStatus) -> list[list[str]]:

@@ -12,10 +12,9 @@ if TYPE_CHECKING:
 
 def validate_summary(paths: Sequence[Path | str]) -> str:
     """What `envspec validate PATH...` prints: load, resolve, then the summary table (SpecError on bad input)."""
-    from envspec.core.resolve import resolve
-    from envspec.core.source import load
+    from envspec.core.project import Project
 
-    return summary(resolve(load(paths)))
+    return summary(Project.read(paths).apps)
 
 
 def summary(apps: Sequence[ResolvedApp]) -> str:
