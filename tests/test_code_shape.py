@@ -1,10 +1,14 @@
-"""The code's shape: no import cycle, no oversized class or function.
+"""The code's shape: the layers' arrows, no import cycle, no oversized class or function.
 
 Read from the source (the AST of every .py file under `envspec/` and `backends/*/`), not by importing it:
 
 * no import cycle among the modules of `envspec`, `envspec_terraform` and `envspec_ansible`. Module-level
   and function-level imports both count (a lazy import is still a dependency); imports under
   `if TYPE_CHECKING:` do not (they never run);
+* the arrows between the layers run one way (LAYERS): the command line -> the operations -> the core;
+  the backends -> the IR, the kinds' registry (its package, not a kind's module), the errors and the
+  backend contract only. Here imports under `if TYPE_CHECKING:` count too: a type named is a dependency
+  of the design, even when it is not one at run time;
 * no class over MAX_CLASS_LINES lines and no function or method over MAX_FUNCTION_LINES, from its `def`
   or `class` line to its last line (decorators aside). No exceptions: the last ones (the lowering's and
   the resolver's classes, the Terraform root renderer) were split in issue 13.
@@ -45,16 +49,17 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement that can run, at any depth; the body of `if TYPE_CHECKING:` left out."""
+def _imports(tree: ast.AST, typing_too: bool = False) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement that can run, at any depth; the body of `if TYPE_CHECKING:` left out
+    unless `typing_too`."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
+        if isinstance(node, ast.If) and _is_type_checking(node.test) and not typing_too:
             for child in node.orelse:
                 yield from _imports(ast.Module(body=[child], type_ignores=[]))
             continue
-        yield from _imports(node)
+        yield from _imports(node, typing_too)
 
 
 def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, known: set[str]) -> set[str]:
@@ -83,14 +88,14 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, k
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Module -> the modules of the packages it imports."""
+def import_graph(typing_too: bool = False) -> dict[str, set[str]]:
+    """Module -> the modules of the packages it imports (with `typing_too`, for type checking too)."""
     known = {module for module, _, _ in _sources()}
     graph: dict[str, set[str]] = {}
     for module, path, tree in _sources():
         is_package = path.name == "__init__.py"
         edges: set[str] = set()
-        for node in _imports(tree):
+        for node in _imports(tree, typing_too):
             edges |= _targets(node, module, is_package, known)
         graph[module] = edges - {module}
     return graph
@@ -129,6 +134,40 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if module not in index:
             visit(module)
     return sorted(found)
+
+
+# The layers, each with the modules it may import besides its own: a prefix names a package and
+# everything in it; a name ending in `$` that module alone.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "envspec.core": (),
+    "envspec.operations": ("envspec.core",),
+    "envspec.cli": ("envspec.operations", "envspec.core", "envspec$"),  # envspec: its __version__
+    "envspec": ("envspec.cli$",),  # the package itself and `python -m envspec`
+    "envspec_terraform": ("envspec.core.ir$", "envspec.core.kinds$", "envspec.core.errors$", "envspec.core.backend$"),
+    "envspec_ansible": ("envspec.core.ir$", "envspec.core.kinds$", "envspec.core.errors$", "envspec.core.backend$"),
+}
+
+
+def _within(module: str, name: str) -> bool:
+    if name.endswith("$"):
+        return module == name[:-1]
+    return module == name or module.startswith(name + ".")
+
+
+def layer_of(module: str) -> str:
+    """The most specific layer holding `module`."""
+    return max((layer for layer in LAYERS if _within(module, layer)), key=len)
+
+
+def wrong_arrows(graph: dict[str, set[str]]) -> list[str]:
+    """`a -> b` for every import that leaves a's layer for one it may not reach."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        layer = layer_of(module)
+        for target in sorted(targets):
+            if layer_of(target) != layer and not any(_within(target, allowed) for allowed in LAYERS[layer]):
+                found.append(f"{module} -> {target}")
+    return found
 
 
 def _cycle_path(component: list[str], graph: dict[str, set[str]]) -> str:
@@ -197,6 +236,28 @@ def test_the_packages_are_found() -> None:
     assert set(PACKAGES) == {"envspec", "envspec_terraform", "envspec_ansible"}
     graph = import_graph()
     assert "envspec.core.lower" in graph["envspec.core.compiler"]  # the reading of imports works at all
+
+
+def test_the_arrows_run_one_way() -> None:
+    wrong = wrong_arrows(import_graph(typing_too=True))
+    assert not wrong, ("imports against the layers (command line -> operations -> core; backends -> the IR, "
+                       "the kinds' registry, the errors and the backend contract):\n  " + "\n  ".join(wrong))
+
+
+def test_the_layer_check_catches_a_wrong_arrow() -> None:
+    graph = {
+        "envspec.core.resolve": {"envspec.core.ir", "envspec.operations.deploy"},   # core -> operations
+        "envspec.operations.deploy": {"envspec.core.ir", "envspec_terraform.names"},  # operations -> a backend
+        "envspec.cli.commands": {"envspec.operations.deploy", "envspec.core.project"},
+        "envspec_ansible.steps": {"envspec.core.backend", "envspec.core.kinds.ec2"},  # a kind's own module
+        "envspec_terraform": {"envspec.core.kinds", "envspec_terraform.names"},
+        "envspec.__main__": {"envspec.cli"},
+    }
+    assert wrong_arrows(graph) == [
+        "envspec.core.resolve -> envspec.operations.deploy",
+        "envspec.operations.deploy -> envspec_terraform.names",
+        "envspec_ansible.steps -> envspec.core.kinds.ec2",
+    ]
 
 
 def test_no_import_cycle() -> None:

@@ -29,7 +29,7 @@ from envspec.core.errors import BackendError
 from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
 from envspec.core.kinds import LIST_OUTPUTS, OUTPUTS, SECTIONS
 
-from . import yamlout
+from . import steps, yamlout
 from .binding import binding
 from .dispatch import component_tasks
 from .yamlout import Template
@@ -56,6 +56,13 @@ class AnsibleBackend:
     """Renders the Ansible-owned part of an environment, and lookups of what it reads."""
 
     name = "ansible"
+    # The Deployer half (envspec.core.backend): the commands a deploy runs with this backend's tool.
+    owner = "ansible"
+    tool = steps.ANSIBLE_PLAYBOOK
+    install_hint = steps.INSTALL_HINT
+    prepare = staticmethod(steps.prepare)
+    provision = staticmethod(steps.provision)
+    release = staticmethod(steps.release)
 
     def emit(self, graph: ResourceGraph) -> dict[PurePosixPath, str]:
         files = dict(static_files())

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from envspec.core.errors import BackendError
 from envspec.core.ir import ResourceGraph
 
+from . import steps
 from .hcl import HclError
 from .names import KINDS, UnmappedResource
 from .binding import RenderError
@@ -50,6 +51,13 @@ class TerraformBackend:
     """Renders a ResourceGraph as Terraform: shared modules and the environment's root."""
 
     name = "terraform"
+    # The Deployer half (envspec.core.backend): the commands a deploy runs with this backend's tool.
+    owner = "terraform"
+    tool = steps.TERRAFORM
+    install_hint = steps.INSTALL_HINT
+    prepare = staticmethod(steps.prepare)
+    provision = staticmethod(steps.provision)
+    release = staticmethod(steps.release)
 
     def emit(self, graph: ResourceGraph) -> dict[PurePosixPath, str]:
         files = dict(module_files())

@@ -3,13 +3,21 @@
 A backend is any object with a `name` and an `emit(graph)` that returns file contents by
 relative path. Built-in and third-party backends register the same way, under the entry-point
 group `envspec.backends` (see pyproject.toml).
+
+A backend whose tool owns components (an `Owner`: Terraform, Ansible) is also a `Deployer`: it
+describes the commands its tool runs for a deploy (`prepare`, `provision`, `release`), so the
+operations that run tools (`envspec.operations.deploy`) ask the installed backends and import none.
+The owners themselves stay the fixed pair of `envspec.core.ir.OWNERS`: ownership is a protocol
+between exactly two tools (adoption by import blocks, release by removed blocks, the history beside
+each spec), not something a plug-in can add; see the README, "Architecture".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
 from envspec.core.errors import UsageError, did_you_mean
@@ -25,6 +33,47 @@ class Backend(Protocol):
     name: str
 
     def emit(self, graph: ResourceGraph) -> Mapping[PurePosixPath, str]: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of a deploy: its name in the log, its arguments, and the folder it runs in."""
+
+    name: str                      # "terraform apply", "provision"
+    argv: tuple[str, ...]
+    cwd: Path = Path(".")
+    checks_account: bool = False   # refuses credentials for another account: runs before any other step
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What `envspec deploy` was asked for, as the tools' commands need it."""
+
+    version: str | None = None          # the version to release; None: infrastructure only
+    only: str | None = None             # release only this service (an address)
+    inventories: tuple[Path, ...] = ()  # extra Ansible inventories, after the generated one
+
+
+@runtime_checkable
+class Deployer(Protocol):
+    """A backend whose tool owns components: the commands a deploy runs with that tool."""
+
+    name: str
+    owner: str          # the owner its tool is in a spec (`owner: terraform`)
+    tool: str           # the program every command runs, looked up on PATH before a deploy starts
+    install_hint: str   # how to get it, for the message that says it is missing
+
+    def prepare(self, graph: ResourceGraph, app_dir: Path, request: DeployRequest) -> list[Command]: ...
+
+    def provision(self, graph: ResourceGraph, app_dir: Path, request: DeployRequest,
+                  addresses: Sequence[str] | None) -> list[Command]: ...
+
+    def release(self, graph: ResourceGraph, app_dir: Path, request: DeployRequest) -> list[Command]: ...
+
+
+def deployers() -> dict[str, Deployer]:
+    """The installed backends that deploy, by the owner their tool is."""
+    return {b.owner: b for b in load(None) if isinstance(b, Deployer)}
 
 
 def installed() -> dict[str, EntryPoint]:

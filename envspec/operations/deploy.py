@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from envspec.core.backend import Command, Deployer, DeployRequest
 from envspec.core.errors import EnvspecError, UsageError
 from envspec.core.ir import ResourceGraph
 from envspec.core.kinds import SERVICE_KINDS
@@ -40,14 +41,6 @@ from envspec.core.kinds import SERVICE_KINDS
 if TYPE_CHECKING:
     from envspec.core.project import Project
 
-ANSIBLE_PLAYBOOK = "ansible-playbook"
-TERRAFORM = "terraform"
-# How to get each tool, for the message that says it is missing.
-INSTALL_HINTS = {
-    ANSIBLE_PLAYBOOK: "install Ansible with the AWS collections and boto3, for example "
-    "`pipx install --include-deps ansible && pipx inject ansible boto3` (or `pip install ansible boto3`)",
-    TERRAFORM: "install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install)",
-}
 # A version to release: what deploy.yml accepts (it checks the same).
 VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
 # Seconds a tool gets to stop after Ctrl-C or SIGTERM before it is killed.
@@ -70,6 +63,8 @@ class Step:
     name: str                  # bootstrap, terraform init, terraform apply, provision, release
     argv: tuple[str, ...]
     cwd: Path
+    checks_account: bool = False  # the account check: every app's runs before any other step
+    install_hint: str = "install it"  # how to get argv[0], for the message that says it is missing
 
     def shell(self) -> str:
         """The command as a person would type it, from the current folder."""
@@ -101,12 +96,6 @@ class Failure:
         )
 
 
-def max_unavailable(graph: ResourceGraph) -> int:
-    """Hosts released at a time: the smallest `deploy.max_unavailable` of the ec2 services (1 if none)."""
-    values = [int(n.inputs["deploy"]["max_unavailable"]) for n in graph.nodes if n.kind == "ec2"]
-    return min(values, default=1)
-
-
 def plan(
     graph: ResourceGraph,
     app_dir: Path,
@@ -130,40 +119,37 @@ def plan(
             ) from None
         if node.kind not in SERVICE_KINDS:
             raise UsageError(f"--only {only}: a release is of a service, and {only} is a {node.kind}")
-    ansible_dir = app_dir / "ansible"
-    tf_dir = app_dir / "terraform" / graph.env
-    inventory = ["-i", f"inventories/{graph.env}"]
-    for extra in inventories:
-        inventory += ["-i", str(extra.resolve())]
+    request = DeployRequest(version, only, tuple(inventories))
+    tools = _deployers(graph)
 
-    def playbook(name: str, book: str, *extra: str) -> Step:
-        return Step(graph.app, name, (ANSIBLE_PLAYBOOK, *inventory, book, *extra), ansible_dir)
+    def steps_of(owner: str, commands: list[Command], label: str = "") -> list[Step]:
+        hint = tools[owner].install_hint
+        return [Step(graph.app, c.name + label, c.argv, c.cwd, c.checks_account, hint) for c in commands]
 
-    steps = [playbook("bootstrap", "bootstrap.yml")]
-    chdir = f"-chdir={tf_dir}"
-    if graph.owned_by("terraform"):
-        steps.append(Step(graph.app, "terraform init", (TERRAFORM, chdir, "init", "-input=false"), Path(".")))
+    steps: list[Step] = []
+    for owner in tools:
+        steps += steps_of(owner, tools[owner].prepare(graph, app_dir, request))
+    steps = accounts_first(steps)  # the account check (which also makes the state bucket) first
     rounds = tool_rounds(graph)
-    if len(rounds) > 2:
-        from envspec_terraform.names import module_names  # the Terraform root's module names, for -target
-
-        modules = module_names(n.address for n in graph.nodes)
-    for number, (tool, addresses) in enumerate(rounds, 1):
-        final = all(t != tool for t, _ in rounds[number:])  # the tool's last round: everything it owns
+    for number, (owner, addresses) in enumerate(rounds, 1):
+        final = all(o != owner for o, _ in rounds[number:])  # the tool's last round: everything it owns
         label = f" (round {number} of {len(rounds)})" if len(rounds) > 2 else ""
-        if tool == "terraform":
-            targets = () if final else tuple(f"-target=module.{modules[a]}" for a in addresses)
-            argv = (TERRAFORM, chdir, "apply", "-input=false", "-auto-approve", *targets)
-            steps.append(Step(graph.app, "terraform apply" + label, argv, Path(".")))
-        else:
-            subset = () if final else ("-e", json.dumps({"envspec_provision_only": list(addresses)}, separators=(",", ":")))
-            steps.append(playbook("provision" + label, "provision.yml", *subset))
-    if version is not None:
-        extra = ["-e", f"envspec_version={version}", "-e", f"envspec_max_unavailable={max_unavailable(graph)}"]
-        if only is not None:
-            extra += ["-e", f"envspec_only={only}"]
-        steps.append(playbook("release", "deploy.yml", *extra))
+        steps += steps_of(owner, tools[owner].provision(graph, app_dir, request, None if final else addresses), label)
+    for owner in tools:
+        steps += steps_of(owner, tools[owner].release(graph, app_dir, request))
     return steps
+
+
+def _deployers(graph: ResourceGraph) -> dict[str, Deployer]:
+    """The installed backends that deploy, by owner; a usage error when an owner of the graph has none."""
+    from envspec.core.backend import deployers
+
+    found = deployers()
+    missing = sorted({n.owner for n in graph.nodes} - set(found))
+    if missing:
+        raise UsageError(f"{graph.app} ({graph.env}): components are owned by {', '.join(missing)}, "
+                         "and no installed backend deploys with it")
+    return found
 
 
 def plan_environment(project: Project, env: str, out_dir: Path, *, version: str | None, only: str | None = None,
@@ -210,8 +196,8 @@ def tool_rounds(graph: ResourceGraph) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def accounts_first(steps: Sequence[Step]) -> list[Step]:
-    """Every app's bootstrap (which checks the account) before any other step of any app."""
-    return [s for s in steps if s.name == "bootstrap"] + [s for s in steps if s.name != "bootstrap"]
+    """Every app's account check (bootstrap) before any other step of any app."""
+    return [s for s in steps if s.checks_account] + [s for s in steps if not s.checks_account]
 
 
 def render(steps: Sequence[Step]) -> str:
@@ -221,8 +207,8 @@ def render(steps: Sequence[Step]) -> str:
 
 def missing_tools(steps: Iterable[Step], path: str | None = None) -> list[str]:
     """Each tool the steps need that is not on PATH, with how to get it."""
-    needed = dict.fromkeys(s.argv[0] for s in steps)
-    return [f"{tool} not found on PATH: {INSTALL_HINTS.get(tool, 'install it')}" for tool in needed if shutil.which(tool, path=path) is None]
+    needed = {s.argv[0]: s.install_hint for s in steps}
+    return [f"{tool} not found on PATH: {hint}" for tool, hint in needed.items() if shutil.which(tool, path=path) is None]
 
 
 def require_tools(steps: Iterable[Step]) -> None:
