@@ -273,6 +273,12 @@ def test_mermaid_text_parses_with_mermaids_grammar(monkeypatch: pytest.MonkeyPat
         done = subprocess.run(checker, input=text, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"{case}: {done.stdout}{done.stderr}"
         assert done.stdout.strip() == "ok flowchart-v2"
+    # the README's own diagrams (the architecture) parse too
+    blocks = re.findall(r"^```mermaid\n(.*?)^```", (REPO / "README.md").read_text(encoding="utf-8"), re.S | re.M)
+    assert blocks, "the README draws its architecture in Mermaid"
+    for block in blocks:
+        done = subprocess.run(checker, input=block, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"README.md: {done.stdout}{done.stderr}"
 
 
 @pytest.mark.parametrize(
