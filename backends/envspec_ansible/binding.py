@@ -9,16 +9,18 @@ nothing here, nor the dispatch to the roles (`tasks/component.yml`, generated fr
 
 from __future__ import annotations
 
-import importlib
-import keyword
 from dataclasses import dataclass
 from functools import cache
 
+from envspec.core.backend import binding_module, load_binding
 from envspec.core.errors import BackendError
 
 
 class MissingBinding(BackendError):
     """A kind of the registry that this backend has no binding for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"ansible backend: {message}")
 
 
 @dataclass(frozen=True)
@@ -29,25 +31,10 @@ class Binding:
     parts_inputs: frozenset[str] = frozenset()
 
 
-def module_name(kind: str) -> str:
-    """The binding module of `kind`: its name, with `_` after a Python keyword (`lambda_`)."""
-    return f"{kind}_" if keyword.iskeyword(kind) else kind
+module_name = binding_module  # the binding module of a kind: `lambda_` for `lambda`
 
 
 @cache
 def binding(kind: str) -> Binding:
-    """The binding of `kind`, from `bindings/<kind>.py`."""
-    name = f"{__package__}.bindings.{module_name(kind)}"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        raise MissingBinding(
-            f"ansible backend: no binding for the kind {kind!r}: "
-            f"add bindings/{module_name(kind)}.py defining BINDING beside files/roles/{kind}/"
-        ) from None
-    found = getattr(module, "BINDING", None)
-    if not isinstance(found, Binding):
-        raise MissingBinding(f"ansible backend: bindings/{module_name(kind)}.py defines no BINDING (a Binding) for the kind {kind!r}")
-    return found
+    """The binding of `kind`, from `bindings/<kind>.py` (`envspec.core.backend.load_binding`)."""
+    return load_binding(__package__, kind, Binding, MissingBinding, f"files/roles/{kind}/")

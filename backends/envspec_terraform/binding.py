@@ -8,12 +8,12 @@ Everything else in this backend is generic; a binding says only what its module 
 
 from __future__ import annotations
 
-import importlib
-import keyword
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from envspec.core.backend import binding_module, load_binding
 
 if TYPE_CHECKING:
     from envspec.core.ir import Node, Resource
@@ -68,25 +68,10 @@ class Binding:
     extra_imports: tuple[ExtraImports, ...] = ()
 
 
-def module_name(kind: str) -> str:
-    """The binding module of `kind`: its name, with `_` after a Python keyword (`lambda_`)."""
-    return f"{kind}_" if keyword.iskeyword(kind) else kind
+module_name = binding_module  # the binding module of a kind: `lambda_` for `lambda`
 
 
 @cache
 def binding(kind: str) -> Binding:
-    """The binding of `kind`, from `bindings/<kind>.py`."""
-    name = f"{__package__}.bindings.{module_name(kind)}"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        raise MissingBinding(
-            f"the terraform backend has no binding for the kind {kind!r}: "
-            f"add bindings/{module_name(kind)}.py defining BINDING beside modules/{kind}/"
-        ) from None
-    found = getattr(module, "BINDING", None)
-    if not isinstance(found, Binding):
-        raise MissingBinding(f"bindings/{module_name(kind)}.py defines no BINDING (a Binding) for the kind {kind!r}")
-    return found
+    """The binding of `kind`, from `bindings/<kind>.py` (`envspec.core.backend.load_binding`)."""
+    return load_binding(__package__, kind, Binding, MissingBinding, f"modules/{kind}/")

@@ -14,11 +14,13 @@ each spec), not something a plug-in can add; see the README, "Architecture".
 
 from __future__ import annotations
 
+import importlib
+import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path, PurePosixPath
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from envspec.core.errors import UsageError, did_you_mean
 from envspec.core.ir import ResourceGraph
@@ -69,6 +71,35 @@ class Deployer(Protocol):
                   addresses: Sequence[str] | None) -> list[Command]: ...
 
     def release(self, graph: ResourceGraph, app_dir: Path, request: DeployRequest) -> list[Command]: ...
+
+
+B = TypeVar("B")
+
+
+def binding_module(kind: str) -> str:
+    """The module of a backend's binding for `kind`: its name, with `_` after a Python keyword (`lambda_`)."""
+    return f"{kind}_" if keyword.iskeyword(kind) else kind
+
+
+def load_binding(package: str, kind: str, cls: type[B], missing: type[Exception], beside: str) -> B:
+    """A backend's binding for `kind`: the `BINDING` (a `cls`) of `<package>.bindings.<kind>`.
+
+    Both built-in backends keep what they know about each kind in such a module, beside the kind's
+    Terraform module or Ansible role (`beside`), so that adding a kind edits no backend code. A
+    missing module or `BINDING` raises `missing`, naming the file to add.
+    """
+    name = f"{package}.bindings.{binding_module(kind)}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise missing(f"no binding for the kind {kind!r}: add bindings/{binding_module(kind)}.py "
+                      f"defining BINDING beside {beside}") from None
+    found = getattr(module, "BINDING", None)
+    if not isinstance(found, cls):
+        raise missing(f"bindings/{binding_module(kind)}.py defines no BINDING (a {cls.__name__}) for the kind {kind!r}")
+    return found
 
 
 def deployers() -> dict[str, Deployer]:
