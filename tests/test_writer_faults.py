@@ -223,6 +223,12 @@ def test_env_carries_other_environments_files_byte_for_byte(tmp_path: Path) -> N
     result = envspec("compile", EXAMPLES[1], "--out", out, "--env", "staging")
     assert result.returncode == 0, result.stderr
     assert other.read_bytes() == before
+    # the manifest keeps the digest of what envspec wrote, so the next full compile still tells
+    # the hand edit (and replaces it), rather than taking the edited file for its own
+    full = envspec("compile", EXAMPLES[1], "--out", out)
+    assert full.returncode == 0, full.stderr
+    assert f"envspec: warning: {other} had been edited by hand" in full.stderr
+    assert other.read_bytes() != before
     assert_one_complete_tree(out)
 
 
@@ -240,13 +246,18 @@ def test_backend_keeps_the_other_backends_files(tmp_path: Path) -> None:
     terraform = out / "xkit" / "terraform" / "staging" / "main.tf"
     terraform.write_text("# edited\n")
     result = envspec("compile", EXAMPLES[1], "--out", out, "--backend", "terraform")
-    assert result.returncode == 0 and "2 files changed" in result.stdout  # main.tf restored, manifest
+    # main.tf restored; the manifest is unchanged: it keeps deploy.yml's digest as envspec wrote it
+    assert result.returncode == 0 and "1 file changed" in result.stdout, result.stdout
     assert ansible.read_text() == "# edited\n" and terraform.read_bytes() == before[str(terraform.relative_to(out))]
     # the hand edit is not lost without a word
     assert f"envspec: warning: {terraform} had been edited by hand; the edit is replaced" in result.stderr
     assert "deploy.yml" not in result.stderr  # kept: the other backend's file
     again = envspec("compile", EXAMPLES[1], "--out", out, "--backend", "terraform")
     assert again.returncode == 0 and again.stderr == ""
+    # the other backend's edit is still told when that backend is compiled again
+    full = envspec("compile", EXAMPLES[1], "--out", out)
+    assert full.returncode == 0 and f"envspec: warning: {ansible} had been edited by hand" in full.stderr
+    assert bytes_of(out) == before
     assert_one_complete_tree(out)
 
 
@@ -263,14 +274,23 @@ def test_root_and_foreign_folders_are_refused_before_reading(tmp_path: Path) -> 
 
 
 def test_manifest_records_the_spec_path_relative(tmp_path: Path) -> None:
-    out = tmp_path / "build"
-    assert envspec("compile", EXAMPLES[1], "--out", out, cwd=REPO).returncode == 0
-    assert json.loads((out / "manifest.json").read_text())["apps"]["xkit"]["source"] == "examples/contract.yaml"
-    assert envspec("compile", REPO / "examples" / "contract.yaml", "--out", out, "--check", cwd=REPO).returncode == 0
-    other = tmp_path / "other"
-    assert envspec("compile", REPO / "examples" / "contract.yaml", "--out", other, cwd=tmp_path).returncode == 0
+    """Relative to the output folder's parent (the repository, for `build/` beside `specs/`), so
+    what the manifest records, and `compile --check`, do not depend on the folder a compile runs in."""
+    repo = tmp_path / "repo"
+    (repo / "specs").mkdir(parents=True)
+    shutil.copy(EXAMPLES[1], repo / "specs" / "contract.yaml")
+    shutil.copy(EXAMPLES[1].with_suffix(".history.json"), repo / "specs" / "contract.history.json")
+    out = repo / "build"
+    assert envspec("compile", "specs/contract.yaml", "--out", "build", cwd=repo).returncode == 0
+    assert json.loads((out / "manifest.json").read_text())["apps"]["xkit"]["source"] == "specs/contract.yaml"
+    for cwd, spec, where in ((repo / "specs", "contract.yaml", "../build"), (tmp_path, "repo/specs/contract.yaml", "repo/build"),
+                             (repo, repo / "specs" / "contract.yaml", out)):
+        check = envspec("compile", spec, "--out", where, "--check", cwd=cwd)
+        assert check.returncode == 0, (cwd, check.stderr)
+    other = tmp_path / "elsewhere" / "out"  # its parent does not hold the spec
+    assert envspec("compile", repo / "specs" / "contract.yaml", "--out", other, cwd=repo).returncode == 0
     assert json.loads((other / "manifest.json").read_text())["apps"]["xkit"]["source"] == "contract.yaml"  # outside: the name
-    assert str(REPO) not in (out / "manifest.json").read_text()
+    assert str(tmp_path) not in (out / "manifest.json").read_text() + (other / "manifest.json").read_text()
 
 
 def big_spec(folder: Path, apps: int = 25) -> Path:

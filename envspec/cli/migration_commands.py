@@ -25,15 +25,11 @@ def migrate(
     out: Annotated[Path, typer.Option("--out", "-o", help="The output folder the printed commands use.")] = Path("build"),
 ) -> None:
     """Move a component to another owner: edit only the owner lines of its spec, then say what happens next."""
-    import os
-
-    from envspec.operations.migrate import next_steps, plan
     from envspec.core.writer import write_file
+    from envspec.operations.migrate import next_steps, plan
 
     migration = plan([spec], address, to, env or ())
-    mode = os.stat(migration.spec).st_mode & 0o7777
-    write_file(migration.spec, migration.text, "the spec")
-    os.chmod(migration.spec, mode)
+    write_file(migration.spec, migration.text, "the spec")  # through a link, keeping the file's mode
     typer.echo(next_steps(migration, str(out)), nl=False)
 
 

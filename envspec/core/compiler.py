@@ -48,6 +48,7 @@ def build(
     extras: Mapping[str, extra.Extras] | None = None,
     only_envs: Iterable[str] | None = None,
     keep_other_backends: bool = False,
+    sources_from: Path | None = None,
 ) -> Files:
     """Every output file by path relative to the output folder, manifest included.
 
@@ -57,7 +58,8 @@ def build(
     With `only_envs`, other environments are not rendered: their files and manifest entries are
     carried over from the previous compile, byte for byte. With `keep_other_backends` (a compile
     with only some backends), the files of the other backends (`APP/<backend>/...`) are carried
-    over the same way.
+    over the same way. `sources_from` is the folder the manifest's spec paths are relative to (the
+    output folder's parent; else the current folder).
     """
     owners = manifest.history_of(previous.manifest) if histories is None else histories
     wanted = set(only_envs) if only_envs is not None else None
@@ -80,9 +82,13 @@ def build(
             if keep_other_backends:
                 paths += tree.carry_other_backends((old or {}).get("files", []), {b.name for b in backends})
             environments[env_name] = manifest.environment_entry(graph, paths)
-        recorded[name] = manifest.app_entry(app.source, environments)
+        recorded[name] = manifest.app_entry(app.source, environments, sources_from)
     files = tree.files
     digests = {path: manifest.file_digest(writer.as_bytes(content)) for path, content in files.items()}
+    # A file carried over keeps the digest of what the last compile wrote, not of what is on disk:
+    # a hand edit in another environment's files is still told (and replaced) by the next full compile.
+    written = (previous.manifest or {}).get("files", {})
+    digests |= {path: written[str(path)] for path in tree.carried if isinstance(written.get(str(path)), str)}
     files[manifest.MANIFEST] = manifest.render(recorded, digests)
     return dict(sorted(files.items()))
 
@@ -93,6 +99,7 @@ class _Tree:
     def __init__(self, previous: Mapping[PurePosixPath, str | bytes] | None) -> None:
         self.files: Files = {}
         self.origin: dict[PurePosixPath, str] = {}  # generated files and hand-written ones ("extra")
+        self.carried: set[PurePosixPath] = set()    # files of the previous compile, kept as they are
         self.previous = previous
 
     def emit(self, backends: Sequence[Backend], graph: ResourceGraph, root: PurePosixPath) -> list[str]:
@@ -131,6 +138,7 @@ class _Tree:
             path = PurePosixPath(name)
             if self.previous is not None and path in self.previous and path not in self.origin:
                 self.files[path] = self.previous[path]
+                self.carried.add(path)
 
     def carry_other_backends(self, names: Iterable[str], selected: set[str]) -> list[str]:
         """The previous compile's files of the backends not selected (`APP/<backend>/...`), as they were."""
@@ -140,6 +148,7 @@ class _Tree:
             if len(path.parts) > 2 and path.parts[1] not in selected and path not in self.origin \
                     and self.previous is not None and path in self.previous:
                 self.files[path] = self.previous[path]
+                self.carried.add(path)
                 paths.append(name)
         return paths
 
@@ -208,7 +217,7 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
     carried = writer.read_files(out_dir) if only_envs or keep_other_backends else None
     extras = {app.spec.app: extra.read(app.source, app.environments) for app in apps}
     files = build(apps, backends, Previous(recorded, carried), histories=histories, extras=extras,
-                  only_envs=only_envs, keep_other_backends=keep_other_backends)
+                  only_envs=only_envs, keep_other_backends=keep_other_backends, sources_from=out_dir.parent)
     differing = writer.check(out_dir, files)
     edited = manifest.hand_edited(out_dir, recorded, differing)
     if not check_only:
@@ -216,24 +225,24 @@ def _compile(out_dir: Path, apps: Sequence[ResolvedApp], backends: Sequence[Back
                               [extra.folder_for(app.source) for app in apps])
         if differing:
             writer.write_locked(out_dir, files)
-        for path, text in pending:
-            writer.write_file(path, text, "the ownership history")
-    return Compiled(files=differing, histories=[path for path, _ in pending], edited=edited)
+        for path, name, updated in pending:
+            history.save(path, name, updated)
+    return Compiled(files=differing, histories=[path for path, _, _ in pending], edited=edited)
 
 
 def _histories(apps: Sequence[ResolvedApp], recorded: Mapping[str, Any] | None,
-               only_envs: Sequence[str] | None) -> tuple[dict[str, AppHistory], list[tuple[Path, str]]]:
+               only_envs: Sequence[str] | None) -> tuple[dict[str, AppHistory], list[tuple[Path, str, AppHistory]]]:
     """Each app's ownership history (the file beside its spec; else the previous manifest's), and
-    the history files this compile brings up to date, with their new text."""
+    the history files this compile brings up to date: (path, app, the history it records now)."""
     legacy = manifest.history_of(recorded)
     histories: dict[str, AppHistory] = {}
-    pending: list[tuple[Path, str]] = []
+    pending: list[tuple[Path, str, AppHistory]] = []
     for app in apps:
         path = history.path_for(app.source)
         known = history.read(path, app.spec.app)
         base = known if known is not None else legacy.get(app.spec.app, {})
         histories[app.spec.app] = base
-        text = history.render(app.spec.app, history.updated(base, app, only_envs))
-        if known is None or history.render(app.spec.app, known) != text:
-            pending.append((path, text))
+        updated = history.updated(base, app, only_envs)
+        if known is None or history.render(app.spec.app, known) != history.render(app.spec.app, updated):
+            pending.append((path, app.spec.app, updated))
     return histories, pending

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from envspec.core.errors import UsageError
+from envspec.core.source import read_text
 
 SUFFIX = ".extra"
 TERRAFORM = "terraform"
@@ -34,6 +35,9 @@ class Extras:
     terraform: Mapping[str, str] = field(default_factory=dict)              # every environment
     terraform_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # by environment
     ansible: Mapping[str, str] = field(default_factory=dict)
+
+
+MAX_EXTRA_BYTES = 16 * 1024 * 1024  # a hand-written .tf or .yml; anything larger is not one
 
 
 def folder_for(spec: str | Path) -> Path:
@@ -53,9 +57,16 @@ def read(spec: str | Path, environments: Iterable[str]) -> Extras:
     by_env: dict[str, dict[str, str]] = {}
     ansible: dict[str, str] = {}
     unused: list[str] = []
+    inside = root.resolve()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         parts = path.relative_to(root).parts
-        text = path.read_text(encoding="utf-8")
+        if not path.resolve().is_relative_to(inside):
+            # a link out of the folder would copy whatever it reaches (/proc/self/environ: the
+            # process's AWS keys) into the output
+            raise UsageError(f"{path}: a symbolic link to {path.resolve()}, outside {root}; "
+                             "hand-written files live in the folder itself")
+        text = read_text(path, "a hand-written file", MAX_EXTRA_BYTES)
+        assert text is not None
         if len(parts) == 2 and parts[0] == TERRAFORM and path.suffix == ".tf":
             terraform[parts[1]] = text
         elif len(parts) == 3 and parts[0] == TERRAFORM and parts[1] in envs and path.suffix == ".tf":

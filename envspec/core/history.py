@@ -50,14 +50,13 @@ def path_for(spec: str | Path) -> Path:
 def read(path: Path, app: str) -> dict[str, dict[str, tuple[Owner, ...]]] | None:
     """The history in `path`, or None when there is no such file. A file that is not a history
     of `app` is a user error naming it (a merge conflict, a hand edit): never silently no history."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from envspec.core.source import load_json, read_text
+
+    text = read_text(path, "an ownership history", missing_ok=True)
+    if text is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the ownership history: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        data = json.loads(text)
+        data = load_json(text, path, "an envspec ownership history")
     except ValueError as exc:
         hint = " (it holds merge-conflict markers: keep every owner of both sides)" if "<<<<<<<" in text else ""
         raise UsageError(f"{path}: not valid JSON{hint}: {exc}") from None
@@ -97,6 +96,29 @@ def updated(previous: AppHistory, app: ResolvedApp, only_envs: Iterable[str] | N
         for address, component in env.components.items():
             entry[address] = tuple(sorted(set(entry.get(address, ())) | {component.owner}))
     return history
+
+
+def merged(first: AppHistory, second: AppHistory) -> dict[str, dict[str, tuple[Owner, ...]]]:
+    """Every owner either history records, per environment and component: a history only grows."""
+    history = {env: dict(components) for env, components in first.items()}
+    for env, components in second.items():
+        entry = history.setdefault(env, {})
+        for address, owners in components.items():
+            entry[address] = tuple(sorted(set(entry.get(address, ())) | set(owners)))
+    return history
+
+
+def save(path: Path, app: str, history: AppHistory) -> None:
+    """Bring the history file at `path` up to date with `history`, merged with what the file holds
+    now, under a lock on its folder: two compiles of one spec (into different output folders) may
+    both have read it before either wrote it, and neither may drop what the other adds."""
+    from envspec.core.writer import locked_folder, write_file
+
+    with locked_folder(path.parent):
+        current = read(path, app)
+        text = render(app, merged(current or {}, history))
+        if current is None or render(app, current) != text:
+            write_file(path, text, "the ownership history")
 
 
 def render(app: str, history: AppHistory) -> str:

@@ -59,9 +59,9 @@ def environment_entry(graph: ResourceGraph, files: Sequence[str]) -> dict[str, A
     }
 
 
-def app_entry(source: str, environments: Mapping[str, Any]) -> dict[str, Any]:
+def app_entry(source: str, environments: Mapping[str, Any], base: Path | None = None) -> dict[str, Any]:
     """One app: the spec it came from and its environments' entries."""
-    return {"source": portable_source(source), "environments": dict(environments)}
+    return {"source": portable_source(source, base), "environments": dict(environments)}
 
 
 def render(apps: Mapping[str, Any], digests: Mapping[PurePosixPath, str]) -> str:
@@ -79,11 +79,15 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def portable_source(source: str) -> str:
-    """A spec path as the manifest records it: posix, relative to the current folder when inside it, else the file name."""
+def portable_source(source: str, base: Path | None = None) -> str:
+    """A spec path as envspec shows it: posix, relative to `base` when inside it, else the file name.
+
+    The manifest gives the output folder's parent as `base` (`build/` beside `specs/`: the repository),
+    so that what it records, and `compile --check`, do not depend on the folder the compile ran
+    in; what the commands print is relative to the current folder (no `base`)."""
     path = Path(os.path.abspath(source))
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return path.relative_to(Path(os.path.abspath(base)) if base is not None else Path.cwd()).as_posix()
     except ValueError:
         return path.name
 
@@ -93,13 +97,14 @@ def portable_source(source: str) -> str:
 
 def read(out_dir: Path) -> dict[str, Any] | None:
     """The manifest of a previous compile, or None when there is none; UsageError when it is corrupt."""
+    from envspec.core.source import load_json, read_text
+
     path = out_dir / MANIFEST
-    if not path.is_file():
+    text = read_text(path, "an envspec manifest", missing_ok=True)
+    if text is None:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror})") from exc
+        data = load_json(text, path, "an envspec manifest")
     except ValueError as exc:
         raise UsageError(
             f"{path}: not valid JSON ({exc}); it holds the ownership history, so restore it "
@@ -112,6 +117,7 @@ def read(out_dir: Path) -> dict[str, Any] | None:
 
 
 def _problem(data: Any) -> str | None:
+    """What makes `data` not a manifest this envspec can read (every value it reads, of the right type)."""
     if not isinstance(data, dict):
         return "not an envspec manifest (expected a JSON object)"
     if data.get("format") != MANIFEST_FORMAT:
@@ -124,13 +130,26 @@ def _problem(data: Any) -> str | None:
         if not isinstance(envs, dict):
             return f"apps.{app}: 'environments' is not an object"
         for env, env_data in envs.items():
-            components = env_data.get("components", {}) if isinstance(env_data, dict) else None
-            if not isinstance(components, dict) or not all(isinstance(c, dict) for c in components.values()):
-                return f"apps.{app}.environments.{env}: 'components' is not an object of objects"
-            if not isinstance(env_data.get("files", []), list):
-                return f"apps.{app}.environments.{env}: 'files' is not a list"
-    if not isinstance(data.get("files", {}), dict):
-        return "'files' is not an object"
+            problem = _environment_problem(env_data)
+            if problem:
+                return f"apps.{app}.environments.{env}: {problem}"
+    files = data.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return "'files' is not an object of digests (text)"
+    return None
+
+
+def _environment_problem(env_data: Any) -> str | None:
+    components = env_data.get("components", {}) if isinstance(env_data, dict) else None
+    if not isinstance(components, dict) or not all(isinstance(c, dict) for c in components.values()):
+        return "'components' is not an object of objects"
+    for address, component in components.items():
+        owners = component.get("history", [component.get("owner")])
+        if not isinstance(owners, list) or not owners or not all(isinstance(o, str) for o in owners):
+            return f"components.{address}: 'history' is not a list of owners (and there is no 'owner')"
+    files = env_data.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return "'files' is not a list of paths"
     return None
 
 

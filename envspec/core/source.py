@@ -226,47 +226,84 @@ def parse(text: str, path: str) -> Document:
 MAX_SPEC_BYTES = 64 * 1024 * 1024  # a spec is a few kilobytes; anything this large is not one
 
 
-def read(path: Path | str) -> Document:
-    """Read and parse one spec file (the display path is ``path`` as given).
-
-    Only a regular file is read: a FIFO, a device (``/dev/zero``) or a socket is refused without
-    blocking on it or reading it whole.
-    """
+def read_bytes(path: Path | str, what: str, limit: int = MAX_SPEC_BYTES, *, missing_ok: bool = False) -> bytes | None:
+    """The bytes of a file envspec reads (a spec, an ownership history, a manifest, a hand-written
+    file), with the same guards for all: only a regular file is read (a FIFO, a device such as
+    `/dev/zero` or a socket is refused without blocking on it or reading it whole), and at most
+    `limit` bytes. A missing file is None with `missing_ok`, else a UsageError like every refusal."""
     shown = str(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
+        if missing_ok:
+            return None
         raise UsageError(f"{shown}: no such file or directory") from None
     except IsADirectoryError:
         raise UsageError(f"{shown}: is a directory") from None
     except OSError as exc:
-        raise UsageError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+        raise UsageError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{shown}: not a regular file ({_file_kind(info.st_mode)}); give a spec file or a folder")
-        if info.st_size > MAX_SPEC_BYTES:
-            raise UsageError(f"{shown}: {info.st_size} bytes, larger than a spec file can be ({MAX_SPEC_BYTES} bytes)")
+            raise UsageError(f"{shown}: not a regular file ({file_kind(info.st_mode)}); it should hold {what}")
+        if info.st_size > limit:
+            raise UsageError(f"{shown}: {info.st_size} bytes, larger than {what} can be ({limit} bytes)")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            raw = handle.read(MAX_SPEC_BYTES + 1)
+            raw = handle.read(limit + 1)
     except OSError as exc:
-        raise UsageError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+        raise UsageError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if len(raw) > MAX_SPEC_BYTES:
-        raise UsageError(f"{shown}: larger than a spec file can be ({MAX_SPEC_BYTES} bytes)")
+    if len(raw) > limit:
+        raise UsageError(f"{shown}: larger than {what} can be ({limit} bytes)")
+    return raw
+
+
+def read(path: Path | str) -> Document:
+    """Read and parse one spec file (the display path is ``path`` as given), through `read_bytes`."""
+    shown = str(path)
+    raw = read_bytes(path, "a spec")
+    assert raw is not None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1
+        line, col = _utf8_position(raw, exc)
         raise SpecError(
             [Diagnostic(shown, line, col, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]
         ) from None
     return parse(text.removeprefix("\ufeff"), shown)
 
 
-def _file_kind(mode: int) -> str:
+def _utf8_position(raw: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
+    """The line and column (1-based, in characters) of the first byte that is not UTF-8."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    return line, len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1
+
+
+def read_text(path: Path | str, what: str, limit: int = MAX_SPEC_BYTES, *, missing_ok: bool = False) -> str | None:
+    """`read_bytes` decoded as UTF-8; a file that is not is a UsageError naming the line and column."""
+    raw = read_bytes(path, what, limit, missing_ok=missing_ok)
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _utf8_position(raw, exc)
+        raise UsageError(f"{path}:{line}:{col}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); {what} is UTF-8 text") from None
+
+
+def load_json(text: str, path: Path | str, what: str) -> Any:
+    """JSON text of a file envspec wrote (a manifest, a history): a UsageError for text that is not
+    JSON, or that nests deeper than Python's parser goes (never a RecursionError)."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise UsageError(f"{path}: not {what}: its JSON nests too deeply") from None
+
+
+def file_kind(mode: int) -> str:
     kinds = [(stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
              (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")]
     return next((name for test, name in kinds if test(mode)), "not a regular file")

@@ -3,11 +3,13 @@
 `write()` builds the new tree beside the folder and swaps it in (one `renameat2` exchange where the
 system has it, else two renames that a later run finishes or undoes), so a failed or interrupted
 compile leaves the previous output exactly as it was. The swap is not interrupted by Ctrl-C or
-SIGTERM; one compile at a time writes a folder (`locked`: a lock file beside it); a folder that
-envspec did not create (not empty, no manifest) is refused before anything is read; tools' working
-files inside it (`.terraform/`, state, `*.retry`) are the user's, carried over and never read.
-`check()` compares instead of writing, for CI. `write_file()` replaces one file the same way
-(the history files beside the specs, `schema --out`, `migrate`'s edit of a spec).
+SIGTERM; a compile killed outright (SIGKILL, the OOM killer) is undone by the next one (`recover`),
+which first puts the tools' working files back from wherever the killed one had moved them. One
+compile at a time writes a folder (`locked`: a lock file beside it); a folder that envspec did not
+create (not empty, no manifest) is refused before anything is read; tools' working files inside it
+(`.terraform/`, state, `*.retry`) are the user's, carried over and never read. `check()` compares
+instead of writing, for CI. `write_file()` replaces one file the same way (the history files beside
+the specs, `schema --out`, `migrate`'s edit of a spec), through a link and only a regular file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import os
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,9 +29,11 @@ from pathlib import Path, PurePosixPath
 
 from envspec.core.errors import UsageError
 from envspec.core.manifest import MANIFEST
+from envspec.core.source import file_kind
 
 TMP_PREFIX = ".envspec-new-"
 OLD_PREFIX = ".envspec-old-"
+RESCUED_PREFIX = ".envspec-rescued-"  # a leftover tree holding working files that could not go back
 LOCK_SUFFIX = ".envspec.lock"
 
 
@@ -165,6 +170,23 @@ def locked(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+@contextmanager
+def locked_folder(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a folder itself (flock on the folder, no lock file left beside the
+    specs): one writer at a time of the files it holds that several runs update (the histories)."""
+    import fcntl
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot lock the folder ({exc.strerror})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _short(out_dir: Path) -> str:
     """The output folder's name in the names of its lock file and temporary folders: a long
     name (the limit is 255 bytes, and the temporary names add about 30) is cut and given a digest."""
@@ -203,17 +225,49 @@ def _leftovers(out_dir: Path, prefix: str) -> list[tuple[Path, int]]:
 
 
 def recover(out_dir: Path) -> None:
-    """Finish or undo a swap that a killed compile left behind (only runs that are gone; call with the lock held)."""
+    """Finish or undo a swap that a killed compile left behind (only runs that are gone; call with
+    the lock held). A tool's working file is never lost: a compile moves them into its new tree just
+    before the swap, and one killed then (SIGKILL, the OOM killer, a CI timeout) left them there, so
+    they are put back before a leftover tree is deleted."""
+    gone = [(old, pid) for old, pid in _leftovers(out_dir, OLD_PREFIX) if pid == os.getpid() or not _pid_alive(pid)]
+    for old, _ in gone:
+        if not out_dir.exists():
+            os.rename(old, out_dir)  # killed between the two renames: the old tree goes back first
     for leftover, pid in _leftovers(out_dir, TMP_PREFIX):
         if pid == os.getpid() or not _pid_alive(pid):
-            shutil.rmtree(leftover, ignore_errors=True)
-    for old, pid in _leftovers(out_dir, OLD_PREFIX):
-        if pid != os.getpid() and _pid_alive(pid):
+            _discard(leftover, out_dir)
+    for old, _ in gone:
+        if old.exists():
+            _discard(old, out_dir)
+
+
+def put_back(tree: Path, out_dir: Path) -> list[PurePosixPath]:
+    """Move the working files found in `tree` back into `out_dir`; those that cannot go back (the
+    place is taken, by a `terraform init` run since, or a rename fails) stay in `tree`: returned."""
+    stuck = []
+    for rel, path, working in list(walk(tree)):
+        if not working:
             continue
-        if not out_dir.exists():
-            os.rename(old, out_dir)  # killed between the two renames: put the old tree back
-        else:
-            shutil.rmtree(old, ignore_errors=True)
+        destination = out_dir / rel
+        try:
+            if os.path.lexists(destination):
+                raise FileExistsError(destination)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, destination)
+        except OSError:
+            stuck.append(rel)
+    return stuck
+
+
+def _discard(tree: Path, out_dir: Path) -> None:
+    """Delete a leftover tree once its working files are back in `out_dir`; one that still holds
+    some is kept, renamed `.envspec-rescued-...` beside the output (never deleted: its files are the
+    user's), for the user to look at."""
+    stuck = put_back(tree, out_dir) if out_dir.is_dir() else [rel for rel, _, working in walk(tree) if working]
+    if not stuck:
+        shutil.rmtree(tree, ignore_errors=True)
+        return
+    os.rename(tree, tree.with_name(RESCUED_PREFIX + tree.name.removeprefix(TMP_PREFIX).removeprefix(OLD_PREFIX)))
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -233,22 +287,47 @@ def _exchange(a: Path, b: Path) -> bool:
 def write_file(path: Path, text: str, what: str) -> None:
     """Replace one file with `text` in one step (a temporary file beside it, fsync'd, then renamed);
     used for the history files beside the specs, `schema --out` and `migrate`'s edit of a spec.
-    A refusal is a UsageError."""
+
+    A symbolic link is written through (its target is replaced, the link stays); only a regular file
+    is replaced (a FIFO, a device or a folder at the path is refused, never turned into a file); the
+    file keeps its permissions. A refusal is a UsageError."""
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     temporary: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        info = os.stat(target) if os.path.lexists(target) else None
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{path}: not a regular file ({file_kind(info.st_mode)}); envspec writes {what} only "
+                             "into a regular file, and replaces nothing else")
+        mode = stat.S_IMODE(info.st_mode) if info is not None else 0o644
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        temporary = None
+        _sync_folder(target.parent)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write {what}: {exc.strerror or exc}") from None
     finally:
         if temporary is not None and os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (where the system can open a folder for that)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write(out_dir: Path, files: Mapping[PurePosixPath, str | bytes]) -> None:
@@ -264,7 +343,6 @@ def write_locked(out_dir: Path, files: Mapping[PurePosixPath, str | bytes]) -> N
     guard(out_dir)
     _writable(out_dir)
     new: Path | None = None
-    moved: list[PurePosixPath] = []
     try:
         new = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{_short(out_dir)}.{os.getpid()}.", dir=out_dir.parent))
         for rel, content in files.items():
@@ -283,33 +361,26 @@ def write_locked(out_dir: Path, files: Mapping[PurePosixPath, str | bytes]) -> N
                     if working:  # the user's (terraform init, state): moved, never read
                         (new / rel).parent.mkdir(parents=True, exist_ok=True)
                         os.rename(path, new / rel)
-                        moved.append(rel)
             if not out_dir.exists():
                 os.rename(new, out_dir)
                 new = None
                 return
             if _exchange(new, out_dir):
-                moved = []
-                shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old tree
+                _discard(new, out_dir)  # `new` now holds the old tree (any working file made since goes back)
                 new = None
                 return
             old = new.with_name(new.name.replace(TMP_PREFIX, OLD_PREFIX, 1))
             os.rename(out_dir, old)
             os.rename(new, out_dir)
-            moved, new = [], None
-            shutil.rmtree(old, ignore_errors=True)
+            new = None
+            _discard(old, out_dir)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     except OSError as exc:
         raise UsageError(f"{exc.filename or out_dir}: cannot write the output ({exc.strerror}); the previous tree is unchanged") from exc
     finally:
-        if new is not None:
-            for rel in moved:  # the swap did not happen: the working files go back
-                try:
-                    os.rename(new / rel, out_dir / rel)
-                except OSError:
-                    pass
-            shutil.rmtree(new, ignore_errors=True)
+        if new is not None:  # the swap did not happen: the working files go back, then the tree goes
+            _discard(new, out_dir)
 
 
 def refuse_unknown(out_dir: Path, written: set[str] | None, files: Mapping[PurePosixPath, str | bytes],
