@@ -227,7 +227,21 @@ def test_control_characters_in_the_file(char: str, name: str) -> None:
 
 
 def test_control_character_positions_count_yaml_line_breaks() -> None:
-    assert errors("a: b\r\nc: d\x85e\x01\n") == ["x.yaml:3:2: control character U+0001 is not allowed in a spec file"]
+    # YAML 1.2: LF, CR and CRLF end a line; NEL (U+0085), LS and PS are ordinary characters
+    assert errors("a: b\r\nc: d\x85e\x01\n") == ["x.yaml:2:7: control character U+0001 is not allowed in a spec file"]
+    assert errors("a: b\rc: d\u2028e\x01\n") == ["x.yaml:2:7: control character U+0001 is not allowed in a spec file"]
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029"], ids=["LS", "PS"])
+def test_ls_and_ps_are_ordinary_characters_as_in_yaml_1_2(char: str) -> None:
+    document = parse(f"# a comment{char}that goes on\na: x{char}y\nb: 'q{char}r'\nc{char}d: 1\n", "f.yaml")
+    assert document.data == {"a": f"x{char}y", "b": f"q{char}r", f"c{char}d": 1}
+    assert document.span(("b",)).raw == f"'q{char}r'"
+
+
+def test_nel_in_a_comment_ends_nothing_and_is_refused_in_a_value() -> None:
+    assert parse("# a comment\x85that goes on\na: 1\n", "f.yaml").data == {"a": 1}  # PyYAML: a new line
+    assert errors("a: x\x85y\n") == ["x.yaml:1:4: a: control character U+0085 is not allowed in a value"]
 
 
 @pytest.mark.parametrize("escape", ["\\0", "\\a", "\\e", "\\x01", "\\u0000"])

@@ -305,6 +305,22 @@ def test_plan_move_base_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert capsys.readouterr().err == "envspec: error: --base main: xkit.yaml is not in a git repository\n"
 
 
+def test_plan_move_base_that_is_not_utf8_is_exit_1_with_its_position(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = copy_spec(tmp_path, XKIT)
+    monkeypatch.chdir(path.parent)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"app: xkit", b"app: xkit # \xff", 1))
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    path.write_bytes(good)
+    assert run(["plan-move", "xkit.yaml", "--base", "main"]) == 1
+    line = good[: good.index(b"app: xkit")].count(b"\n") + 1
+    assert capsys.readouterr().err == f"envspec: error: main:xkit.yaml:{line}:13: not valid UTF-8 (byte 0xff); a spec is UTF-8 text\n"
+
+
 def test_the_pre_commit_hooks_run_as_defined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Each hook's `entry` (plus the file names pre-commit passes) as pre-commit runs it, in a
     repository with specs/ and a committed build/: green when current, red when a spec changed."""

@@ -104,7 +104,7 @@ def _at_revision(spec: Path, ref: str):  # type: ignore[no-untyped-def]
 
     from envspec.core.errors import UsageError
     from envspec.core.resolve import resolve_document
-    from envspec.core.source import parse
+    from envspec.core.source import decode, parse
 
     where = spec.resolve().parent
     try:
@@ -121,7 +121,7 @@ def _at_revision(spec: Path, ref: str):  # type: ignore[no-untyped-def]
     shown = subprocess.run(["git", "show", f"{ref}:{rel}"], cwd=where, capture_output=True)
     if shown.returncode != 0:
         return None
-    return resolve_document(parse(shown.stdout.decode("utf-8").removeprefix("\ufeff"), f"{ref}:{rel}"))
+    return resolve_document(parse(decode(shown.stdout, f"{ref}:{rel}", "a spec").removeprefix("\ufeff"), f"{ref}:{rel}"))
 
 
 def graph(

@@ -210,9 +210,10 @@ def parse(text: str, path: str) -> Document:
         line, col = _line_col(text, bad.start())
         message = f"{_describe_char(bad.group())} is not allowed in a spec file"
         raise SpecError([Diagnostic(path, line, col, "", message)])
-    builder = _Builder(path, text)
+    yaml_text, back = _yaml_1_2_breaks(text)
+    builder = _Builder(path, yaml_text, back)
     try:
-        data = builder.build(yaml.parse(text, Loader=_Loader))
+        data = builder.build(_restored(yaml.parse(yaml_text, Loader=_Loader), back))
     except yaml.MarkedYAMLError as exc:
         raise SpecError([_yaml_error(path, text, exc)]) from None
     except yaml.YAMLError as exc:  # ReaderError and friends carry no line: point at the start
@@ -283,13 +284,16 @@ def _utf8_position(raw: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
 def read_text(path: Path | str, what: str, limit: int = MAX_SPEC_BYTES, *, missing_ok: bool = False) -> str | None:
     """`read_bytes` decoded as UTF-8; a file that is not is a UsageError naming the line and column."""
     raw = read_bytes(path, what, limit, missing_ok=missing_ok)
-    if raw is None:
-        return None
+    return None if raw is None else decode(raw, str(path), what)
+
+
+def decode(raw: bytes, shown: str, what: str) -> str:
+    """UTF-8 bytes as text; bytes that are not are a UsageError naming the line and column."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _utf8_position(raw, exc)
-        raise UsageError(f"{path}:{line}:{col}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); {what} is UTF-8 text") from None
+        raise UsageError(f"{shown}:{line}:{col}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); {what} is UTF-8 text") from None
 
 
 def load_json(text: str, path: Path | str, what: str) -> Any:
@@ -375,13 +379,37 @@ def load(paths: Iterable[Path | str]) -> list[Document]:
     return documents
 
 
+# NEL, LS and PS end a line in YAML 1.1 (PyYAML) but not in YAML 1.2, where they are ordinary
+# characters (in a comment, say). They are read as private-use characters the text does not hold,
+# and given back in every value and key.
+_NOT_BREAKS_IN_1_2 = ("\x85", "\u2028", "\u2029")
+
+
+def _yaml_1_2_breaks(text: str) -> tuple[str, dict[int, str]]:
+    """`text` with NEL, LS and PS replaced for PyYAML, and the map that gives them back."""
+    present = [c for c in _NOT_BREAKS_IN_1_2 if c in text]
+    if not present:
+        return text, {}
+    stand_ins = (chr(code) for code in range(0xE000, 0xF8FF) if chr(code) not in text)
+    pairs = {char: next(stand_ins) for char in present}
+    return text.translate({ord(c): s for c, s in pairs.items()}), {ord(s): c for c, s in pairs.items()}
+
+
+def _restored(events: Iterator[yaml.Event], back: dict[int, str]) -> Iterator[yaml.Event]:
+    """The parser's events with NEL, LS and PS given back in scalars (keys and values)."""
+    for event in events:
+        if back and isinstance(event, yaml.ScalarEvent):
+            event.value = event.value.translate(back)
+        yield event
+
+
 def _line_col(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of ``text[index]``, counting line breaks the way YAML does (LF,
-    CR, CRLF, NEL, LS, PS; ``text[:index]`` holds no other control character)."""
-    lines = text[:index].splitlines(keepends=True)
-    if not lines or lines[-1][-1:] in ("\n", "\r", "\x85", "\u2028", "\u2029"):
-        return len(lines) + 1, 1
-    return len(lines), len(lines[-1]) + 1
+    """1-based line and column of ``text[index]``, counting line breaks the way YAML 1.2 does (LF,
+    CR, CRLF; NEL, LS and PS are ordinary characters there, see `_yaml_1_2_breaks`)."""
+    before = text[:index]
+    line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+    start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    return line, index - start + 1
 
 
 def _describe_char(char: str) -> str:
@@ -418,18 +446,27 @@ def _tab_before(lines: list[str], line: int, col: int) -> bool:
     return line <= len(lines) and "\t" in lines[line - 1][: col - 1] and not lines[line - 1][: col - 1].strip(" \t")
 
 
+_SHADOW = "\0"  # starts the path of a value built only to be reported (no key can hold NUL)
+
+
 class _Builder:
     """Builds plain data from parser events, recording positions and collecting problems."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, back: dict[int, str] | None = None) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = [line.translate(back or {}) for line in text.splitlines()]
         self.positions: dict[DataPath, Located] = {}
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, mark: Any, message: str, address: DataPath = (), hint: str | None = None) -> None:
+        # A value built only to be reported (a duplicate key's, a non-text key's) lives under a
+        # shadow path of its own; the message names it as the user wrote it.
+        shown = tuple(
+            part.partition(":")[2] if isinstance(part, str) and part.startswith(f"{_SHADOW}duplicate:") else part
+            for part in address if not (isinstance(part, str) and part == f"{_SHADOW}skipped")
+        )
         self.diagnostics.append(
-            Diagnostic(self.path, mark.line + 1, mark.column + 1, format_path(address), message, hint)
+            Diagnostic(self.path, mark.line + 1, mark.column + 1, format_path(shown), message, hint)
         )
 
     def build(self, events: Iterator[yaml.Event]) -> Any:
@@ -442,6 +479,10 @@ class _Builder:
             return {}
         assert isinstance(event, yaml.DocumentStartEvent)
         start = event.start_mark
+        version = getattr(event, "version", None)
+        if version is not None and tuple(version) != (1, 2):
+            self.error(start, f"%YAML {'.'.join(map(str, version))}: envspec reads YAML 1.2 (where `yes`, `no`, "
+                       "`on` and `off` are text, and `012` is not octal); remove the directive, or write %YAML 1.2")
         root = self.node(events, next(events), (), None, 0)
         next(events)  # DocumentEndEvent
         event = next(events)
@@ -496,14 +537,14 @@ class _Builder:
                 name = self.key(events, key_event, path, depth)
                 value_event = next(events)
                 if name is None:  # reported; build the value only to consume its events
-                    self.node(events, value_event, (*path, "\0skipped"), None, depth + 1)
+                    self.node(events, value_event, (*path, f"{_SHADOW}skipped"), None, depth + 1)
                     continue
                 child_path = (*path, name)
                 if name in mapping:
                     previous = self.positions[child_path].key
                     line = f"line {previous.line}" if previous else "above"
                     self.error(key_event.start_mark, f"duplicate key '{name}' (first defined at {line})", child_path)
-                    self.node(events, value_event, (*path, "\0duplicate"), None, depth + 1)
+                    self.node(events, value_event, (*path, f"{_SHADOW}duplicate:{name}"), None, depth + 1)
                     continue
                 key_position = Position(key_event.start_mark.line + 1, key_event.start_mark.column + 1)
                 mapping[name] = self.node(events, value_event, child_path, key_position, depth + 1)

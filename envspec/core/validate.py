@@ -184,6 +184,8 @@ def _value_problem(err: Any, target: _Target, place: _Place) -> Diagnostic:
     if kind == "literal_error":
         options = _literal_options(target.type)
         hint = did_you_mean(value, [str(o) for o in options]) if isinstance(value, str) else None
+        if isinstance(value, str) and value in {str(o) for o in options if not isinstance(o, str)}:
+            hint = f"write it without quotes: {value} is a number here, and {_show(value)} is text"
         return place.at_value(path, f"invalid value {_show(value)}: expected {ctx.get('expected', _or(options))}", hint)
     if kind == "string_pattern_mismatch":
         return place.at_value(path, *_pattern_message(value, ctx.get("pattern", ""), target, path))
@@ -191,7 +193,8 @@ def _value_problem(err: Any, target: _Target, place: _Place) -> Diagnostic:
     if expected:
         hint = None
         if kind == "string_type" and value is not None and not isinstance(value, (dict, list)):
-            hint = f'quote it: "{_raw(place.document, place.origin(path), value)}"'
+            raw = _raw(place.document, place.origin(path), value)
+            hint = f'quote it: "{raw}"' if len(raw) <= 60 else "quote it"
         found = _found(value, place.document.span(place.origin(path)))
         return place.at_value(path, f"expected {expected}, found {found}", hint)
     if kind in _BOUNDS:
@@ -266,7 +269,7 @@ def _raw(document: Document, path: DataPath, value: Any) -> str:
     span = document.span(path)
     if span is not None and span.raw is not None and span.style is None:
         return span.raw
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return str(value).lower() if isinstance(value, bool) else _show(value) if isinstance(value, int) else str(value)
 
 
 def _found(value: Any, span: Any) -> str:
@@ -275,7 +278,7 @@ def _found(value: Any, span: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, int):
-        return f"an integer ({value})"
+        return f"an integer ({_compact(value)})"
     if isinstance(value, float):
         raw = span.raw if span is not None and span.raw is not None and span.style is None else value
         return f"a number ({raw})"
@@ -288,7 +291,19 @@ def _found(value: Any, span: Any) -> str:
     return type(value).__name__
 
 
+def _compact(number: int) -> str:
+    """An integer as a message shows it: in full up to 20 digits, else its size (a 4,400-digit
+    integer cannot even be turned into text by Python, and 301 digits help nobody)."""
+    if abs(number) < 10**20:
+        return str(number)
+    import math
+
+    return f"{'-' if number < 0 else ''}about 1e{int(math.log10(abs(number)))}"
+
+
 def _show(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _compact(value)
     if isinstance(value, str):
         text = value if len(value) <= 60 else value[:57] + "..."
         return repr(text)
