@@ -1,7 +1,8 @@
 """Test helper: security group rules, from both ends, as canonical keys.
 
 * :func:`module_rule_keys` reads a Terraform module's `aws_vpc_security_group_{ingress,egress}_rule`
-  resources (python-hcl2) and evaluates them against one component's inputs: {address in the
+  resources (python-hcl2), and those of the local submodules it calls (`modules/service_access`,
+  at `module.access.`), and evaluates them against one component's inputs: {address in the
   module: key}. It is independent of `envspec_terraform.rules`, which mirrors the modules in
   Python, so a rule one of them does not know of, or knows differently, shows as a difference.
 * :func:`rule_imports` reads the rule `import` blocks of a root's `imports.tf`: {module: {address: key}}.
@@ -29,17 +30,31 @@ DIRECTIONS = {"aws_vpc_security_group_ingress_rule": "ingress", "aws_vpc_securit
 
 
 @cache
-def _module(kind: str) -> dict[str, Any]:
-    return hcl2.loads(module_files()[PurePosixPath("terraform/modules") / kind / "main.tf"], serialization_options=_PARSE)
+def _module(folder: str) -> dict[str, Any]:
+    return hcl2.loads(module_files()[PurePosixPath("terraform/modules") / folder / "main.tf"], serialization_options=_PARSE)
+
+
+def _rule_resources(folder: str, prefix: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for entry in _module(folder).get("resource", []):
+        for type_, named in entry.items():
+            if type_ in DIRECTIONS:
+                out.update({f"{prefix}{type_}.{name}": body for name, body in named.items()})
+    return out
 
 
 def module_rule_resources(kind: str) -> dict[str, dict[str, Any]]:
-    """{`type.name`: body} of the rule resources in a module."""
-    out: dict[str, dict[str, Any]] = {}
-    for entry in _module(kind).get("resource", []):
-        for type_, named in entry.items():
-            if type_ in DIRECTIONS:
-                out.update({f"{type_}.{name}": body for name, body in named.items()})
+    """{`type.name`: body} of the rule resources in a module, then `module.<call>.type.name` of those
+    in the local submodules it calls. A submodule's rules read `database_access` and `tags` as
+    the calling module passes them on unchanged (asserted here)."""
+    out = _rule_resources(kind, "")
+    for entry in _module(kind).get("module", []):
+        for call, arguments in entry.items():
+            source = re.fullmatch(r"\.\./(\w+)", arguments["source"])
+            assert source, f"{kind} module: teach tests/sgrules.py the module source {arguments['source']!r}"
+            for passed in ("database_access", "tags"):
+                assert arguments.get(passed) == f"${{var.{passed}}}", f"{kind} module: module.{call}.{passed} is {arguments.get(passed)!r}"
+            out.update(_rule_resources(source.group(1), f"module.{call}."))
     return out
 
 
@@ -49,10 +64,13 @@ def group_name(graph: ResourceGraph, address: str) -> str:
     return f"{address}/{key}"
 
 
-# The conditions the modules' `count`s use, as the component's inputs decide them.
+# The conditions the modules' `count`s use, as the component's inputs decide them (in a submodule:
+# its call's address first; modules/service_access has a group when the service's module passes one).
 _CONDITIONS = {
     ("ec2", "local.public"): lambda i: i["load_balancer"] is not None,
-    ("lambda", "local.in_vpc"): lambda i: i["vpc"] is not None,
+    ("ec2", "module.access.local.group"): lambda i: True,
+    ("beanstalk", "module.access.local.group"): lambda i: True,
+    ("lambda", "module.access.local.group"): lambda i: i["vpc"] is not None,
     ("network", "local.load_balancer"): lambda i: i["load_balancer"] is not None,
     ("network", "local.https"): lambda i: i["load_balancer"] is not None and bool(i["load_balancer"]["certificate_arn"]),
 }
@@ -75,7 +93,7 @@ def module_rule_keys(graph: ResourceGraph, node: Node) -> dict[str, str]:
             found = walk(inputs, m.group(1))
         elif (m := re.fullmatch(r"each\.value\.(\w+)", expr)) and each is not None:
             found = each[m.group(1)]
-        elif re.fullmatch(r"aws_security_group\.\w+(\[0\])?\.id", expr):  # the module's own group
+        elif re.fullmatch(r"aws_security_group\.\w+(\[0\])?\.id|module\.access\.security_group_id", expr):  # the module's own group
             return group_name(graph, node.address)
         else:
             raise AssertionError(f"{node.kind} module: teach tests/sgrules.py what {raw!r} is")
@@ -83,11 +101,12 @@ def module_rule_keys(graph: ResourceGraph, node: Node) -> dict[str, str]:
 
     out: dict[str, str] = {}
     for address, body in module_rule_resources(node.kind).items():
+        within, type_ = re.fullmatch(r"((?:module\.\w+\.)*)(\w+)\.\w+", address).groups()  # type: ignore[union-attr]
         instances: dict[str, Mapping[str, Any] | None]
         if "count" in body:
             m = re.fullmatch(r"\$\{(\S+) \? 1 : 0\}", body["count"])
             assert m, f"{node.kind} module: teach tests/sgrules.py the count {body['count']!r}"
-            instances = {"[0]": None} if _CONDITIONS[(node.kind, m.group(1))](inputs) else {}
+            instances = {"[0]": None} if _CONDITIONS[(node.kind, within + m.group(1))](inputs) else {}
         elif "for_each" in body:
             assert body["for_each"] == "${local.databases}", body["for_each"]
             instances = {f'["{a["database"]}"]': a for a in inputs.get("database_access") or []}
@@ -96,7 +115,7 @@ def module_rule_keys(graph: ResourceGraph, node: Node) -> dict[str, str]:
         for index, each in instances.items():
             peer = next(body[k] for k in ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id") if k in body)
             parts = [
-                value(body["security_group_id"], each), DIRECTIONS[address.split(".")[0]], value(body["ip_protocol"], each),
+                value(body["security_group_id"], each), DIRECTIONS[type_], value(body["ip_protocol"], each),
                 value(body["from_port"], each), value(body["to_port"], each), value(peer, each),
             ]
             out[address + index] = " ".join(str(p) for p in parts)

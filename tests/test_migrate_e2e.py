@@ -9,6 +9,7 @@ tag; apply; Ansible's next run changes nothing; `envspec status` shows the move;
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def only_the_owner_tag(plan: PlanReport, address: str, gaps: set[tuple[str, str]
     `tags_all` is what AWS will have (the provider's default tags included); `tags` only how the
     configuration splits it."""
     problems = []
-    type_ = address.split(".")[2]  # module.NAME.TYPE.LABEL
+    type_ = re.sub(r"\[.*$", "", address).split(".")[-2]  # module.NAME[.module.CALL].TYPE.LABEL[KEY]
     for name, (before, after) in plan.changes(address).items():
         if name in PROVIDER_ONLY.get(type_, ()) or name == "tags":  # `tags`: see tags_all, what AWS has
             continue

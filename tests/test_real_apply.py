@@ -2,6 +2,13 @@
 `terraform apply` with the real AWS provider succeeds against the emulator, and the second
 `plan -detailed-exitcode` is empty (no perpetual diff, tags and default_tags included).
 
+One environment, xkit staging (every shape of service: ec2 behind the load balancer reaching a database,
+beanstalk, lambda in and outside the VPC reaching a database), is applied first with the services' modules
+as they were before their IAM role and security group moved into `modules/service_access` (read from git at
+`BEFORE_SERVICE_ACCESS`), then with today's: that plan may only move state into `module.access` (the
+modules' `moved` blocks), creating, changing, replacing and destroying nothing; after its apply the next
+plan is empty like everywhere else.
+
 The emulator is tests/test_ansible_moto's (the harness's patched moto plus the specs' AMIs, imported ACM
 certificates and Elastic Beanstalk); the state lives in the env root's own S3 backend, in the emulator.
 
@@ -15,6 +22,8 @@ are both app `xkit`) get their own emulator. Compiling, the emulated account's f
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,19 +34,42 @@ import pytest
 from envspec.cli import run
 from envspec.core.ir import ResourceGraph
 from tests.awsemu.moto import MotoServer, aws_env, start_moto
-from tests.graphs import graphs_for
+from tests.graphs import REPO, graphs_for
 from tests.realtf import RealTerraform
+from tests.realtf.plan import PlanReport
 from tests.realtf.emulated import all_terraform, ensure_state_bucket, terraform_env
 from tests.worlds import CASES, HARNESS_CASE, SPEC_AMIS, import_certificates, upload_code
 
 # examples/minimal.yaml (dev) is applied, re-planned and drifted by tests/test_real_harness.py: not twice.
 APPLIED = [(c, spec, e) for c, spec, e in CASES if spec.name != "minimal.yaml"]
+# Applied first with the modules of before modules/service_access, then moved (see the module doc).
+BEFORE_SERVICE_ACCESS = "2a65495c7f3fef4748ce7c7b4ed992cb5eeda566"
+SERVICES = ("ec2", "beanstalk", "lambda")
+RENAMED = {"xkit-staging"}
 # How many applies run at once (each is a terraform and a provider process, mostly waiting).
 CONCURRENCY = int(os.environ.get("ENVSPEC_REAL_APPLY_CONCURRENCY", "4"))
 
 
 def test_every_example_and_environment_is_applied_somewhere() -> None:
     assert sorted(f"{c}-{e}" for c, _, e in [*APPLIED, HARNESS_CASE]) == sorted(f"{c}-{e}" for c, _, e in CASES)
+    assert RENAMED <= {f"{c}-{e}" for c, _, e in APPLIED}
+
+
+def test_only_moves_into_service_access_reads_the_plan() -> None:
+    def change(address: str, actions: list[str], previous: str | None = None) -> dict[str, object]:
+        rc: dict[str, object] = {"address": address, "mode": "managed", "change": {"actions": actions, "before": {}, "after": {}}}
+        return rc | ({"previous_address": previous} if previous else {})
+
+    moved = [
+        change("module.s.module.access.aws_iam_role.this", ["no-op"], "module.s.aws_iam_role.this"),
+        change("module.s.module.access.aws_security_group.this[0]", ["no-op"], "module.s.aws_security_group.this"),
+    ]
+    assert only_moves_into_service_access(PlanReport.of({"resource_changes": moved})) == []
+    assert only_moves_into_service_access(PlanReport.of({"resource_changes": []}))  # moves nothing
+    replaced = [*moved, change("module.s.aws_instance.this", ["delete", "create"])]
+    assert "not only moves" in only_moves_into_service_access(PlanReport.of({"resource_changes": replaced}))[0]
+    elsewhere = [*moved, change("module.t.aws_iam_role.this", ["no-op"], "module.s.aws_iam_role.this")]
+    assert "not into module.access" in only_moves_into_service_access(PlanReport.of({"resource_changes": elsewhere}))[0]
 
 
 @dataclass
@@ -46,6 +78,38 @@ class Root:
     graph: ResourceGraph
     path: Path
     env: dict[str, str]
+    today: dict[Path, str] | None = None  # the modules' files to put back after a first apply with older ones
+
+
+def modules_before_service_access(modules: Path) -> dict[Path, str]:
+    """Put the services' modules of `BEFORE_SERVICE_ACCESS` in the tree's `modules/`; returns today's."""
+    today: dict[Path, str] = {}
+    for kind in SERVICES:
+        for path in sorted((modules / kind).glob("*.tf")):
+            shown = subprocess.run(
+                ["git", "-C", str(REPO), "show", f"{BEFORE_SERVICE_ACCESS}:backends/envspec_terraform/modules/{kind}/{path.name}"],
+                capture_output=True, text=True, check=False,
+            )
+            assert shown.returncode == 0, (
+                f"git cannot show the {kind} module of {BEFORE_SERVICE_ACCESS} (a shallow clone? fetch the history):\n{shown.stderr}"
+            )
+            today[path] = path.read_text(encoding="utf-8")
+            path.write_text(shown.stdout, encoding="utf-8")
+    return today
+
+
+def only_moves_into_service_access(plan: PlanReport) -> list[str]:
+    """What the plan from the old modules' state to today's modules does besides moving resources from a
+    service's module into its `module.access` (empty: nothing), or that it moves nothing."""
+    problems = [f"not only moves:\n{plan.summary()}"] if not plan.is_empty else []
+    moves = {rc["previous_address"]: rc["address"] for rc in plan.raw.get("resource_changes", ()) if rc.get("previous_address")}
+    for old, new in sorted(moves.items()):
+        expected = re.sub(r"^(module\.\w+)\.", r"\1.module.access.", old)
+        if new not in (expected, f"{expected}[0]"):
+            problems.append(f"moved {old} to {new}, not into module.access")
+    if not any(".aws_iam_role.this" in a for a in moves) or not any(".aws_security_group.this" in a for a in moves):
+        problems.append(f"moves no role or no security group: {sorted(moves)}")
+    return problems
 
 
 def servers_for(graphs: list[ResourceGraph]) -> list[int]:
@@ -73,18 +137,28 @@ def prepare(terraform: RealTerraform, endpoint: str, spec: Path, env_name: str, 
     out = tmp / "build"
     assert run(["compile", str(copy), "--out", str(out), "--backend", "terraform", "--env", env_name]) == 0
     root = out / graph.app / "terraform" / graph.env
+    today = modules_before_service_access(root.parent / "modules") if label in RENAMED else None
     env = terraform_env(aws_env(endpoint), graph.account_id, graph.region)
     upload_code(graph, env)
     import_certificates(graph, env)
     ensure_state_bucket(env, f"{graph.app}-{graph.account_id}-tfstate", graph.region)
     terraform.init(root, backend=True, extra_env=env)
-    return Root(label, graph, root, env)
+    return Root(label, graph, root, env, today)
 
 
 def apply_and_replan(terraform: RealTerraform, root: Root) -> str | None:
     """None if the apply succeeds and the next plan is empty; else what went wrong."""
     try:
         terraform.apply(root.path, root.env)
+        if root.today is not None:  # applied with the old modules: today's may only move what they made
+            for path, text in root.today.items():
+                path.write_text(text, encoding="utf-8")
+            got = terraform.run(root.path, "get", "-no-color", extra_env=root.env)  # modules/service_access
+            assert got.returncode == 0, f"terraform get failed:\n{got.stdout}\n{got.stderr}"
+            problems = only_moves_into_service_access(terraform.plan(root.path, root.env))
+            if problems:
+                return "from the modules before modules/service_access:\n" + "\n".join(problems)
+            terraform.apply(root.path, root.env)
         if terraform.plan_is_empty(root.path, root.env):
             return None
         return "the plan after apply is not empty:\n" + terraform.plan(root.path, root.env).summary()

@@ -5,6 +5,8 @@
 * `terraform/modules/<kind>/{main,variables,outputs,versions}.tf` for every kind: hand-written
   modules (in `modules/` beside this file), identical for every environment and app, each with
   its binding (`bindings/<kind>.py`: what the roots need to know about that module);
+* `terraform/modules/<shared>/...` for each of `SHARED_MODULES`: submodules that kinds' modules
+  call (`service_access`: the IAM role and security group of ec2, beanstalk and lambda);
 * `terraform/<env>/{backend,providers,main,lookups,imports,removed,outputs}.tf`: the root of the
   graph's environment (see :mod:`envspec_terraform.roots`).
 
@@ -32,6 +34,8 @@ from .rules import RuleError
 __all__ = ["TerraformBackend", "module_files"]
 
 MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
+# Submodules that the kinds' modules call (`source = "../<name>"`), not kinds themselves.
+SHARED_MODULES = ("service_access",)
 ROOT = PurePosixPath("terraform")
 
 
@@ -40,10 +44,10 @@ def module_files() -> Mapping[PurePosixPath, str]:
     """The hand-written modules, by path relative to the app's output folder."""
     package = resources.files(__name__) / "modules"
     files: dict[PurePosixPath, str] = {}
-    for kind in KINDS:
+    for folder in (*KINDS, *SHARED_MODULES):
         for name in MODULE_FILES:
-            text = (package / kind / name).read_text(encoding="utf-8")
-            files[ROOT / "modules" / kind / name] = text
+            text = (package / folder / name).read_text(encoding="utf-8")
+            files[ROOT / "modules" / folder / name] = text
     return files
 
 

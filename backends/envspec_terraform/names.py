@@ -64,7 +64,8 @@ class UnmappedResource(ValueError):
 
 
 def resource_address(node: Node, resource: Resource) -> str:
-    """The address of `resource` inside the module of `node`, e.g. `aws_subnet.public["x-public-1"]`.
+    """The address of `resource` inside the module of `node`, e.g. `aws_subnet.public["x-public-1"]`,
+    or inside a module that one calls, e.g. `module.access.aws_iam_role.this`.
 
     Its kind's binding lists the module's resources by IR resource key; a key with a `-N` suffix
     (`public-1`, one of several) is listed without it when the key itself is not.
@@ -76,7 +77,7 @@ def resource_address(node: Node, resource: Resource) -> str:
         template = addresses.get(indexed.group(1)) if indexed else None
     if template is None:
         raise UnmappedResource(f"{node.address}: no module resource for {resource.type} '{resource.key}'")
-    expected_type = template.partition(".")[0]
+    expected_type = re.sub(r"^(module\.\w+\.)*", "", template).partition(".")[0]
     if expected_type != resource.type:
         raise UnmappedResource(
             f"{node.address}: resource '{resource.key}' is a {resource.type}, the module has a {expected_type}"

@@ -13,7 +13,8 @@ the same key (group ids replaced by these names: :mod:`envspec_terraform.imports
 exactly the rules whose key is one of :func:`module_rules`; a rule missing in AWS is created.
 
 :func:`module_rules` mirrors the `aws_vpc_security_group_{ingress,egress}_rule` resources of
-`modules/<kind>/main.tf` (the tests evaluate those modules against the same inputs and compare).
+`modules/<kind>/main.tf` and of the submodule it calls, `modules/service_access/main.tf` for the
+services (the tests evaluate those modules against the same inputs and compare).
 Which rules a module creates is its kind's binding's (`Binding.rules`), built from the pieces here.
 """
 
@@ -53,7 +54,7 @@ class Group:
 class SecurityGroupRule:
     """One rule resource instance of a module."""
 
-    address: str  # inside the module: `aws_vpc_security_group_ingress_rule.database["databases.main"]`
+    address: str  # inside the module: `module.access.aws_vpc_security_group_ingress_rule.database["databases.main"]`
     group: Group  # the group the rule is on
     direction: Literal["ingress", "egress"]
     protocol: str
@@ -124,9 +125,10 @@ def load_balancer_ingress(node: Node, own: Group, kinds: Mapping[str, str]) -> l
     return [tcp(f"{INGRESS}.from_lb[0]", own, "ingress", (service_port, service_port), peer)]
 
 
-def database_access(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
+def database_access(node: Node, own: Group, kinds: Mapping[str, str], within: str = "") -> list[SecurityGroupRule]:
     """Ingress on each referenced database's group from this one (the database's module has no rules
-    of its own: the components that reference it add them), then egress from this one to each."""
+    of its own: the components that reference it add them), then egress from this one to each.
+    `within` prefixes the rules' addresses when the module makes them in a submodule (`module.access.`)."""
     access = node.inputs.get("database_access") or []
     if not isinstance(access, (list, tuple)):
         raise RuleError(f"{node.address}.database_access: {access!r} is not a list")
@@ -138,6 +140,6 @@ def database_access(node: Node, own: Group, kinds: Mapping[str, str]) -> list[Se
         )
         for i, entry in sorted(enumerate(access), key=lambda item: str(item[1]["database"]))
     ]
-    rules = [tcp(f"{INGRESS}.database{index}", group, "ingress", (p, p), own) for index, group, p in databases]
-    rules += [tcp(f"{EGRESS}.database{index}", own, "egress", (p, p), group) for index, group, p in databases]
+    rules = [tcp(f"{within}{INGRESS}.database{index}", group, "ingress", (p, p), own) for index, group, p in databases]
+    rules += [tcp(f"{within}{EGRESS}.database{index}", own, "egress", (p, p), group) for index, group, p in databases]
     return rules

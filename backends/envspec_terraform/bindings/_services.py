@@ -1,4 +1,8 @@
-"""What the services' bindings (ec2, beanstalk, lambda) share: an IAM role with policies, a security group."""
+"""What the services' bindings (ec2, beanstalk, lambda) share: an IAM role with policies, a security group.
+
+All three modules create those through one submodule, `modules/service_access/`, that each calls as
+`module "access"`: the addresses of its resources inside a service's module start with `ACCESS`.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,15 @@ POLICY_NAME = "envspec-references"
 
 GROUP = {"security_group_id": "sg"}  # the output naming the service's own security group
 
+# Where the services' modules call modules/service_access: the prefix of its resources' addresses.
+ACCESS = "module.access."
+
+# The IR resources that modules/service_access creates, by resource key (the same in every service's
+# module; the instance profile and the group are optional there, so they have an index).
+ROLE = {"role": f"{ACCESS}aws_iam_role.this"}
+PROFILE = {"profile": f"{ACCESS}aws_iam_instance_profile.this[0]"}
+SECURITY_GROUP = {"sg": f"{ACCESS}aws_security_group.this[0]"}
+
 
 def role_policies(finder: Finder, node: Node) -> list[tuple[str, Any]]:
     """The role's managed policy attachments and inline policy: settings of the role, made with it
@@ -26,9 +39,9 @@ def role_policies(finder: Finder, node: Node) -> list[tuple[str, Any]]:
     role = node.inputs["role_name"]
     out: list[tuple[str, Any]] = []
     for arn in node.inputs.get("managed_policy_arns") or []:
-        out.append((f"aws_iam_role_policy_attachment.this[{quote(arn)}]", f"{role}/{arn}"))
+        out.append((f"{ACCESS}aws_iam_role_policy_attachment.this[{quote(arn)}]", f"{role}/{arn}"))
     if node.inputs.get("policy_statements"):
-        out.append(("aws_iam_role_policy.this[0]", f"{role}:{POLICY_NAME}"))
+        out.append((f"{ACCESS}aws_iam_role_policy.this[0]", f"{role}:{POLICY_NAME}"))
     return out
 
 

@@ -29,15 +29,18 @@ def _url(finder: Finder, node: Node) -> Template:
 
 
 def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
-    return [*https_egress(f"{EGRESS}.https", own), *database_access(node, own, kinds)]
+    return [
+        *https_egress(f"{_services.ACCESS}{EGRESS}.https[0]", own),
+        *database_access(node, own, kinds, within=_services.ACCESS),
+    ]
 
 
 BINDING = Binding(
     addresses={
         "application": "aws_elastic_beanstalk_application.this",
-        "role": "aws_iam_role.this",
-        "profile": "aws_iam_instance_profile.this",
-        "sg": "aws_security_group.this",
+        **_services.ROLE,
+        **_services.PROFILE,
+        **_services.SECURITY_GROUP,
         "environment": "aws_elastic_beanstalk_environment.this",
     },
     lookups={"url": _url, "security_group_id": _services.security_group_id},

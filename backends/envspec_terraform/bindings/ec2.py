@@ -46,17 +46,17 @@ def _listener_rule(finder: Finder, node: Node, resource: Resource) -> Expr:
 
 def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
     return [
-        *https_egress(f"{EGRESS}.https", own),
+        *https_egress(f"{_services.ACCESS}{EGRESS}.https[0]", own),
         *load_balancer_ingress(node, own, kinds),
-        *database_access(node, own, kinds),
+        *database_access(node, own, kinds, within=_services.ACCESS),
     ]
 
 
 BINDING = Binding(
     addresses={
-        "sg": "aws_security_group.this",
-        "role": "aws_iam_role.this",
-        "profile": "aws_iam_instance_profile.this",
+        **_services.SECURITY_GROUP,
+        **_services.ROLE,
+        **_services.PROFILE,
         "instance": "aws_instance.this[{name}]",
         "target-group": "aws_lb_target_group.this[0]",
         "listener-rule": "aws_lb_listener_rule.this[0]",

@@ -32,14 +32,17 @@ def _schedule(finder: Finder, node: Node) -> list[tuple[str, Any]]:
 
 
 def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
-    return [*https_egress(f"{EGRESS}.https[0]", own), *database_access(node, own, kinds)]
+    return [
+        *https_egress(f"{_services.ACCESS}{EGRESS}.https[0]", own),
+        *database_access(node, own, kinds, within=_services.ACCESS),
+    ]
 
 
 BINDING = Binding(
     addresses={
-        "role": "aws_iam_role.this",
+        **_services.ROLE,
         "log-group": "aws_cloudwatch_log_group.this",
-        "sg": "aws_security_group.this[0]",
+        **_services.SECURITY_GROUP,
         "function": "aws_lambda_function.this",
         "schedule": "aws_cloudwatch_event_rule.this[0]",
         "trigger": "aws_lambda_event_source_mapping.this[0]",

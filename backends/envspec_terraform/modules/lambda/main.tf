@@ -4,56 +4,33 @@
 # references.
 
 locals {
-  # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
-  # resource then matches (a security group's description cannot change without replacing it).
+  # Descriptions and statement names are the ones the Ansible role uses: an adopted resource
+  # then matches (a security group's description cannot change without replacing it).
   component    = lookup(var.tags, "envspec:component", var.function_name)
-  policy_name  = "envspec-references"
   statement_id = "envspec-schedule"
   target_id    = "function"
-
-  in_vpc    = var.vpc != null
-  databases = local.in_vpc ? { for access in var.database_access : access.database => access } : {}
 }
 
 ################################################################################
-# IAM
+# Execution role and, in a VPC, security group (modules/service_access)
 ################################################################################
 
-resource "aws_iam_role" "this" {
-  name = var.role_name
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+module "access" {
+  source = "../service_access"
 
-  tags = merge(var.tags, { Name = var.role_name })
-}
-
-resource "aws_iam_role_policy_attachment" "this" {
-  for_each = toset(var.managed_policy_arns)
-
-  role       = aws_iam_role.this.name
-  policy_arn = each.value
-}
-
-resource "aws_iam_role_policy" "this" {
-  count = length(var.policy_statements) > 0 ? 1 : 0
-
-  name = local.policy_name
-  role = aws_iam_role.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [for statement in var.policy_statements : {
-      Sid      = statement.sid
-      Effect   = "Allow"
-      Action   = statement.actions
-      Resource = statement.resources
-    }]
-  })
+  component           = local.component
+  role_name           = var.role_name
+  assume_role_service = "lambda.amazonaws.com"
+  managed_policy_arns = var.managed_policy_arns
+  policy_statements   = var.policy_statements
+  security_group = var.vpc == null ? null : {
+    name              = var.vpc.security_group_name
+    description       = "Lambda function ${local.component}"
+    vpc_id            = var.vpc.vpc_id
+    https_description = "HTTPS to AWS APIs, through the NAT gateway"
+  }
+  database_access = var.database_access
+  tags            = var.tags
 }
 
 ################################################################################
@@ -68,61 +45,12 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 ################################################################################
-# Network
-################################################################################
-
-resource "aws_security_group" "this" {
-  count = local.in_vpc ? 1 : 0
-
-  name        = var.vpc.security_group_name
-  description = "Lambda function ${local.component}"
-  vpc_id      = var.vpc.vpc_id
-
-  tags = merge(var.tags, { Name = var.vpc.security_group_name })
-}
-
-resource "aws_vpc_security_group_egress_rule" "https" {
-  count = local.in_vpc ? 1 : 0
-
-  security_group_id = aws_security_group.this[0].id
-  description       = "HTTPS to AWS APIs, through the NAT gateway"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-# Access to a database: ingress on the database's group (which may belong to the other tool:
-# rules are separate resources, never inline, so both can add them) and egress on this one.
-resource "aws_vpc_security_group_ingress_rule" "database" {
-  for_each = local.databases
-
-  security_group_id            = each.value.security_group_id
-  description                  = "From ${local.component}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.this[0].id
-}
-
-resource "aws_vpc_security_group_egress_rule" "database" {
-  for_each = local.databases
-
-  security_group_id            = aws_security_group.this[0].id
-  description                  = "To ${each.key}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = each.value.security_group_id
-}
-
-################################################################################
 # Function
 ################################################################################
 
 resource "aws_lambda_function" "this" {
   function_name = var.function_name
-  role          = aws_iam_role.this.arn
+  role          = module.access.role_arn
   runtime       = var.runtime
   handler       = var.handler
   s3_bucket     = var.s3_bucket
@@ -139,11 +67,11 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "vpc_config" {
-    for_each = local.in_vpc ? [var.vpc] : []
+    for_each = var.vpc == null ? [] : [var.vpc]
 
     content {
       subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = [aws_security_group.this[0].id]
+      security_group_ids = [module.access.security_group_id]
     }
   }
 
@@ -154,7 +82,8 @@ resource "aws_lambda_function" "this" {
 
   tags = merge(var.tags, { Name = var.function_name })
 
-  depends_on = [aws_iam_role_policy_attachment.this, aws_cloudwatch_log_group.this]
+  # The role's policies are attached first (module.access), so the function can use them at once.
+  depends_on = [module.access, aws_cloudwatch_log_group.this]
 }
 
 ################################################################################
@@ -208,5 +137,44 @@ resource "aws_lambda_event_source_mapping" "this" {
   tags = merge(var.tags, { Name = var.function_name })
 
   # The role must be allowed to receive from the queue before Lambda checks it.
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [module.access]
+}
+
+################################################################################
+# Moved into modules/service_access (state from before it existed)
+################################################################################
+
+moved {
+  from = aws_iam_role.this
+  to   = module.access.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.this
+  to   = module.access.aws_iam_role_policy_attachment.this
+}
+
+moved {
+  from = aws_iam_role_policy.this
+  to   = module.access.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.https
+  to   = module.access.aws_vpc_security_group_egress_rule.https
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.database
+  to   = module.access.aws_vpc_security_group_ingress_rule.database
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.database
+  to   = module.access.aws_vpc_security_group_egress_rule.database
 }

@@ -5,7 +5,7 @@ output "url" {
 
 output "security_group_id" {
   description = "ID of the security group on the environment's instances."
-  value       = aws_security_group.this.id
+  value       = module.access.security_group_id
 }
 
 output "cname" {
@@ -20,5 +20,5 @@ output "environment_id" {
 
 output "role_arn" {
   description = "ARN of the instances' IAM role."
-  value       = aws_iam_role.this.arn
+  value       = module.access.role_arn
 }

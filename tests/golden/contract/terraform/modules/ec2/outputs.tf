@@ -1,11 +1,11 @@
 output "security_group_id" {
   description = "ID of the instances' security group."
-  value       = aws_security_group.this.id
+  value       = module.access.security_group_id
 }
 
 output "role_arn" {
   description = "ARN of the instances' IAM role."
-  value       = aws_iam_role.this.arn
+  value       = module.access.role_arn
 }
 
 output "instance_ids" {

@@ -4,118 +4,46 @@
 # app's shared load balancer. Releases are deployed by Ansible, never by Terraform.
 
 locals {
-  # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
-  # resource then matches (a security group's description cannot change without replacing it).
-  component   = lookup(var.tags, "envspec:component", var.name)
-  policy_name = "envspec-references"
+  # Descriptions are the ones the Ansible role uses: an adopted resource then matches (a security
+  # group's description cannot change without replacing it).
+  component = lookup(var.tags, "envspec:component", var.name)
 
   instances = { for index, name in var.instances : name => index }
   public    = var.load_balancer != null
-  databases = { for access in var.database_access : access.database => access }
 }
 
 ################################################################################
-# Security group
+# Role, instance profile and security group (modules/service_access)
 ################################################################################
 
-resource "aws_security_group" "this" {
-  name        = var.security_group_name
-  description = "Instances of ${local.component}"
-  vpc_id      = var.vpc_id
+module "access" {
+  source = "../service_access"
 
-  tags = merge(var.tags, { Name = var.security_group_name })
-}
-
-resource "aws_vpc_security_group_egress_rule" "https" {
-  security_group_id = aws_security_group.this.id
-  description       = "HTTPS to AWS APIs and package mirrors, through the NAT gateway"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
+  component             = local.component
+  role_name             = var.role_name
+  assume_role_service   = "ec2.amazonaws.com"
+  managed_policy_arns   = var.managed_policy_arns
+  policy_statements     = var.policy_statements
+  instance_profile_name = var.instance_profile_name
+  security_group = {
+    name              = var.security_group_name
+    description       = "Instances of ${local.component}"
+    vpc_id            = var.vpc_id
+    https_description = "HTTPS to AWS APIs and package mirrors, through the NAT gateway"
+  }
+  database_access = var.database_access
+  tags            = var.tags
 }
 
 resource "aws_vpc_security_group_ingress_rule" "from_lb" {
   count = local.public ? 1 : 0
 
-  security_group_id            = aws_security_group.this.id
+  security_group_id            = module.access.security_group_id
   description                  = "From the load balancer"
   ip_protocol                  = "tcp"
   from_port                    = var.port
   to_port                      = var.port
   referenced_security_group_id = var.load_balancer.security_group_id
-}
-
-# Access to a database: ingress on the database's group (which may belong to the other tool:
-# rules are separate resources, never inline, so both can add them) and egress on this one.
-resource "aws_vpc_security_group_ingress_rule" "database" {
-  for_each = local.databases
-
-  security_group_id            = each.value.security_group_id
-  description                  = "From ${local.component}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.this.id
-}
-
-resource "aws_vpc_security_group_egress_rule" "database" {
-  for_each = local.databases
-
-  security_group_id            = aws_security_group.this.id
-  description                  = "To ${each.key}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = each.value.security_group_id
-}
-
-################################################################################
-# IAM
-################################################################################
-
-resource "aws_iam_role" "this" {
-  name = var.role_name
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ec2.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-
-  tags = merge(var.tags, { Name = var.role_name })
-}
-
-resource "aws_iam_role_policy_attachment" "this" {
-  for_each = toset(var.managed_policy_arns)
-
-  role       = aws_iam_role.this.name
-  policy_arn = each.value
-}
-
-resource "aws_iam_role_policy" "this" {
-  count = length(var.policy_statements) > 0 ? 1 : 0
-
-  name = local.policy_name
-  role = aws_iam_role.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [for statement in var.policy_statements : {
-      Sid      = statement.sid
-      Effect   = "Allow"
-      Action   = statement.actions
-      Resource = statement.resources
-    }]
-  })
-}
-
-resource "aws_iam_instance_profile" "this" {
-  name = var.instance_profile_name
-  role = aws_iam_role.this.name
-
-  tags = merge(var.tags, { Name = var.instance_profile_name })
 }
 
 ################################################################################
@@ -128,8 +56,8 @@ resource "aws_instance" "this" {
   ami                    = var.ami
   instance_type          = var.instance_type
   subnet_id              = var.subnet_ids[each.value % length(var.subnet_ids)]
-  vpc_security_group_ids = [aws_security_group.this.id]
-  iam_instance_profile   = aws_iam_instance_profile.this.name
+  vpc_security_group_ids = [module.access.security_group_id]
+  iam_instance_profile   = module.access.instance_profile_name
 
   metadata_options {
     http_endpoint               = "enabled"
@@ -215,4 +143,48 @@ resource "aws_lb_listener_rule" "this" {
   }
 
   tags = merge(var.tags, { Name = var.name })
+}
+
+################################################################################
+# Moved into modules/service_access (state from before it existed)
+################################################################################
+
+moved {
+  from = aws_iam_role.this
+  to   = module.access.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.this
+  to   = module.access.aws_iam_role_policy_attachment.this
+}
+
+moved {
+  from = aws_iam_role_policy.this
+  to   = module.access.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_iam_instance_profile.this
+  to   = module.access.aws_iam_instance_profile.this[0]
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this[0]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.https
+  to   = module.access.aws_vpc_security_group_egress_rule.https[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.database
+  to   = module.access.aws_vpc_security_group_ingress_rule.database
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.database
+  to   = module.access.aws_vpc_security_group_egress_rule.database
 }

@@ -3,15 +3,13 @@
 # to), Auto Scaling bounds, IMDSv2 only, and the application's environment properties.
 
 locals {
-  # Descriptions, policy and statement names are the ones the Ansible role uses: an adopted
-  # resource then matches (a security group's description cannot change without replacing it).
-  component   = lookup(var.tags, "envspec:component", var.environment_name)
-  policy_name = "envspec-references"
-  app         = lookup(var.tags, "envspec:app", var.application_name)
-  env         = lookup(var.tags, "envspec:env", var.environment_name)
+  # Descriptions are the ones the Ansible role uses: an adopted resource then matches (a security
+  # group's description cannot change without replacing it).
+  component = lookup(var.tags, "envspec:component", var.environment_name)
+  app       = lookup(var.tags, "envspec:app", var.application_name)
+  env       = lookup(var.tags, "envspec:env", var.environment_name)
 
-  in_vpc    = var.vpc_id != null
-  databases = { for access in var.database_access : access.database => access }
+  in_vpc = var.vpc_id != null
 
   settings = concat(
     [
@@ -20,8 +18,8 @@ locals {
       { namespace = "aws:ec2:instances", name = "InstanceTypes", value = var.instance_type },
       { namespace = "aws:autoscaling:asg", name = "MinSize", value = tostring(var.min_instances) },
       { namespace = "aws:autoscaling:asg", name = "MaxSize", value = tostring(var.max_instances) },
-      { namespace = "aws:autoscaling:launchconfiguration", name = "IamInstanceProfile", value = aws_iam_instance_profile.this.name },
-      { namespace = "aws:autoscaling:launchconfiguration", name = "SecurityGroups", value = aws_security_group.this.id },
+      { namespace = "aws:autoscaling:launchconfiguration", name = "IamInstanceProfile", value = module.access.instance_profile_name },
+      { namespace = "aws:autoscaling:launchconfiguration", name = "SecurityGroups", value = module.access.security_group_id },
       { namespace = "aws:autoscaling:launchconfiguration", name = "DisableIMDSv1", value = "true" },
       { namespace = "aws:autoscaling:launchconfiguration", name = "RootVolumeType", value = "gp3" },
     ],
@@ -40,96 +38,26 @@ locals {
 }
 
 ################################################################################
-# IAM
+# Role, instance profile and security group (modules/service_access)
 ################################################################################
 
-resource "aws_iam_role" "this" {
-  name = var.role_name
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ec2.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+module "access" {
+  source = "../service_access"
 
-  tags = merge(var.tags, { Name = var.role_name })
-}
-
-resource "aws_iam_role_policy_attachment" "this" {
-  for_each = toset(var.managed_policy_arns)
-
-  role       = aws_iam_role.this.name
-  policy_arn = each.value
-}
-
-resource "aws_iam_role_policy" "this" {
-  count = length(var.policy_statements) > 0 ? 1 : 0
-
-  name = local.policy_name
-  role = aws_iam_role.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [for statement in var.policy_statements : {
-      Sid      = statement.sid
-      Effect   = "Allow"
-      Action   = statement.actions
-      Resource = statement.resources
-    }]
-  })
-}
-
-resource "aws_iam_instance_profile" "this" {
-  name = var.instance_profile_name
-  role = aws_iam_role.this.name
-
-  tags = merge(var.tags, { Name = var.instance_profile_name })
-}
-
-################################################################################
-# Security group
-################################################################################
-
-resource "aws_security_group" "this" {
-  name        = var.security_group_name
-  description = "Instances of ${local.component}"
-  vpc_id      = var.vpc_id
-
-  tags = merge(var.tags, { Name = var.security_group_name })
-}
-
-resource "aws_vpc_security_group_egress_rule" "https" {
-  security_group_id = aws_security_group.this.id
-  description       = "HTTPS to AWS APIs"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-# Access to a database: ingress on the database's group (which may belong to the other tool:
-# rules are separate resources, never inline, so both can add them) and egress on this one.
-resource "aws_vpc_security_group_ingress_rule" "database" {
-  for_each = local.databases
-
-  security_group_id            = each.value.security_group_id
-  description                  = "From ${local.component}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.this.id
-}
-
-resource "aws_vpc_security_group_egress_rule" "database" {
-  for_each = local.databases
-
-  security_group_id            = aws_security_group.this.id
-  description                  = "To ${each.key}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = each.value.security_group_id
+  component             = local.component
+  role_name             = var.role_name
+  assume_role_service   = "ec2.amazonaws.com"
+  managed_policy_arns   = var.managed_policy_arns
+  policy_statements     = var.policy_statements
+  instance_profile_name = var.instance_profile_name
+  security_group = {
+    name              = var.security_group_name
+    description       = "Instances of ${local.component}"
+    vpc_id            = var.vpc_id
+    https_description = "HTTPS to AWS APIs"
+  }
+  database_access = var.database_access
+  tags            = var.tags
 }
 
 ################################################################################
@@ -169,4 +97,48 @@ resource "aws_elastic_beanstalk_environment" "this" {
       error_message = "max_instances must be at least min_instances."
     }
   }
+}
+
+################################################################################
+# Moved into modules/service_access (state from before it existed)
+################################################################################
+
+moved {
+  from = aws_iam_role.this
+  to   = module.access.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.this
+  to   = module.access.aws_iam_role_policy_attachment.this
+}
+
+moved {
+  from = aws_iam_role_policy.this
+  to   = module.access.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_iam_instance_profile.this
+  to   = module.access.aws_iam_instance_profile.this[0]
+}
+
+moved {
+  from = aws_security_group.this
+  to   = module.access.aws_security_group.this[0]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.https
+  to   = module.access.aws_vpc_security_group_egress_rule.https[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.database
+  to   = module.access.aws_vpc_security_group_ingress_rule.database
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.database
+  to   = module.access.aws_vpc_security_group_egress_rule.database
 }

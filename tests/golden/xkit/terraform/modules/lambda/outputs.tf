@@ -1,6 +1,6 @@
 output "security_group_id" {
   description = "ID of the function's security group (null outside a VPC)."
-  value       = one(aws_security_group.this[*].id)
+  value       = module.access.security_group_id
 }
 
 output "arn" {
@@ -20,7 +20,7 @@ output "invoke_arn" {
 
 output "role_arn" {
   description = "ARN of the execution role."
-  value       = aws_iam_role.this.arn
+  value       = module.access.role_arn
 }
 
 output "log_group_name" {
