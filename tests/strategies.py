@@ -30,7 +30,8 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from envspec.core.model.service import SOLUTION_STACK, _SECRET_NAME
+from envspec.core.model.service import SOLUTION_STACK
+from envspec.core.secrets import _SECRET_NAME
 from envspec.core.kinds import ATTRIBUTES
 from envspec.core.source import _plain
 
