@@ -113,11 +113,14 @@ class _Service(Component):
     env: EnvMap = Field(default_factory=dict, description=ENV_DESCRIPTION)
     not_secret: list[EnvVarName] = Field(
         default_factory=list,
-        description="Names of `env` variables whose literal values are not secrets. A literal value that "
-        "looks like one (a name with PASSWORD, TOKEN, SECRET or API_KEY in it, or a value shaped like a "
-        "Stripe, GitHub, Slack or AWS key) is an error, because it would be copied into the generated "
-        "files; store it in a secret and write `${secrets.NAME}`, or list the variable here.",
-        json_schema_extra={"examples": [["TOKEN_URL"]]},
+        description="Names of `env` variables whose literal values are not secrets. A value whose literal "
+        "text (what is written besides its `${...}` references) looks like a secret is an error, because "
+        "it would be copied into the generated files: a token of a known format (Stripe, GitHub, Slack, "
+        "Google, AWS, a JWT, a private key), a password in a URL or a connection string, or, under a name "
+        "whose words say it holds a secret (PASSWORD, PASS, PWD, TOKEN, SECRET, API KEY, ...), anything "
+        "but numbers, booleans and durations. Store it in a secret and write `${secrets.NAME}`, or list "
+        "the variable here.",
+        json_schema_extra={"examples": [["PASSWORD_RESET_PAGE"]]},
     )
 
     @model_validator(mode="after")
