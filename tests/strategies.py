@@ -20,7 +20,9 @@ test its own counts under the active profile. No example database is written.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
 import os
 import re
 import string
@@ -30,7 +32,8 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from envspec.core.model.service import SOLUTION_STACK, _SECRET_NAME
+from envspec.core.model.service import SOLUTION_STACK
+from envspec.core.secrets import path_shaped, secret_name
 from envspec.core.kinds import ATTRIBUTES
 from envspec.core.source import _plain
 
@@ -78,7 +81,7 @@ env_names = _word(_LOWER, _NAME_CHARS, 0, 8)
 # Names AWS Lambda takes too (two characters at least); none that says it holds a secret (a
 # literal value under such a name is refused, tests/bad/literal-password.yaml).
 env_var_names = _word(string.ascii_uppercase, string.ascii_uppercase + _DIGITS + "_", 1, 10).filter(
-    lambda n: not n.startswith(("AWS_", "LAMBDA_")) and not _SECRET_NAME.search(n)
+    lambda n: not n.startswith(("AWS_", "LAMBDA_")) and not secret_name(n)
 )
 secret_names = _word(_LOWER, _LOWER + _DIGITS + "_-", 0, 10)
 account_ids = st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
@@ -483,3 +486,80 @@ def garbled(draw: st.DrawFn) -> str:
         cut = draw(st.integers(0, 3))
         text = text[:at] + junk + text[at + cut:]
     return text
+
+
+# ---- secrets written in a spec (tests/test_secret_shapes.py) --------------------------------------
+# One strategy per format of envspec.core.secrets.TOKEN_FORMATS, keyed by its name: tokens of the
+# documented shape (random, so never a real one).
+
+_ALNUM = string.ascii_letters + _DIGITS
+_UPPER_DIGITS = string.ascii_uppercase + _DIGITS
+_B64URL = _ALNUM + "-_"
+# What a password in a URL or a connection string may hold here: no separator of its syntax, no `$`.
+_PASSWORD_CHARS = _ALNUM + "!*()~.-_"
+
+
+def _fixed(chars: str, size: int) -> st.SearchStrategy[str]:
+    return st.text(chars, min_size=size, max_size=size)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _jwt(alg: str, subject: str, signature: bytes) -> str:
+    header = _b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    claims = _b64url(json.dumps({"sub": subject, "iat": 1700000000}).encode())
+    return f"{header}.{claims}.{_b64url(signature)}"
+
+
+def _aws_secret_key(data: bytes) -> str:
+    return base64.b64encode(data).decode()  # 30 bytes: 40 characters of A-Z a-z 0-9 + /
+
+
+# A password holds a letter or a digit (one of punctuation alone is not taken for one).
+_passwords = st.builds("{}{}{}".format, st.text(_PASSWORD_CHARS, max_size=12), st.sampled_from(_ALNUM),
+                       st.text(_PASSWORD_CHARS, max_size=12))
+secret_tokens: dict[str, st.SearchStrategy[str]] = {
+    "stripe": st.builds("{}k_{}_{}".format, st.sampled_from("sr"), st.sampled_from(["live", "test"]),
+                        st.text(_ALNUM, min_size=24, max_size=99)),
+    "github": st.builds(str.__add__, st.sampled_from(["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]), _fixed(_ALNUM, 36)),
+    "github_pat": st.builds("github_pat_{}_{}".format, _fixed(_ALNUM, 22), _fixed(_ALNUM, 59)),
+    "slack": st.one_of(
+        st.builds("{}-{}-{}-{}".format, st.sampled_from(["xoxb", "xoxp", "xoxe", "xoxa", "xoxr", "xoxs", "xoxo"]),
+                  st.integers(10**9, 10**13), st.integers(10**9, 10**13), _fixed(_ALNUM, 24)),
+        st.builds("xapp-1-A{}-{}-{}".format, _fixed(_UPPER_DIGITS, 10), st.integers(10**12, 10**13),
+                  _fixed("0123456789abcdef", 64)),
+    ),
+    "slack_webhook": st.builds("https://hooks.slack.com/services/T{}/B{}/{}".format, _fixed(_UPPER_DIGITS, 8),
+                               _fixed(_UPPER_DIGITS, 10), _fixed(_ALNUM, 24)),
+    "google": st.builds(str.__add__, st.just("AIza"), _fixed(_B64URL, 35)),
+    "jwt": st.builds(_jwt, st.sampled_from(["HS256", "RS256", "ES256"]), st.text(_ALNUM, max_size=20),
+                     st.binary(min_size=32, max_size=64)),
+    "aws_key_id": st.builds(str.__add__, st.sampled_from(["AKIA", "ASIA"]), _fixed(_UPPER_DIGITS, 16)),
+    # Random keys, less the rare one that happens to lack a class or to read as a path of words.
+    "aws_secret_key": st.binary(min_size=30, max_size=30).map(_aws_secret_key).filter(
+        lambda k: bool(re.search("[A-Z]", k) and re.search("[a-z]", k) and re.search("[0-9]", k))
+        and not path_shaped(k)
+    ),
+    "pem_private_key": st.builds(lambda kind, body: f"-----BEGIN {kind}PRIVATE KEY-----\n{body}\n-----END {kind}PRIVATE KEY-----",
+                                 st.sampled_from(["", "RSA ", "EC ", "ENCRYPTED ", "OPENSSH "]),
+                                 st.text(_ALNUM + "+/", min_size=4, max_size=64)),
+    "pgp_private_key": st.builds("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{}\n-----END PGP PRIVATE KEY BLOCK-----".format,
+                                 st.text(_ALNUM + "+/", min_size=4, max_size=64)),
+    "url_userinfo": st.builds("{}://{}:{}@".format, st.sampled_from(["postgres", "postgresql", "mysql", "redis", "amqp", "https"]),
+                              st.text(_ALNUM, max_size=12), _passwords),
+    "libpq_password": st.builds("{}password={}".format, st.sampled_from(["", "user=app ", "host=db port=5432 ", "ssl"]),
+                                _passwords),
+    "url_query_password": st.builds("https://api.example.com/v1{}password={}".format, st.sampled_from(["?", "?user=app&"]),
+                                    _passwords),
+}
+
+
+# References of every kind a value may hold, and separators: a value of nothing else writes no secret.
+references = st.sampled_from([
+    "${app}", "${env.name}", "${env.region}", "${env.account_id}", "${secrets.db}", "${secrets.stripe_key}",
+    "${databases.main.host}", "${databases.main.password}", "${databases.main.url_with_password}",
+    "${caches.sessions.url}", "${buckets.uploads.name}", "${services.api.url}", "${network.vpc_id}",
+])
+separators = st.text(" -_/:.,;@=+|#?&%*!~()[]<>'\"", max_size=3)

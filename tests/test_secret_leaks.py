@@ -52,6 +52,7 @@ from envspec.core import backend as plugins
 from envspec.core.compiler import build
 from envspec.cli import run as envspec_run
 from envspec.core.resolve import resolve
+from envspec.core.secrets import TOKEN_FORMATS
 from envspec.core.source import parse
 from tests.graphs import EXAMPLES, REPO, SPECS
 from tests.strategies import dump, examples, specs
@@ -105,6 +106,9 @@ _AWS_SECRET_KEY = re.compile(r"(?i)aws_?secret_?access_?key\s*[\"']?\s*[:=]")
 _PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----")
 _MASTER_PASSWORD = re.compile(r"(?i)master_password")
 _PASSWORD_KEY = re.compile(r"(?i)password")
+# The formats that name themselves in the spec validator's table (envspec.core.secrets): a token
+# the validator refuses in a spec must not appear in what is generated either.
+_TOKEN_FORMATS = [(f.pattern, f.what) for f in TOKEN_FORMATS if f.self_identifying]
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
 _NOT_SECRETS = (
     re.compile(r"ELBSecurityPolicy-[A-Za-z0-9-]+"),  # AWS's TLS policy names
@@ -199,7 +203,8 @@ def leaks(files: Mapping[PurePosixPath, str], user_text: str = "", *, entropy: b
     found: list[str] = []
     for path, text in files.items():
         for pattern, what in ((_AWS_KEY, "an AWS access key id"), (_AWS_SECRET_KEY, "an AWS secret access key"),
-                              (_PRIVATE_KEY, "a private key"), (_MASTER_PASSWORD, "`master_password`")):
+                              (_PRIVATE_KEY, "a private key"), (_MASTER_PASSWORD, "`master_password`"),
+                              *_TOKEN_FORMATS):
             for match in pattern.finditer(text):
                 found.append(f"{path}: {what}: {match.group()!r}")
         for match in _TOKEN.finditer(text) if entropy else ():
@@ -242,6 +247,11 @@ def test_the_scanner_finds_planted_secrets() -> None:
         "h.yml": "token: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
         "i.py": 'PASSWORD = "s3cr3t"\n',
         "j.cfg": "aws_secret_access_key = abc\n",
+        "k.yml": "hook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n",
+        "l.tf": 'locals {\n  maps = "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe"\n}\n',
+        "m.json": '{"Env": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}',
+        "n.yml": "stripe: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n",
+        "o.j2": "-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
     }
     found = leaks({PurePosixPath(k): v for k, v in planted.items()})
     for name in planted:

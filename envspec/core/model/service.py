@@ -19,6 +19,7 @@ from envspec.core.model.common import (
     SpecModel,
     SpecString,
 )
+from envspec.core.secrets import secret_shape
 
 INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
 S3_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$"
@@ -112,11 +113,14 @@ class _Service(Component):
     env: EnvMap = Field(default_factory=dict, description=ENV_DESCRIPTION)
     not_secret: list[EnvVarName] = Field(
         default_factory=list,
-        description="Names of `env` variables whose literal values are not secrets. A literal value that "
-        "looks like one (a name with PASSWORD, TOKEN, SECRET or API_KEY in it, or a value shaped like a "
-        "Stripe, GitHub, Slack or AWS key) is an error, because it would be copied into the generated "
-        "files; store it in a secret and write `${secrets.NAME}`, or list the variable here.",
-        json_schema_extra={"examples": [["TOKEN_URL"]]},
+        description="Names of `env` variables whose literal values are not secrets. A value whose literal "
+        "text (what is written besides its `${...}` references) looks like a secret is an error, because "
+        "it would be copied into the generated files: a token of a known format (Stripe, GitHub, Slack, "
+        "Google, AWS, a JWT, a private key), a password in a URL or a connection string, or, under a name "
+        "whose words say it holds a secret (PASSWORD, PASS, PWD, TOKEN, SECRET, API KEY, ...), anything "
+        "but numbers, booleans and durations. Store it in a secret and write `${secrets.NAME}`, or list "
+        "the variable here.",
+        json_schema_extra={"examples": [["PASSWORD_RESET_PAGE"]]},
     )
 
     @model_validator(mode="after")
@@ -306,32 +310,6 @@ class LambdaService(_Service):
                 f"allows {LAMBDA_ENV_BYTES:,} in all: keep large values in a bucket or a secret", "env",
             )
         return self
-
-
-_SECRET_VALUES = (
-    (re.compile(r"\b[sr]k_(live|test)_[0-9A-Za-z]{10,}"), "a Stripe key"),
-    (re.compile(r"\b(ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{30,}|\bgithub_pat_[0-9A-Za-z_]{30,}"), "a GitHub token"),
-    (re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}"), "a Slack token"),
-    (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
-    (re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[0-9])"
-                r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), "an AWS secret access key"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), "a password in a URL"),
-)
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|CREDENTIAL")
-_NOT_A_VALUE = re.compile(r"[0-9]*|true|false|yes|no|on|off|none|null", re.IGNORECASE)
-
-
-def secret_shape(name: str, value: str) -> str | None:
-    """Why a literal `env` value looks like a secret (None: it does not, or it holds a reference)."""
-    if "${" in value.replace("$${", ""):
-        return None
-    for pattern, what in _SECRET_VALUES:
-        if pattern.search(value):
-            return f"the value looks like {what}"
-    if _SECRET_NAME.search(name.upper()) and not _NOT_A_VALUE.fullmatch(value.strip()):
-        return "its name says it holds a secret and its value is written in the spec"
-    return None
 
 
 def schedule_problem(text: str) -> str | None:
