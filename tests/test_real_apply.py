@@ -4,10 +4,10 @@
 
 One environment, xkit staging (every shape of service: ec2 behind the load balancer reaching a database,
 beanstalk, lambda in and outside the VPC reaching a database), is applied first with the services' modules
-as they were before their IAM role and security group moved into `modules/service_access` (read from git at
-`BEFORE_SERVICE_ACCESS`), then with today's: that plan may only move state into `module.access` (the
-modules' `moved` blocks), creating, changing, replacing and destroying nothing; after its apply the next
-plan is empty like everywhere else.
+as they were before their IAM role and security group moved into `modules/service_access` (kept in
+tests/realtf/before_service_access/, from `BEFORE_SERVICE_ACCESS`), then with today's: that plan may only
+move state into `module.access` (the modules' `moved` blocks), creating, changing, replacing and
+destroying nothing; after its apply the next plan is empty like everywhere else.
 
 The emulator is tests/test_ansible_moto's (the harness's patched moto plus the specs' AMIs, imported ACM
 certificates and Elastic Beanstalk); the state lives in the env root's own S3 backend, in the emulator.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from tests.worlds import CASES, HARNESS_CASE, SPEC_AMIS, import_certificates, up
 APPLIED = [(c, spec, e) for c, spec, e in CASES if spec.name != "minimal.yaml"]
 # Applied first with the modules of before modules/service_access, then moved (see the module doc).
 BEFORE_SERVICE_ACCESS = "2a65495c7f3fef4748ce7c7b4ed992cb5eeda566"
+BEFORE = REPO / "tests" / "realtf" / "before_service_access"  # those modules, as they were at that commit
 SERVICES = ("ec2", "beanstalk", "lambda")
 RENAMED = {"xkit-staging"}
 # How many applies run at once (each is a terraform and a provider process, mostly waiting).
@@ -82,19 +82,13 @@ class Root:
 
 
 def modules_before_service_access(modules: Path) -> dict[Path, str]:
-    """Put the services' modules of `BEFORE_SERVICE_ACCESS` in the tree's `modules/`; returns today's."""
+    """Put the services' modules of `BEFORE_SERVICE_ACCESS` (kept in tests/realtf/before_service_access/)
+    in the tree's `modules/`; returns today's."""
     today: dict[Path, str] = {}
     for kind in SERVICES:
         for path in sorted((modules / kind).glob("*.tf")):
-            shown = subprocess.run(
-                ["git", "-C", str(REPO), "show", f"{BEFORE_SERVICE_ACCESS}:backends/envspec_terraform/modules/{kind}/{path.name}"],
-                capture_output=True, text=True, check=False,
-            )
-            assert shown.returncode == 0, (
-                f"git cannot show the {kind} module of {BEFORE_SERVICE_ACCESS} (a shallow clone? fetch the history):\n{shown.stderr}"
-            )
             today[path] = path.read_text(encoding="utf-8")
-            path.write_text(shown.stdout, encoding="utf-8")
+            path.write_text((BEFORE / kind / path.name).read_text(encoding="utf-8"), encoding="utf-8")
     return today
 
 

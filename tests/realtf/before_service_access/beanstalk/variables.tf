@@ -1,0 +1,112 @@
+variable "application_name" {
+  description = "Name of the Elastic Beanstalk application, for example `xkit-staging-dashboard`."
+  type        = string
+}
+
+variable "environment_name" {
+  description = "Name of the Elastic Beanstalk environment (4 to 40 characters)."
+  type        = string
+
+  validation {
+    condition     = length(var.environment_name) >= 4 && length(var.environment_name) <= 40
+    error_message = "An Elastic Beanstalk environment name is 4 to 40 characters long."
+  }
+}
+
+variable "solution_stack_name" {
+  description = "Solution stack, for example `64bit Amazon Linux 2023 v6.1.0 running Node.js 20`."
+  type        = string
+}
+
+variable "instance_type" {
+  description = "EC2 instance type of the environment, for example `t3.small`."
+  type        = string
+}
+
+variable "min_instances" {
+  description = "Auto Scaling minimum."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.min_instances >= 1
+    error_message = "min_instances must be at least 1."
+  }
+}
+
+variable "max_instances" {
+  description = "Auto Scaling maximum (at least `min_instances`)."
+  type        = number
+  default     = 2
+}
+
+variable "role_name" {
+  description = "Name of the instances' IAM role (its inline policy is `envspec-references`, as with Ansible)."
+  type        = string
+}
+
+variable "instance_profile_name" {
+  description = "Name of the instance profile that carries the role."
+  type        = string
+}
+
+variable "managed_policy_arns" {
+  description = "Managed policies attached to the role, for example AWSElasticBeanstalkWebTier."
+  type        = list(string)
+  default     = []
+}
+
+variable "policy_statements" {
+  description = "Allow statements of the role's inline policy, from the service's references: `sid`, `actions`, `resources`."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  default = []
+}
+
+variable "security_group_name" {
+  description = "Name of the security group added to the environment's instances (the identity other components grant access to)."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the environment (null: the account's default VPC)."
+  type        = string
+  default     = null
+}
+
+variable "subnet_ids" {
+  description = "Subnets of the instances (null with `vpc_id` null)."
+  type        = list(string)
+  default     = null
+}
+
+variable "lb_subnet_ids" {
+  description = "Subnets of the environment's load balancer (null with `vpc_id` null)."
+  type        = list(string)
+  default     = null
+}
+
+variable "database_access" {
+  description = "Databases the environment may reach: an ingress rule on each database's security group (`security_group_id`) from the environment's group, on `port`. `database` is the database's component address."
+  type = list(object({
+    database          = string
+    security_group_id = string
+    port              = number
+  }))
+  default = []
+}
+
+variable "environment" {
+  description = "Environment properties of the application. A referenced secret appears as its ARN; the code reads the value at run time."
+  type        = map(string)
+  default     = {}
+}
+
+variable "tags" {
+  description = "Tags for every resource; each adds its own `Name`."
+  type        = map(string)
+  default     = {}
+}
