@@ -62,7 +62,7 @@ def examples(dev: int, ci: int) -> settings:
 # ---- building blocks -------------------------------------------------------------------------------
 
 PATH = "gen.yaml"
-REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-gov-west-1", "il-central-1"]
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "il-central-1", "ca-west-1"]
 KINDS = ("bucket", "database", "cache", "queue", "ec2", "beanstalk", "lambda")
 
 _LOWER = string.ascii_lowercase

@@ -74,6 +74,8 @@ CLI_ONLY = {
     "bad-cidr": "a CIDR block's address",
     "reserved-lambda-variable": "names AWS Lambda reserves",
     "reserved-tag": "the `aws:` and `envspec:` tag prefixes (case-insensitive)",
+    "name-tag": "the `Name` tag key, which envspec sets",
+    "region-in-another-partition": "a region's partition (the schema's pattern names regions, not partitions)",
 }
 CLI_ONLY = {name: why for name, why in CLI_ONLY.items() if why is not None}
 

@@ -171,7 +171,7 @@ def _length_message(kind: str, ctx: dict[str, Any], path: DataPath) -> str:
         return f"must have at least {limit} {unit}{'s' if limit != 1 else ''}"
     limit = ctx.get("max_length")
     if path == ("tags",):
-        return f"too many tags: at most {limit} (AWS allows 50 on a resource and envspec adds 4)"
+        return f"too many tags: at most {limit} (AWS allows 50 on a resource, and envspec adds its four envspec: tags and the Name)"
     unit = "characters" if kind == "string_too_long" else "items"
     return f"too long: at most {limit} {unit}"
 

@@ -15,12 +15,26 @@ from envspec.core.model.storage import Bucket, Database, Secret
 
 TagKey = Annotated[str, Field(min_length=1, max_length=128, pattern=TAG_KEY)]
 TagValue = Annotated[str, Field(max_length=256, pattern=TAG_VALUE)]
-# AWS allows 50 tags on a resource; envspec adds its own four (envspec:app, env, component, owner).
-ENVSPEC_TAGS = 4
+# AWS allows 50 tags on a resource; envspec adds its own four (envspec:app, env, component, owner)
+# and the resource's `Name` (its AWS name; see LoweringContext.resource).
+ENVSPEC_TAGS = 5
 MAX_TAGS = 50 - ENVSPEC_TAGS
 # Environment names that would collide with another folder of the output tree
 # (`APP/terraform/modules/` beside the roots `APP/terraform/ENV/`).
 RESERVED_ENV_NAMES = {"modules": "APP/terraform/modules/ holds the Terraform modules beside the roots APP/terraform/ENV/"}
+
+
+def region_partition(region: str) -> str:
+    """The AWS partition of a region, by AWS's naming: `cn-*` aws-cn, `*-gov-*` aws-us-gov, `*-iso-*`
+    aws-iso and `*-iso<x>-*` aws-iso-<x>; every other region is in aws, the commercial partition."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    middle = region.split("-")[1] if region.count("-") >= 2 else ""
+    if middle == "gov":
+        return "aws-us-gov"
+    if middle.startswith("iso"):
+        return "aws-iso" + (f"-{middle[3:]}" if middle[3:] else "")
+    return "aws"
 
 
 class Environment(SpecModel):
@@ -36,6 +50,18 @@ class Environment(SpecModel):
         description='The 12-digit AWS account id, as a quoted string: `"111111111111"`.',
         json_schema_extra={"examples": ["111111111111"]},
     )
+
+    @field_validator("region")
+    @classmethod
+    def _commercial_partition(cls, region: str) -> str:
+        partition = region_partition(region)
+        if partition != "aws":
+            raise ValueError(
+                f"{region} is in the {partition} partition; envspec writes the commercial partition's ARNs "
+                "(arn:aws:...) and is tested there only, so it refuses other partitions rather than write "
+                "ARNs that AWS would reject there"
+            )
+        return region
 
 
 class Spec(SpecModel):
@@ -56,9 +82,9 @@ class Spec(SpecModel):
     tags: dict[TagKey, TagValue] = Field(
         default_factory=dict,
         max_length=MAX_TAGS,
-        description="Extra tags on every AWS resource (at most 46: AWS allows 50 and envspec adds four). Keys "
-        "(1..128 characters) and values (0..256) take letters, digits, spaces and `_ . : / = + - @`; keys "
-        "starting with `aws:` or `envspec:` are reserved.",
+        description="Extra tags on every AWS resource (at most 45: AWS allows 50, and envspec adds its four "
+        "`envspec:` tags and the resource's `Name`). Keys (1..128 characters) and values (0..256) take letters, "
+        "digits, spaces and `_ . : / = + - @`; keys starting with `aws:` or `envspec:`, and `Name`, are reserved.",
         json_schema_extra={"examples": [{"cost-center": "platform"}]},
     )
     environments: dict[EnvName, Environment] = Field(
@@ -104,6 +130,8 @@ class Spec(SpecModel):
         for key in tags:
             if key.lower().startswith(("aws:", "envspec:")):
                 raise FieldError(f"tag key {key!r} is reserved (prefix 'aws:' or 'envspec:')", key, key=True)
+            if key == "Name":
+                raise FieldError("tag key 'Name' is reserved: envspec tags every resource with its AWS name", key, key=True)
         return tags
 
     @model_validator(mode="after")
