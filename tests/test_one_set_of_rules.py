@@ -75,6 +75,7 @@ CLI_ONLY = {
     "reserved-lambda-variable": "names AWS Lambda reserves",
     "reserved-tag": "the `aws:` and `envspec:` tag prefixes (case-insensitive)",
     "name-tag": "the `Name` tag key, which envspec sets",
+    "names-collide-across-environments": "the AWS names derived in every environment of every app in one account",
     "region-in-another-partition": "a region's partition (the schema's pattern names regions, not partitions)",
 }
 CLI_ONLY = {name: why for name, why in CLI_ONLY.items() if why is not None}

@@ -467,3 +467,20 @@ def test_resolved_output_is_immutable() -> None:
         app.environments["staging"].env = "x"  # type: ignore[misc]
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error
         app.environments["staging"].components["buckets.a"].model.versioning = True  # type: ignore[misc]
+
+
+def test_two_apps_deriving_one_aws_name_in_one_account_are_refused_at_the_later_one() -> None:
+    shop = parse('envspec: 1\napp: shop\nenvironments:\n  prod-eu: {region: eu-west-1, account_id: "111111111111"}\n'
+                 "secrets:\n  api: {}\n", "shop.yaml")
+    other = parse('envspec: 1\napp: shop-prod\nenvironments:\n  eu: {region: eu-west-1, account_id: "111111111111"}\n'
+                  "queues:\n  api: {}\n", "shop-prod.yaml")
+    with pytest.raises(SpecError) as raised:
+        resolve([shop, other])
+    assert [str(d) for d in raised.value.diagnostics] == [
+        "shop-prod.yaml:6:3: queues.api: its AWS name in eu, 'shop-prod-eu-api', is also that of secrets.api in prod-eu "
+        "(app shop), in the same account (111111111111): they would be one AWS object (rename one of them, or an environment)"
+    ]
+    # in two accounts, the same names are fine
+    apart = parse('envspec: 1\napp: shop-prod\nenvironments:\n  eu: {region: eu-west-1, account_id: "222222222222"}\n'
+                  "queues:\n  api: {}\n", "shop-prod.yaml")
+    assert len(resolve([shop, apart])) == 2

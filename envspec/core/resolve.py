@@ -50,7 +50,11 @@ _LOOKS_LIKE = "references look like ${databases.main.url}"
 
 
 def resolve(documents: Iterable[Document]) -> list[ResolvedApp]:
-    """Resolve every document (one app each). Raises one SpecError with the problems of all."""
+    """Resolve every document (one app each). Raises one SpecError with the problems of all,
+    derived AWS names that collide in one account included (`envspec.core.collisions`)."""
+    from envspec.core.collisions import collisions
+
+    documents = list(documents)
     apps: list[ResolvedApp] = []
     problems: list[Diagnostic] = []
     first_of: dict[str, Document] = {}
@@ -69,7 +73,7 @@ def resolve(documents: Iterable[Document]) -> list[ResolvedApp]:
             apps.append(resolve_document(document))
         except SpecError as exc:
             problems.extend(exc.diagnostics)
-    if problems:
+    if problems or (problems := collisions(apps, documents)):
         raise SpecError(problems)
     return apps
 
