@@ -649,6 +649,8 @@ def test_library_modules_document_their_arguments() -> None:
         for option, spec in declared.items():
             assert documented[option].get("type", "str") == spec.get("type", "str"), f"{module.name} {option}"
             assert bool(documented[option].get("required")) == bool(spec.get("required")), f"{module.name} {option}"
+            for key in ("default", "choices", "elements"):
+                assert documented[option].get(key) == spec.get(key), f"{module.name} {option} {key}"
         yaml.safe_load(strings["EXAMPLES"])
         yaml.safe_load(strings["RETURN"])
 

@@ -54,7 +54,6 @@ options:
       - The environment's tags; other tags are removed (except those AWS manages).
       - Without it, the tags are left as they are.
     type: dict
-    default: {}
   version_label:
     description: The application version to deploy. Without it the deployed version is left alone.
     type: str
