@@ -148,9 +148,16 @@ class LintResult:
     def warnings(self) -> tuple[LintFinding, ...]:
         return tuple(f for f in self.findings if f.level == "warning")
 
+    @property
+    def ignored_exceptions(self) -> list[str]:
+        """ansible-lint's warnings that a rule failed on a file and skipped it (say, the `args` rule on the tasks
+        of a module it could not import): what it did not check, though rc and findings say nothing."""
+        return [line.strip() for line in self.stderr.splitlines() if "Ignored exception from" in line]
+
     def summary(self) -> str:
         lines = [f"rc={self.rc} duration={self.duration:.1f}s findings={len(self.findings)}"]
         lines += [f"  {f.path}:{f.line} {f.rule} [{f.level}] {f.message}" for f in self.findings]
+        lines += [f"  SKIPPED  {line}" for line in self.ignored_exceptions]
         if self.rc not in (0, 2):
             lines += ["--- stderr", self.stderr[-4000:]]
         return "\n".join(lines)
@@ -379,6 +386,22 @@ def _parse_codeclimate(stdout: str) -> tuple[LintFinding, ...]:
     return tuple(findings)
 
 
+# Ansible merges the `module_utils/` folder beside the playbooks into the `ansible.module_utils` package when it
+# builds a module's payload; a process that imports a module file itself does not. Such are ansible-lint's `args`
+# rule (it then skips, with a warning, every task of each file that uses the module: ansible-lint#3891) and a module
+# run by hand. This command line runs a Python script with a module_utils folder merged as Ansible merges it:
+# `[*python_with_module_utils(FOLDER), SCRIPT, *ARGS]`.
+_WITH_MODULE_UTILS = (
+    "import runpy, sys, ansible.module_utils as u; u.__path__.insert(0, sys.argv[1]); "
+    "sys.argv = sys.argv[2:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
+def python_with_module_utils(folder: str | os.PathLike[str]) -> list[str]:
+    """This interpreter, with `folder`'s files importable as `ansible.module_utils.NAME`, running the script that follows."""
+    return [sys.executable, "-c", _WITH_MODULE_UTILS, str(folder)]
+
+
 def lint(
     *paths: str | os.PathLike[str],
     profile: str = "production",
@@ -390,7 +413,8 @@ def lint(
     tmp_dir: Path | None = None,
     extra_args: Sequence[str] = (),
 ) -> LintResult:
-    """``ansible-lint --offline --profile PROFILE --enable-list ... -f codeclimate PATHS`` run in ``cwd``.
+    """``ansible-lint --offline --profile PROFILE --enable-list ... -f codeclimate PATHS`` run in ``cwd``, with
+    ``cwd/module_utils`` merged into ``ansible.module_utils`` as ``ansible-playbook`` would (``python_with_module_utils``).
 
     ``cwd`` is also the ``--project-dir``, so ansible-lint never climbs to the repository root.
     rc 0: no errors (warnings may be in ``findings``); rc 2: errors; anything else: ansible-lint itself failed.
@@ -400,7 +424,9 @@ def lint(
     findings (unknown or missing module options, wrong types) are only warnings and do not change rc;
     pass e.g. ``warn=("jinja[spacing]", "fqcn[deep]")`` to make them errors.
     """
-    args = [str(ANSIBLE_LINT), "--offline", "--nocolor", "-f", "codeclimate", "-q"]
+    # The project's module_utils/ (beside its playbooks, in cwd), so that the `args` rule can import its modules.
+    args = [*python_with_module_utils(Path(cwd) / "module_utils"), str(ANSIBLE_LINT)]
+    args += ["--offline", "--nocolor", "-f", "codeclimate", "-q"]
     args += ["--profile", profile, "--project-dir", str(Path(cwd).resolve())]
     if enable:
         args += ["--enable-list", ",".join(enable)]

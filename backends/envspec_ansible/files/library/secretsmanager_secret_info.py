@@ -17,9 +17,10 @@ options:
     description: The secret's name (or ARN).
     type: str
     required: true
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -56,31 +57,16 @@ secret:
       type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
+from ansible.module_utils.envspec_aws import run
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={"name": {"type": "str", "required": True}, "region": {"type": "str"}},
-        supports_check_mode=True,
-    )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    client = boto3.client("secretsmanager", region_name=module.params["region"])
+def describe(module, client) -> None:
     try:
         found = client.describe_secret(SecretId=module.params["name"])
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            module.exit_json(changed=False, exists=False)
-        module.fail_json(msg=f"cannot describe secret {module.params['name']}: {error}")
-    except BotoCoreError as error:
-        module.fail_json(msg=f"cannot describe secret {module.params['name']}: {error}")
+    except is_boto3_error_code("ResourceNotFoundException"):
+        module.exit_json(changed=False, exists=False)
     if found.get("DeletedDate"):
         module.exit_json(changed=False, exists=False)
     module.exit_json(
@@ -90,9 +76,13 @@ def main() -> None:
             "arn": found["ARN"],
             "name": found["Name"],
             "description": found.get("Description", ""),
-            "tags": {t["Key"]: t["Value"] for t in found.get("Tags", [])},
+            "tags": boto3_tag_list_to_ansible_dict(found.get("Tags", [])),
         },
     )
+
+
+def main() -> None:
+    run({"name": {"type": "str", "required": True}}, "secretsmanager", describe, failure="cannot describe secret {name}")
 
 
 if __name__ == "__main__":

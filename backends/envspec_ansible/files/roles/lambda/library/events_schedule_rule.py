@@ -48,9 +48,10 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -74,103 +75,88 @@ rule:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
+from ansible.module_utils.envspec_aws import delete, described, run, set_tags, text_tags
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
 
 
 def describe(client, name):
     try:
         rule = client.describe_rule(Name=name)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return None
-        raise
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
     rule.pop("ResponseMetadata", None)
     rule["Targets"] = client.list_targets_by_rule(Rule=name).get("Targets", [])
-    tags = client.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])
-    rule["Tags"] = {t["Key"]: t["Value"] for t in tags}
+    rule["Tags"] = boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", []))
     return rule
+
+
+def put_rule(client, params, **extra):
+    client.put_rule(
+        Name=params["name"], ScheduleExpression=params["schedule_expression"], State="ENABLED",
+        Description=params["description"], **extra,
+    )
+
+
+def update_targets(module, client, name, rule, wanted_targets):
+    """Make the targets of the rule `name` exactly `wanted_targets` (id to ARN). Returns whether they differed."""
+    current_targets = {t["Id"]: t["Arn"] for t in rule["Targets"]}
+    stale = [i for i in current_targets if i not in wanted_targets]
+    missing = {i: a for i, a in wanted_targets.items() if current_targets.get(i) != a}
+    if not stale and not missing:
+        return False
+    if not module.check_mode:
+        if stale:
+            client.remove_targets(Rule=name, Ids=stale)
+        if missing:
+            client.put_targets(Rule=name, Targets=[{"Id": i, "Arn": a} for i, a in missing.items()])
+    return True
 
 
 def ensure_present(module, client):
     params = module.params
     wanted_targets = {t["id"]: t["arn"] for t in params["targets"]}
     rule = describe(client, params["name"])
-    changed = False
     if rule is None:
-        changed = True
         if module.check_mode:
             module.exit_json(changed=True)
-        client.put_rule(
-            Name=params["name"],
-            ScheduleExpression=params["schedule_expression"],
-            State="ENABLED",
-            Description=params["description"],
-            Tags=[{"Key": k, "Value": v} for k, v in params["tags"].items()],
-        )
+        put_rule(client, params, Tags=ansible_dict_to_boto3_tag_list(text_tags(params["tags"])))
         if wanted_targets:
             client.put_targets(Rule=params["name"], Targets=[{"Id": i, "Arn": a} for i, a in wanted_targets.items()])
+        changed = True
     else:
-        if (
+        changed = (
             rule.get("ScheduleExpression") != params["schedule_expression"]
             or rule.get("State") != "ENABLED"
             or rule.get("Description", "") != params["description"]
-        ):
-            changed = True
-            if not module.check_mode:
-                client.put_rule(
-                    Name=params["name"],
-                    ScheduleExpression=params["schedule_expression"],
-                    State="ENABLED",
-                    Description=params["description"],
-                )
-        current_targets = {t["Id"]: t["Arn"] for t in rule["Targets"]}
-        stale = [i for i in current_targets if i not in wanted_targets]
-        missing = {i: a for i, a in wanted_targets.items() if current_targets.get(i) != a}
-        if stale or missing:
-            changed = True
-            if not module.check_mode:
-                if stale:
-                    client.remove_targets(Rule=params["name"], Ids=stale)
-                if missing:
-                    client.put_targets(Rule=params["name"], Targets=[{"Id": i, "Arn": a} for i, a in missing.items()])
-        current_tags = rule["Tags"]
-        to_add = {k: v for k, v in params["tags"].items() if current_tags.get(k) != v}
-        to_remove = [k for k in current_tags if k not in params["tags"]]
-        if to_add or to_remove:
-            changed = True
-            if not module.check_mode:
-                if to_remove:
-                    client.untag_resource(ResourceARN=rule["Arn"], TagKeys=to_remove)
-                if to_add:
-                    client.tag_resource(ResourceARN=rule["Arn"], Tags=[{"Key": k, "Value": v} for k, v in to_add.items()])
+        )
+        if changed and not module.check_mode:
+            put_rule(client, params)
+        changed = update_targets(module, client, params["name"], rule, wanted_targets) or changed
+        changed = set_tags(
+            module, rule["Tags"], params["tags"],
+            remove=lambda keys: client.untag_resource(ResourceARN=rule["Arn"], TagKeys=keys),
+            add=lambda tags: client.tag_resource(ResourceARN=rule["Arn"], Tags=ansible_dict_to_boto3_tag_list(tags)),
+        ) or changed
     final = describe(client, params["name"]) if not module.check_mode else rule
-    tags = final.pop("Tags", {})
-    result = camel_dict_to_snake_dict(final)
-    result["tags"] = tags
-    module.exit_json(changed=changed, rule=result)
+    module.exit_json(changed=changed, rule=described(final, final["Tags"]))
 
 
 def ensure_absent(module, client):
-    rule = describe(client, module.params["name"])
-    if rule is None:
-        module.exit_json(changed=False)
-    if not module.check_mode:
+    def remove(rule):
         if rule["Targets"]:
             client.remove_targets(Rule=module.params["name"], Ids=[t["Id"] for t in rule["Targets"]])
         client.delete_rule(Name=module.params["name"])
-    module.exit_json(changed=True)
+
+    delete(module, describe(client, module.params["name"]), remove)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
+    run(
+        {
             "name": {"type": "str", "required": True},
             "schedule_expression": {"type": "str"},
             "description": {"type": "str", "default": ""},
@@ -182,21 +168,10 @@ def main():
             },
             "tags": {"type": "dict", "default": {}},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "region": {"type": "str"},
         },
-        required_if=[("state", "present", ("schedule_expression",))],
-        supports_check_mode=True,
+        "events", ensure_present, ensure_absent,
+        failure="EventBridge rule {name}", required_if=[("state", "present", ("schedule_expression",))],
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    client = boto3.client("events", region_name=module.params["region"])
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, client)
-        else:
-            ensure_absent(module, client)
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json(msg=f"EventBridge rule {module.params['name']}: {error}")
 
 
 if __name__ == "__main__":

@@ -22,13 +22,14 @@ options:
     description: The DB instance.
     type: str
     required: true
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
   wait_timeout:
     description: Seconds to wait for the instance to be available again and the secret to exist.
     type: int
     default: 1800
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -47,15 +48,7 @@ secret_arn:
   type: str
 """
 
-import time
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
+from ansible.module_utils.envspec_aws import run, wait_for
 
 POLL_SECONDS = 5
 
@@ -64,41 +57,31 @@ def describe(client, identifier: str) -> dict:
     return client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "db_instance_identifier": {"type": "str", "required": True},
-            "region": {"type": "str"},
-            "wait_timeout": {"type": "int", "default": 1800},
-        },
-        supports_check_mode=True,
+def manage(module, client) -> None:
+    identifier, timeout = module.params["db_instance_identifier"], module.params["wait_timeout"]
+    secret = describe(client, identifier).get("MasterUserSecret")
+    if secret:
+        module.exit_json(changed=False, secret_arn=secret["SecretArn"])
+    if module.check_mode:
+        module.exit_json(changed=True)
+    client.get_waiter("db_instance_available").wait(
+        DBInstanceIdentifier=identifier, WaiterConfig={"Delay": POLL_SECONDS, "MaxAttempts": max(1, timeout // POLL_SECONDS)}
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    identifier = module.params["db_instance_identifier"]
-    client = boto3.client("rds", region_name=module.params["region"])
-    try:
-        instance = describe(client, identifier)
-        secret = instance.get("MasterUserSecret")
-        if secret:
-            module.exit_json(changed=False, secret_arn=secret["SecretArn"])
-        if module.check_mode:
-            module.exit_json(changed=True)
-        client.get_waiter("db_instance_available").wait(
-            DBInstanceIdentifier=identifier, WaiterConfig={"Delay": POLL_SECONDS, "MaxAttempts": max(1, module.params["wait_timeout"] // POLL_SECONDS)}
-        )
-        client.modify_db_instance(DBInstanceIdentifier=identifier, ManageMasterUserPassword=True, ApplyImmediately=True)
-        deadline = time.monotonic() + module.params["wait_timeout"]
-        while True:
-            instance = describe(client, identifier)
-            secret = instance.get("MasterUserSecret")
-            if secret and instance.get("DBInstanceStatus") == "available":
-                module.exit_json(changed=True, secret_arn=secret["SecretArn"])
-            if time.monotonic() > deadline:
-                module.fail_json(msg=f"RDS did not finish managing the master password of {identifier} in time")
-            time.sleep(POLL_SECONDS)
-    except (BotoCoreError, ClientError, WaiterError) as error:
-        module.fail_json(msg=f"cannot let RDS manage the master password of {identifier}: {error}")
+    client.modify_db_instance(DBInstanceIdentifier=identifier, ManageMasterUserPassword=True, ApplyImmediately=True)
+    instance = wait_for(
+        module, lambda: describe(client, identifier),
+        lambda found: found.get("MasterUserSecret") and found.get("DBInstanceStatus") == "available",
+        timeout=timeout, delay=POLL_SECONDS,
+        failure=lambda found: f"RDS did not finish managing the master password of {identifier} in time",
+    )
+    module.exit_json(changed=True, secret_arn=instance["MasterUserSecret"]["SecretArn"])
+
+
+def main() -> None:
+    run(
+        {"db_instance_identifier": {"type": "str", "required": True}, "wait_timeout": {"type": "int", "default": 1800}},
+        "rds", manage, failure="cannot let RDS manage the master password of {db_instance_identifier}",
+    )
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ options:
     description: The tags, key to value.
     type: dict
     required: true
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -45,44 +46,29 @@ tags:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.envspec_aws import run, set_tags, text_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
 
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
+
+def tag(module, client) -> None:
+    arn, wanted = module.params["resource"], text_tags(module.params["tags"])
+    have = boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceName=arn).get("TagList", []))
+    changed = set_tags(
+        module, have, wanted,
+        remove=lambda keys: client.remove_tags_from_resource(ResourceName=arn, TagKeys=keys),
+        add=lambda tags: client.add_tags_to_resource(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags)),
+    )
+    module.exit_json(changed=changed, tags=wanted if changed else have)
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "resource": {"type": "str", "required": True},
-            "tags": {"type": "dict", "required": True},
-            "region": {"type": "str"},
-        },
-        supports_check_mode=True,
+    run(
+        {"resource": {"type": "str", "required": True}, "tags": {"type": "dict", "required": True}},
+        "elasticache", tag, failure="cannot tag {resource}",
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    arn = module.params["resource"]
-    wanted = {str(k): str(v) for k, v in module.params["tags"].items()}
-    client = boto3.client("elasticache", region_name=module.params["region"])
-    try:
-        have = {t["Key"]: t["Value"] for t in client.list_tags_for_resource(ResourceName=arn).get("TagList", [])}
-        to_set = {k: v for k, v in wanted.items() if have.get(k) != v}
-        to_remove = sorted(k for k in have if k not in wanted and not k.startswith("aws:"))
-        if not to_set and not to_remove:
-            module.exit_json(changed=False, tags=have)
-        if module.check_mode:
-            module.exit_json(changed=True, tags=wanted)
-        if to_remove:
-            client.remove_tags_from_resource(ResourceName=arn, TagKeys=to_remove)
-        if to_set:
-            client.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())])
-        module.exit_json(changed=True, tags=wanted)
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json(msg=f"cannot tag {arn}: {error}")
 
 
 if __name__ == "__main__":

@@ -42,9 +42,10 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -67,19 +68,16 @@ rule:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
+from ansible.module_utils.envspec_aws import delete, described, run, set_tags, text_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
 
 
 def _tags(client, arn):
-    described = client.describe_tags(ResourceArns=[arn])["TagDescriptions"]
-    return {t["Key"]: t["Value"] for d in described for t in d.get("Tags", [])}
+    found = client.describe_tags(ResourceArns=[arn])["TagDescriptions"]
+    return boto3_tag_list_to_ansible_dict([t for d in found for t in d.get("Tags", [])])
 
 
 def find_rule(client, listener_arn, name):
@@ -135,16 +133,34 @@ def _forward_targets(actions):
     return targets
 
 
+def update(module, client, rule, conditions, actions, tags):
+    """Bring an existing rule to the priority, conditions, actions and tags wanted. Returns whether it differed."""
+    changed = False
+    if str(rule["Priority"]) != str(module.params["priority"]):
+        changed = True
+        if not module.check_mode:
+            client.set_rule_priorities(RulePriorities=[{"RuleArn": rule["RuleArn"], "Priority": module.params["priority"]}])
+    if _condition_values(rule["Conditions"]) != _condition_values(conditions) or _forward_targets(
+        rule["Actions"]
+    ) != _forward_targets(actions):
+        changed = True
+        if not module.check_mode:
+            client.modify_rule(RuleArn=rule["RuleArn"], Conditions=conditions, Actions=actions)
+    return set_tags(
+        module, rule["Tags"], tags,
+        remove=lambda keys: client.remove_tags(ResourceArns=[rule["RuleArn"]], TagKeys=keys),
+        add=lambda new: client.add_tags(ResourceArns=[rule["RuleArn"]], Tags=ansible_dict_to_boto3_tag_list(new)),
+    ) or changed
+
+
 def ensure_present(module, client):
     params = module.params
-    tags = dict(params["tags"])
+    tags = text_tags(params["tags"])
     tags.setdefault("Name", params["name"])
     conditions = desired_conditions(params["host"])
     actions = desired_actions(params["target_group_arn"])
     rule = find_rule(client, params["listener_arn"], params["name"])
-    changed = False
     if rule is None:
-        changed = True
         if module.check_mode:
             module.exit_json(changed=True)
         rule = client.create_rule(
@@ -152,50 +168,25 @@ def ensure_present(module, client):
             Priority=params["priority"],
             Conditions=conditions,
             Actions=actions,
-            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            Tags=ansible_dict_to_boto3_tag_list(tags),
         )["Rules"][0]
         rule["Tags"] = tags
+        changed = True
     else:
-        if str(rule["Priority"]) != str(params["priority"]):
-            changed = True
-            if not module.check_mode:
-                client.set_rule_priorities(RulePriorities=[{"RuleArn": rule["RuleArn"], "Priority": params["priority"]}])
-        if _condition_values(rule["Conditions"]) != _condition_values(conditions) or _forward_targets(
-            rule["Actions"]
-        ) != _forward_targets(actions):
-            changed = True
-            if not module.check_mode:
-                client.modify_rule(RuleArn=rule["RuleArn"], Conditions=conditions, Actions=actions)
-        current = rule["Tags"]
-        to_add = {k: v for k, v in tags.items() if current.get(k) != v}
-        to_remove = [k for k in current if k not in tags]
-        if to_add or to_remove:
-            changed = True
-            if not module.check_mode:
-                if to_remove:
-                    client.remove_tags(ResourceArns=[rule["RuleArn"]], TagKeys=to_remove)
-                if to_add:
-                    client.add_tags(ResourceArns=[rule["RuleArn"]], Tags=[{"Key": k, "Value": v} for k, v in to_add.items()])
+        changed = update(module, client, rule, conditions, actions, tags)
         if changed and not module.check_mode:
             rule = find_rule(client, params["listener_arn"], params["name"]) or rule
-    tags_out = rule.pop("Tags", {})
-    result = camel_dict_to_snake_dict(rule)
-    result["tags"] = tags_out
-    module.exit_json(changed=changed, rule=result)
+    module.exit_json(changed=changed, rule=described(rule, rule["Tags"]))
 
 
 def ensure_absent(module, client):
-    rule = find_rule(client, module.params["listener_arn"], module.params["name"])
-    if rule is None:
-        module.exit_json(changed=False)
-    if not module.check_mode:
-        client.delete_rule(RuleArn=rule["RuleArn"])
-    module.exit_json(changed=True)
+    found = find_rule(client, module.params["listener_arn"], module.params["name"])
+    delete(module, found, lambda rule: client.delete_rule(RuleArn=rule["RuleArn"]))
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
+    run(
+        {
             "name": {"type": "str", "required": True},
             "listener_arn": {"type": "str", "required": True},
             "priority": {"type": "int"},
@@ -203,21 +194,10 @@ def main():
             "target_group_arn": {"type": "str"},
             "tags": {"type": "dict", "default": {}},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "region": {"type": "str"},
         },
-        required_if=[("state", "present", ("priority", "target_group_arn"))],
-        supports_check_mode=True,
+        "elbv2", ensure_present, ensure_absent,
+        failure="listener rule {name}", required_if=[("state", "present", ("priority", "target_group_arn"))],
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    client = boto3.client("elbv2", region_name=module.params["region"])
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, client)
-        else:
-            ensure_absent(module, client)
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json(msg=f"listener rule {module.params['name']}: {error}")
 
 
 if __name__ == "__main__":

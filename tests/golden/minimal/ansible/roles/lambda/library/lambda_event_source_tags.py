@@ -34,9 +34,10 @@ options:
     description: The tags that mark a mapping as this component's (C(envspec:app), C(envspec:env), C(envspec:component)).
     type: dict
     required: true
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -64,13 +65,7 @@ stale:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
+from ansible.module_utils.envspec_aws import run, set_tags, text_tags
 
 
 def mapping_arn(function_arn: str, mapping: dict) -> str:
@@ -81,52 +76,38 @@ def mapping_arn(function_arn: str, mapping: dict) -> str:
     return ":".join(head + ["event-source-mapping", mapping["UUID"]])
 
 
-def set_tags(module: AnsibleModule, client, arn: str, wanted: dict, have: dict) -> bool:
-    to_set = {k: v for k, v in wanted.items() if have.get(k) != v}
-    to_remove = sorted(k for k in have if k not in wanted and not k.startswith("aws:"))
-    if not to_set and not to_remove:
-        return False
-    if not module.check_mode:
-        if to_remove:
-            client.untag_resource(Resource=arn, TagKeys=to_remove)
-        if to_set:
-            client.tag_resource(Resource=arn, Tags=to_set)
-    return True
+def tag(module, client) -> None:
+    function, source = module.params["function"], module.params["source_arn"]
+    wanted, owner = text_tags(module.params["tags"]), text_tags(module.params["owner_tags"])
+    changed, uuid, stale = False, None, []
+    pages = client.get_paginator("list_event_source_mappings").paginate(FunctionName=function)
+    for mapping in (m for page in pages for m in page.get("EventSourceMappings", [])):
+        arn = mapping_arn(function, mapping)
+        have = client.list_tags(Resource=arn).get("Tags", {})
+        if source is not None and mapping.get("EventSourceArn") == source:
+            uuid = mapping["UUID"]
+            changed = set_tags(
+                module, have, wanted,
+                remove=lambda keys, arn=arn: client.untag_resource(Resource=arn, TagKeys=keys),
+                add=lambda tags, arn=arn: client.tag_resource(Resource=arn, Tags=tags),
+            ) or changed
+        elif all(have.get(k) == v for k, v in owner.items()):
+            stale.append(mapping["EventSourceArn"])
+    if source is not None and uuid is None and not module.check_mode:
+        module.fail_json(msg=f"{function} has no event source mapping from {source}")
+    module.exit_json(changed=changed, uuid=uuid, stale=sorted(stale))
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
+    run(
+        {
             "function": {"type": "str", "required": True},
             "source_arn": {"type": "str"},
             "tags": {"type": "dict", "default": {}},
             "owner_tags": {"type": "dict", "required": True},
-            "region": {"type": "str"},
         },
-        supports_check_mode=True,
+        "lambda", tag, failure="cannot tag the event source mappings of {function}",
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    function, source = module.params["function"], module.params["source_arn"]
-    wanted = {str(k): str(v) for k, v in module.params["tags"].items()}
-    owner = {str(k): str(v) for k, v in module.params["owner_tags"].items()}
-    client = boto3.client("lambda", region_name=module.params["region"])
-    changed, uuid, stale = False, None, []
-    try:
-        pages = client.get_paginator("list_event_source_mappings").paginate(FunctionName=function)
-        for mapping in (m for page in pages for m in page.get("EventSourceMappings", [])):
-            arn = mapping_arn(function, mapping)
-            have = client.list_tags(Resource=arn).get("Tags", {})
-            if source is not None and mapping.get("EventSourceArn") == source:
-                uuid = mapping["UUID"]
-                changed = set_tags(module, client, arn, wanted, have) or changed
-            elif all(have.get(k) == v for k, v in owner.items()):
-                stale.append(mapping["EventSourceArn"])
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json(msg=f"cannot tag the event source mappings of {function}: {error}")
-    if source is not None and uuid is None and not module.check_mode:
-        module.fail_json(msg=f"{function} has no event source mapping from {source}")
-    module.exit_json(changed=changed, uuid=uuid, stale=sorted(stale))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,10 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -64,20 +65,8 @@ application:
       type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
-
-SYSTEM_TAG_PREFIXES = ("aws:", "elasticbeanstalk:")
-
-
-def user_tags(tags):
-    return {k: v for k, v in tags.items() if not k.startswith(SYSTEM_TAG_PREFIXES)}
+from ansible.module_utils.envspec_aws import delete, described, run, set_elasticbeanstalk_tags, text_tags
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 
 def find(client, name):
@@ -87,85 +76,47 @@ def find(client, name):
     return None
 
 
-def read_tags(client, arn):
-    found = client.list_tags_for_resource(ResourceArn=arn).get("ResourceTags", [])
-    return user_tags({t["Key"]: t["Value"] for t in found})
-
-
 def ensure_present(module, client):
     params = module.params
     app = find(client, params["name"])
-    changed = False
     if app is None:
         if module.check_mode:
             module.exit_json(changed=True)
         client.create_application(
             ApplicationName=params["name"],
             Description=params["description"],
-            Tags=[{"Key": k, "Value": v} for k, v in (params["tags"] or {}).items()],
+            Tags=ansible_dict_to_boto3_tag_list(text_tags(params["tags"])),
         )
-        app = find(client, params["name"])
-        module.exit_json(changed=True, application=_result(app, params["tags"] or {}))
-    if app.get("Description", "") != params["description"]:
-        changed = True
-        if not module.check_mode:
-            client.update_application(ApplicationName=params["name"], Description=params["description"])
+        module.exit_json(changed=True, application=described(find(client, params["name"]), params["tags"] or {}))
+    changed = app.get("Description", "") != params["description"]
+    if changed and not module.check_mode:
+        client.update_application(ApplicationName=params["name"], Description=params["description"])
     tags = None
     if params["tags"] is not None:
-        tags = read_tags(client, app["ApplicationArn"])
-        to_add = {k: v for k, v in params["tags"].items() if tags.get(k) != v}
-        to_remove = [k for k in tags if k not in params["tags"]]
-        if to_add or to_remove:
-            changed = True
-            if not module.check_mode:
-                update = {"ResourceArn": app["ApplicationArn"]}
-                if to_add:
-                    update["TagsToAdd"] = [{"Key": k, "Value": v} for k, v in to_add.items()]
-                if to_remove:
-                    update["TagsToRemove"] = to_remove
-                client.update_tags_for_resource(**update)
-            tags = dict(params["tags"])
+        tags, tags_changed = set_elasticbeanstalk_tags(module, client, app["ApplicationArn"])
+        changed = tags_changed or changed
     if changed and not module.check_mode:
         app = find(client, params["name"])
-    module.exit_json(changed=changed, application=_result(app, tags))
-
-
-def _result(app, tags):
-    result = camel_dict_to_snake_dict(app)
-    if tags is not None:
-        result["tags"] = dict(tags)
-    return result
+    module.exit_json(changed=changed, application=described(app, tags))
 
 
 def ensure_absent(module, client):
-    if find(client, module.params["name"]) is None:
-        module.exit_json(changed=False)
-    if not module.check_mode:
-        client.delete_application(ApplicationName=module.params["name"], TerminateEnvByForce=False)
-    module.exit_json(changed=True)
+    delete(
+        module, find(client, module.params["name"]),
+        lambda app: client.delete_application(ApplicationName=module.params["name"], TerminateEnvByForce=False),
+    )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
+    run(
+        {
             "name": {"type": "str", "required": True},
             "description": {"type": "str", "default": ""},
             "tags": {"type": "dict"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "region": {"type": "str"},
         },
-        supports_check_mode=True,
+        "elasticbeanstalk", ensure_present, ensure_absent, failure="Elastic Beanstalk application {name}",
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    client = boto3.client("elasticbeanstalk", region_name=module.params["region"])
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, client)
-        else:
-            ensure_absent(module, client)
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json(msg=f"Elastic Beanstalk application {module.params['name']}: {error}")
 
 
 if __name__ == "__main__":

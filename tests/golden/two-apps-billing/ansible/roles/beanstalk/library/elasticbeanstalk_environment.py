@@ -54,7 +54,6 @@ options:
       - The environment's tags; other tags are removed (except those AWS manages).
       - Without it, the tags are left as they are.
     type: dict
-    default: {}
   version_label:
     description: The application version to deploy. Without it the deployed version is left alone.
     type: str
@@ -83,9 +82,10 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  region:
-    description: The AWS region; defaults to the environment (C(AWS_REGION)).
-    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
 author:
   - envspec
 """
@@ -133,23 +133,10 @@ environment:
       type: dict
 """
 
-import time
+from ansible.module_utils.envspec_aws import delete, described, run, set_elasticbeanstalk_tags, text_tags, wait_for
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-try:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - reported by the module
-    boto3 = None
-
-SYSTEM_TAG_PREFIXES = ("aws:", "elasticbeanstalk:")
 GONE = ("Terminating", "Terminated")
-
-
-def user_tags(tags):
-    return {k: v for k, v in tags.items() if not k.startswith(SYSTEM_TAG_PREFIXES)}
 
 
 def find(client, application, name):
@@ -163,14 +150,11 @@ def find(client, application, name):
 def wait_until_ready(module, client, application, name):
     if not module.params["wait"]:
         return find(client, application, name)
-    deadline = time.monotonic() + module.params["wait_timeout"]
-    while True:
-        env = find(client, application, name)
-        if env is None or env.get("Status") == "Ready":
-            return env
-        if time.monotonic() > deadline:
-            module.fail_json(msg=f"environment {name} is still {env.get('Status')} after {module.params['wait_timeout']}s")
-        time.sleep(10)
+    return wait_for(
+        module, lambda: find(client, application, name), lambda env: env is None or env.get("Status") == "Ready",
+        timeout=module.params["wait_timeout"], delay=10,
+        failure=lambda env: f"environment {name} is still {env.get('Status')} after {module.params['wait_timeout']}s",
+    )
 
 
 def _key(setting):
@@ -219,35 +203,33 @@ def ensure_version(module, client):
     return True
 
 
-def read_tags(client, arn):
-    found = client.list_tags_for_resource(ResourceArn=arn).get("ResourceTags", [])
-    return user_tags({t["Key"]: t["Value"] for t in found})
+def create(module, client):
+    params = module.params
+    if not params["solution_stack_name"]:
+        module.fail_json(msg=f"environment {params['name']} does not exist: solution_stack_name is needed to create it")
+    if module.check_mode:
+        module.exit_json(changed=True)
+    request = {
+        "ApplicationName": params["application_name"],
+        "EnvironmentName": params["name"],
+        "SolutionStackName": params["solution_stack_name"],
+        "Tier": {"Name": "WebServer", "Type": "Standard"},
+        "OptionSettings": settings_to_send(params["option_settings"], {}),
+        "Tags": ansible_dict_to_boto3_tag_list(text_tags(params["tags"])),
+    }
+    if params["version_label"]:
+        request["VersionLabel"] = params["version_label"]
+    client.create_environment(**request)
+    env = wait_until_ready(module, client, params["application_name"], params["name"])
+    module.exit_json(changed=True, environment=_result(env, params["tags"]))
 
 
 def ensure_present(module, client):
     params = module.params
     application, name = params["application_name"], params["name"]
     changed = ensure_version(module, client)
-    env = find(client, application, name)
-    if env is None:
-        if not params["solution_stack_name"]:
-            module.fail_json(msg=f"environment {name} does not exist: solution_stack_name is needed to create it")
-        if module.check_mode:
-            module.exit_json(changed=True)
-        create = {
-            "ApplicationName": application,
-            "EnvironmentName": name,
-            "SolutionStackName": params["solution_stack_name"],
-            "Tier": {"Name": "WebServer", "Type": "Standard"},
-            "OptionSettings": settings_to_send(params["option_settings"], {}),
-            "Tags": [{"Key": k, "Value": v} for k, v in (params["tags"] or {}).items()],
-        }
-        if params["version_label"]:
-            create["VersionLabel"] = params["version_label"]
-        client.create_environment(**create)
-        env = wait_until_ready(module, client, application, name)
-        module.exit_json(changed=True, environment=_result(env, params["tags"]))
-
+    if find(client, application, name) is None:
+        create(module, client)
     env = wait_until_ready(module, client, application, name)
     update = {}
     if params["solution_stack_name"] and env.get("SolutionStackName") != params["solution_stack_name"]:
@@ -263,46 +245,27 @@ def ensure_present(module, client):
         if not module.check_mode:
             client.update_environment(ApplicationName=application, EnvironmentName=name, **update)
             env = wait_until_ready(module, client, application, name)
-
     tags = None
     if params["tags"] is not None:
-        tags = read_tags(client, env["EnvironmentArn"])
-        to_add = {k: v for k, v in params["tags"].items() if tags.get(k) != v}
-        to_remove = [k for k in tags if k not in params["tags"]]
-        if to_add or to_remove:
-            changed = True
-            if not module.check_mode:
-                tag_update = {"ResourceArn": env["EnvironmentArn"]}
-                if to_add:
-                    tag_update["TagsToAdd"] = [{"Key": k, "Value": v} for k, v in to_add.items()]
-                if to_remove:
-                    tag_update["TagsToRemove"] = to_remove
-                client.update_tags_for_resource(**tag_update)
-            tags = dict(params["tags"])
+        tags, tags_changed = set_elasticbeanstalk_tags(module, client, env["EnvironmentArn"])
+        changed = tags_changed or changed
     module.exit_json(changed=changed, environment=_result(env, tags), updated=sorted(update))
 
 
 def _result(env, tags):
-    result = camel_dict_to_snake_dict(env)
-    if tags is not None:
-        result["tags"] = dict(tags)
+    result = described(env, tags)
     result["url"] = f"http://{env.get('CNAME', '')}"
     return result
 
 
 def ensure_absent(module, client):
-    params = module.params
-    env = find(client, params["application_name"], params["name"])
-    if env is None:
-        module.exit_json(changed=False)
-    if not module.check_mode:
-        client.terminate_environment(EnvironmentName=params["name"])
-    module.exit_json(changed=True)
+    found = find(client, module.params["application_name"], module.params["name"])
+    delete(module, found, lambda env: client.terminate_environment(EnvironmentName=module.params["name"]))
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
+    run(
+        {
             "application_name": {"type": "str", "required": True},
             "name": {"type": "str", "required": True},
             "solution_stack_name": {"type": "str"},
@@ -326,21 +289,10 @@ def main():
             "wait": {"type": "bool", "default": True},
             "wait_timeout": {"type": "int", "default": 1800},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "region": {"type": "str"},
         },
-        required_by={"source_bundle": ("version_label",)},
-        supports_check_mode=True,
+        "elasticbeanstalk", ensure_present, ensure_absent,
+        failure="Elastic Beanstalk environment {name}", required_by={"source_bundle": ("version_label",)},
     )
-    if boto3 is None:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    client = boto3.client("elasticbeanstalk", region_name=module.params["region"])
-    try:
-        if module.params["state"] == "present":
-            ensure_present(module, client)
-        else:
-            ensure_absent(module, client)
-    except (BotoCoreError, ClientError) as error:
-        module.fail_json(msg=f"Elastic Beanstalk environment {module.params['name']}: {error}")
 
 
 if __name__ == "__main__":
