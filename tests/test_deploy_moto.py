@@ -338,20 +338,24 @@ class Traffic:
                 self.samples.append(Sample(at, serving, versions))
                 time.sleep(0.05)
 
-        threads = [threading.Thread(target=proxy.serve_forever, daemon=True)]
-        threads += [threading.Thread(target=client, daemon=True) for _ in range(2)]
+        server = threading.Thread(target=proxy.serve_forever, daemon=True)
+        threads = [threading.Thread(target=client, daemon=True) for _ in range(2)]
         threads.append(threading.Thread(target=sampler, daemon=True))
-        for thread in threads:
+        for thread in (server, *threads):
             thread.start()
         time.sleep(1.0)
         try:
             yield
         finally:
             time.sleep(1.0)
+            # The clients stop first and finish the requests they have sent while the proxy still
+            # serves: a request sent just before the proxy shut down was never accepted, and timed
+            # out as if the deploy had dropped it.
             self.stop.set()
-            proxy.shutdown()
             for thread in threads:
                 thread.join(timeout=15)
+            proxy.shutdown()
+            server.join(timeout=15)
             proxy.server_close()
 
     def failures(self) -> list[tuple[float, bool, str]]:

@@ -471,16 +471,24 @@ def test_resolved_output_is_immutable() -> None:
 
 def test_two_apps_deriving_one_aws_name_in_one_account_are_refused_at_the_later_one() -> None:
     shop = parse('envspec: 1\napp: shop\nenvironments:\n  prod-eu: {region: eu-west-1, account_id: "111111111111"}\n'
-                 "secrets:\n  api: {}\n", "shop.yaml")
+                 "buckets:\n  api: {}\n", "shop.yaml")
     other = parse('envspec: 1\napp: shop-prod\nenvironments:\n  eu: {region: eu-west-1, account_id: "111111111111"}\n'
                   "queues:\n  api: {}\n", "shop-prod.yaml")
     with pytest.raises(SpecError) as raised:
         resolve([shop, other])
     assert [str(d) for d in raised.value.diagnostics] == [
-        "shop-prod.yaml:6:3: queues.api: its AWS name in eu, 'shop-prod-eu-api', is also that of secrets.api in prod-eu "
+        "shop-prod.yaml:6:3: queues.api: its AWS name in eu, 'shop-prod-eu-api', is also that of buckets.api in prod-eu "
         "(app shop), in the same account (111111111111): they would be one AWS object (rename one of them, or an environment)"
     ]
     # in two accounts, the same names are fine
     apart = parse('envspec: 1\napp: shop-prod\nenvironments:\n  eu: {region: eu-west-1, account_id: "222222222222"}\n'
                   "queues:\n  api: {}\n", "shop-prod.yaml")
     assert len(resolve([shop, apart])) == 2
+
+
+def test_a_secret_and_a_bucket_of_one_name_do_not_collide() -> None:
+    """A secret's AWS names are paths (APP/ENV/NAME), not joined with `-`: no collision with a bucket."""
+    spec = parse('envspec: 1\napp: a0\nenvironments:\n  a: {region: us-east-1, account_id: "000000000000"}\n'
+                 "secrets:\n  a: {}\nbuckets:\n  a: {}\n", "a.yaml")
+    (app,) = resolve([spec])
+    assert set(app.environments["a"].components) == {"secrets.a", "buckets.a"}

@@ -19,6 +19,11 @@ from envspec.core.resolved import ResolvedApp
 from envspec.core.source import Document, format_path
 
 
+# Kinds whose AWS names are paths of their own (`APP/ENV/NAME`), which `/` keeps apart, rather than
+# names joined from their base name with `-`.
+PATH_NAMED = frozenset({"secret"})
+
+
 def collisions(apps: Sequence[ResolvedApp], documents: Iterable[Document]) -> list[Diagnostic]:
     """A diagnostic for each component whose base AWS name another component in the same account
     already derives (apps in the order given, environments and components in spec order)."""
@@ -33,6 +38,8 @@ def collisions(apps: Sequence[ResolvedApp], documents: Iterable[Document]) -> li
         for env in app.environments.values():
             context = LoweringContext(env, KINDS)
             for component in env.components.values():
+                if component.kind in PATH_NAMED:
+                    continue
                 name = context.base_name(component)
                 first = seen.setdefault((env.account_id, name), (env.app, env.env, component.address))
                 if first == (env.app, env.env, component.address) or document is None:
