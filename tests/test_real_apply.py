@@ -86,9 +86,10 @@ def modules_before_service_access(modules: Path) -> dict[Path, str]:
     in the tree's `modules/`; returns today's."""
     today: dict[Path, str] = {}
     for kind in SERVICES:
-        for path in sorted((modules / kind).glob("*.tf")):
+        for before in sorted((BEFORE / kind).glob("*.tf")):  # only the files that changed since are kept
+            path = modules / kind / before.name
             today[path] = path.read_text(encoding="utf-8")
-            path.write_text((BEFORE / kind / path.name).read_text(encoding="utf-8"), encoding="utf-8")
+            path.write_text(before.read_text(encoding="utf-8"), encoding="utf-8")
     return today
 
 
