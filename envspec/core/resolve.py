@@ -51,7 +51,9 @@ _LOOKS_LIKE = "references look like ${databases.main.url}"
 
 def resolve(documents: Iterable[Document]) -> list[ResolvedApp]:
     """Resolve every document (one app each). Raises one SpecError with the problems of all,
-    derived AWS names that collide in one account included (`envspec.core.collisions`)."""
+    derived AWS names that collide in one account included (`envspec.core.collisions`), and what
+    AWS would refuse in what the lowering derives (`envspec.core.checks`)."""
+    from envspec.core.checks import lowered_problems
     from envspec.core.collisions import collisions
 
     documents = list(documents)
@@ -73,7 +75,7 @@ def resolve(documents: Iterable[Document]) -> list[ResolvedApp]:
             apps.append(resolve_document(document))
         except SpecError as exc:
             problems.extend(exc.diagnostics)
-    if problems or (problems := collisions(apps, documents)):
+    if problems or (problems := collisions(apps, documents)) or (problems := lowered_problems(apps, documents)):
         raise SpecError(problems)
     return apps
 

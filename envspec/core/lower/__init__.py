@@ -8,6 +8,7 @@ imply. Each kind's module (`envspec/core/kinds/`) lowers its components with the
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -26,11 +27,10 @@ def lower(env: ResolvedEnv, history: Mapping[str, tuple[Owner, ...]] | None = No
     `history` maps a component address to the owners it had in earlier compiles of this
     environment (`envspec.core.history`: the file beside the spec); it decides Terraform import and removed blocks.
     """
-    ctx = LoweringContext(env, KINDS)
     history = history or {}
     nodes = [
-        replace(_node(ctx, c), history=tuple(sorted(set(history.get(c.address, ())))))
-        for c in env.components.values()
+        replace(node, history=owners) if (owners := tuple(sorted(set(history.get(node.address, ()))))) else node
+        for node in _lowered(env)
     ]
     return ResourceGraph(
         app=env.app,
@@ -43,6 +43,27 @@ def lower(env: ResolvedEnv, history: Mapping[str, tuple[Owner, ...]] | None = No
         state_key=state_key(env.app, env.env),
         transfer_bucket=transfer_bucket(env.app, env.env, env.account_id),
     )
+
+
+# The nodes of the environments lowered last (without history), by identity: validation lowers every
+# environment to check what AWS would refuse (`envspec.core.checks`), and the compile that follows
+# lowers the same ones again.
+_RECENT: OrderedDict[int, tuple[ResolvedEnv, list[Node]]] = OrderedDict()
+_RECENT_SIZE = 64
+
+
+def _lowered(env: ResolvedEnv) -> list[Node]:
+    """The nodes of `env` in spec order, without history (memoized for the last few environments)."""
+    hit = _RECENT.get(id(env))
+    if hit is not None and hit[0] is env:
+        _RECENT.move_to_end(id(env))
+        return hit[1]
+    ctx = LoweringContext(env, KINDS)
+    nodes = [_node(ctx, c) for c in env.components.values()]
+    _RECENT[id(env)] = (env, nodes)
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+    return nodes
 
 
 def _dependency_order(nodes: list[Node]) -> tuple[Node, ...]:
