@@ -393,6 +393,23 @@ def test_asking_rds_to_manage_a_managed_password_again_keeps_it(aws: dict[str, s
 
 
 @pytest.mark.slow
+def test_an_instance_profile_takes_its_role_again_but_never_a_second(aws: dict[str, str]) -> None:
+    """instance-profile-role-added-again: the same role again is a no-op (a retried request); another
+    role is still refused with LimitExceeded, as AWS refuses it."""
+    iam = boto3_client("iam", aws)
+    trust = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+    for role in ("profile-role-a", "profile-role-b"):
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    iam.create_instance_profile(InstanceProfileName="profile-once")
+    iam.add_role_to_instance_profile(InstanceProfileName="profile-once", RoleName="profile-role-a")
+    iam.add_role_to_instance_profile(InstanceProfileName="profile-once", RoleName="profile-role-a")
+    with pytest.raises(iam.exceptions.LimitExceededException):
+        iam.add_role_to_instance_profile(InstanceProfileName="profile-once", RoleName="profile-role-b")
+    roles = iam.get_instance_profile(InstanceProfileName="profile-once")["InstanceProfile"]["Roles"]
+    assert [role["RoleName"] for role in roles] == ["profile-role-a"], "instance-profile-role-added-again"
+
+
+@pytest.mark.slow
 def test_failing_task_is_reported(aws: dict[str, str], tmp_path: Path) -> None:
     playbook = _write(tmp_path / "fail.yml", BAD_ARGS_PLAYBOOK)
     result = run_playbook(playbook, env=aws, cwd=tmp_path)

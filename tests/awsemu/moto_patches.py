@@ -500,6 +500,34 @@ def _rds_instance_resource_id_of_its_own() -> None:
     DBInstance.__init__ = __init__  # type: ignore[method-assign]
 
 
+def _instance_profile_role_added_again() -> None:
+    """Adding the role an instance profile already has succeeds and changes nothing; another role is
+    still refused (``LimitExceeded``: a profile holds one role), as on AWS.
+
+    Under load the emulator can answer after the AWS SDK has given up on a request and sent it again:
+    the provider's ``AddRoleToInstanceProfile`` then arrives twice, and moto refuses the second with
+    ``LimitExceeded`` although the profile holds exactly the role asked for (seen once in a whole run, in
+    ``tests/test_real_apply.py``). AWS answers a retried request of the same role the same way, but
+    its SDK rarely retries a request AWS has already carried out; moto's single-threaded answers make it
+    routine. Nothing envspec generates adds a second role to a profile.
+    """
+    import inspect
+
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend.add_role_to_instance_profile
+
+    def add_role_to_instance_profile(self: Any, profile_name: str, role_name: str) -> None:
+        profile = self.get_instance_profile(profile_name)
+        if [role.name for role in profile.roles] == [role_name]:
+            return
+        original(self, profile_name, role_name)
+
+    if "InstanceSessionsPerInstanceProfile" not in inspect.getsource(original):
+        raise LookupError("moto.iam IAMBackend.add_role_to_instance_profile changed")
+    IAMBackend.add_role_to_instance_profile = add_role_to_instance_profile  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -516,6 +544,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sqs-redrive-policy-compact": _sqs_redrive_policy_compact,
     "tagging-api-lists-event-source-mappings": _tagging_api_lists_event_source_mappings,
     "rds-instance-resource-id-of-its-own": _rds_instance_resource_id_of_its_own,
+    "instance-profile-role-added-again": _instance_profile_role_added_again,
 }
 
 
