@@ -193,6 +193,19 @@ class Ec2Service(_Service):
             raise FieldError("a public service needs a `port` for the load balancer", "port")
         return self
 
+    @model_validator(mode="after")
+    def _one_host_serves(self) -> "Ec2Service":
+        """A rollout leaves at least one host in service. (One host cannot: it is replaced in place, and
+        `max_unavailable` has no other value; the README's Deploying section says so.)"""
+        if self.count > 1 and self.deploy.max_unavailable >= self.count:
+            raise FieldError(
+                f"max_unavailable ({self.deploy.max_unavailable}) would take all {self.count} hosts out of the "
+                f"load balancer at once: a release would stop the service. At most {self.count - 1} here",
+                "deploy",
+                "max_unavailable",
+            )
+        return self
+
 
 class BeanstalkService(_Service):
     """An Elastic Beanstalk application and environment."""
