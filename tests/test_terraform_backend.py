@@ -317,7 +317,7 @@ def test_module_calls_render_every_other_input() -> None:
             for node in graph.owned_by("terraform"):
                 call = modules[names[node.address]]
                 assert call["source"] == f"../modules/{node.kind}"
-                assert set(call) - {"source"} == set(node.inputs) - binding(node.kind).not_rendered
+                assert set(call) - {"source", "depends_on"} == set(node.inputs) - binding(node.kind).not_rendered
 
 
 def test_backend_and_provider() -> None:
@@ -858,3 +858,25 @@ def test_golden_comparison_reports_problems(tmp_path: Path) -> None:
     problems = compare_tree(tmp_path, {PurePosixPath("a.tf"): "x = 2\n", PurePosixPath("new.tf"): ""})
     text = "\n".join(problems)
     assert "gone.tf" in text and "new.tf" in text and "-x = 1" in text and "+x = 2" in text
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_need_between_terraform_components_is_an_edge_terraform_sees(name: str) -> None:
+    """A node's dependency owned by Terraform in the same root is either an output it reads
+    (`module.X.attr`) or in its `depends_on`: values the core writes as literals (a queue's ARN, a
+    bucket's name) would otherwise leave Terraform free to create the user first in a new account."""
+    for env, graph in variant(name).items():
+        main = hcl2.loads(tree(name)[PurePosixPath("terraform", env, "main.tf")])
+        modules = module_names(n.address for n in graph.nodes)
+        calls = {label.strip("\"'"): body for block in main.get("module", []) for label, body in block.items()}
+        for node in graph.owned_by("terraform"):
+            call = calls[modules[node.address]]
+            text = repr({k: v for k, v in call.items() if k != "depends_on"})
+            listed = set(call.get("depends_on", []))
+            for need in node.depends_on:
+                if graph.node(need).owner != "terraform":
+                    continue
+                edge = f"module.{modules[need]}"
+                read = f"{edge}." in text
+                assert read or "${" + edge + "}" in listed, f"{name}/{env}: {node.address} needs {need} but Terraform sees no edge"
+                assert not (read and "${" + edge + "}" in listed), f"{name}/{env}: {node.address} lists {need} it already reads"

@@ -3,7 +3,8 @@
 * `main.tf`: one module call per component that Terraform owns, its inputs straight from the
   node's `inputs`. A dynamic attribute (:class:`~envspec.core.ir.Attr`) of another Terraform-owned
   component becomes `module.<name>.<attribute>`; of an Ansible-owned one, `local.<name>.<attribute>`,
-  defined in `lookups.tf`.
+  defined in `lookups.tf`. A Terraform-owned component it needs without reading an output (the
+  core wrote the value as a literal: a queue's ARN) is in its `depends_on`, so Terraform orders them.
 * `lookups.tf`: data sources that find the Ansible-owned components that Terraform-owned ones
   refer to, by the names and tags the core gave them, and one local object per component with
   exactly the attributes referred to (the same names a module outputs).
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from envspec.core.ir import Node, ResourceGraph
+from envspec.core.ir import Node, ResourceGraph, attrs_in
 from envspec.core.kinds import OUTPUTS
 
 from .binding import RenderError, binding
@@ -119,7 +120,23 @@ class RootRenderer:
             if name in skip:
                 continue
             items.append(Attribute(name, self.values.value(value, f"{node.address}.{name}")))
+        needs = self.needs_unseen(node, skip)
+        if needs:
+            items += [Blank(), Attribute("depends_on", [Expr(f"module.{self.modules[a]}") for a in needs])]
         return Block("module", (self.modules[node.address],), Body(items))
+
+    def needs_unseen(self, node: Node, skip: frozenset[str] | set[str]) -> list[str]:
+        """The Terraform-owned components `node` needs that none of its inputs reads an output of.
+
+        The core writes what it can derive (an ARN, a bucket or queue name) as a literal, so an input
+        may name a component of this root without referring to it: a queue trigger's queue ARN, a
+        policy's bucket ARN. `depends_on` gives Terraform that edge, so a new account gets the queue
+        before the mapping that reads it (the modules hold no data sources that it would defer)."""
+        seen = {a.address for name, value in node.inputs.items() if name not in skip for a in attrs_in(value)}
+        return [
+            address for address in node.depends_on
+            if address not in seen and address in self.modules and self.graph.node(address).owner == "terraform"
+        ]
 
     def render_main(self, owned: Sequence[Node]) -> str:
         main_blocks: list[Block | Comment] = [self.module_block(node) for node in owned]
