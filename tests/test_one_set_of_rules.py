@@ -61,6 +61,7 @@ CLI_ONLY = {
     "override-undeclared-environment": "an override's environment must be declared under `environments`",
     "override-breaks-component": "the component merged with its override breaks a rule across fields",
     "problem-in-one-environment": "the component merged with one environment's override",
+    "rollout-takes-every-host": "`deploy.max_unavailable` against `count`, after one environment's override",
     "ssm-description-too-long": "the limit depends on `store`",
     "not-secret-names-unknown-variable": "`not_secret` names must be `env` names",
     "cron-without-question-mark": None,  # caught by the schema's pattern too: see below
