@@ -566,7 +566,41 @@ services:
     env:
       UPLOADS: ${{buckets.uploads.name}}
       DATABASE_PASSWORD_SECRET: ${{databases.main.password}}
+  dashboard:
+    type: beanstalk
+    owner: terraform
+    platform: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"
+    release:
+      artifact: s3://{ARTIFACTS}/dashboard/{{version}}.zip
+  admin:
+    type: beanstalk
+    platform: "64bit Amazon Linux 2023 v6.1.0 running Node.js 20"
+    release:
+      artifact: s3://{ARTIFACTS}/admin/{{version}}.zip
+    deploy:
+      policy: immutable
 """
+
+
+BEANSTALK_SERVICES = ("dashboard", "admin")  # owned by Terraform and by Ansible
+
+
+def assert_beanstalk_released(env: dict[str, str], version: str, kept: tuple[str, ...]) -> None:
+    """Each beanstalk environment runs application version `version`, made from its bundle; the
+    versions `kept` are still there to go back to; the deployment policy is the one decided."""
+    eb = boto3_client("elasticbeanstalk", env)
+    for service in BEANSTALK_SERVICES:
+        name = f"{STAND_APP}-{ENV}-{service}"
+        (described,) = eb.describe_environments(ApplicationName=name, EnvironmentNames=[name])["Environments"]
+        assert described["VersionLabel"] == version, (service, described)
+        versions = eb.describe_application_versions(ApplicationName=name)["ApplicationVersions"]
+        assert {v["VersionLabel"] for v in versions} >= {version, *kept}, (service, versions)
+        bundle = next(v["SourceBundle"] for v in versions if v["VersionLabel"] == version)
+        assert bundle == {"S3Bucket": ARTIFACTS, "S3Key": f"{service}/{version}.zip"}, (service, bundle)
+        settings = eb.describe_configuration_settings(ApplicationName=name, EnvironmentName=name)
+        options = {(o["Namespace"], o["OptionName"]): o.get("Value") for o in settings["ConfigurationSettings"][0]["OptionSettings"]}
+        policy = "Immutable" if service == "admin" else "RollingWithAdditionalBatch"
+        assert options[("aws:elasticbeanstalk:command", "DeploymentPolicy")] == policy, (service, options)
 
 
 def lambda_zip(answer: str) -> bytes:
@@ -640,6 +674,9 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     assert s3.list_buckets()["Buckets"] == [], "the account starts empty"
     s3.create_bucket(Bucket=ARTIFACTS)
     s3.put_object(Bucket=ARTIFACTS, Key="worker.zip", Body=lambda_zip("one"))
+    for service in BEANSTALK_SERVICES:
+        for version in ("1", "2"):
+            s3.put_object(Bucket=ARTIFACTS, Key=f"{service}/{version}.zip", Body=lambda_zip(f"{service} {version}"))
     stand = make_stand(env, tmp_path, stand_spec(), count=2, app=STAND_APP)
     stop_hosts += stand.hosts
 
@@ -662,6 +699,7 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     function = lam.get_function(FunctionName=f"{STAND_APP}-{ENV}-worker")["Configuration"]
     assert function["Environment"]["Variables"]["UPLOADS"] == f"{STAND_APP}-{ENV}-uploads"
     assert [h.version() for h in stand.hosts] == ["1", "1"]
+    assert_beanstalk_released(env, "1", ())
     env_text = (stand.hosts[0].root / "etc" / f"{stand.hosts[0].service}.env").read_text()
     assert f'UPLOADS="{STAND_APP}-{ENV}-uploads"' in env_text
     assert_services_can_log_in(env, stand, tmp_path)
@@ -674,13 +712,16 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     function = lam.get_function(FunctionName=f"{STAND_APP}-{ENV}-worker")["Configuration"]
     assert function["CodeSha256"] == base64.b64encode(hashlib.sha256(new_code).digest()).decode()
     assert [h.version() for h in stand.hosts] == ["2", "2"]
+    assert_beanstalk_released(env, "2", ("1",))
 
-    # the same command again: nothing changes
+    # the same command again: nothing changes (Terraform does not fight over the environment's
+    # version label, Ansible's provision does not reset it)
     third = stand.deploy("2")
     assert third.returncode == 0, third.stdout[-8000:] + third.stderr
     assert "No changes." in third.stdout, third.stdout[-8000:]
     changed = {host: c["changed"] for host, c in recap(third.stdout).items() if c.get("changed")}
     assert not changed, third.stdout[-8000:]
+    assert_beanstalk_released(env, "2", ("1",))
 
 
 @pytest.mark.slow

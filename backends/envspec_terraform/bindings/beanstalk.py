@@ -53,4 +53,5 @@ BINDING = Binding(
         "aws_elastic_beanstalk_environment": 'one({data}.resource_tag_mapping_list[*].tags["elasticbeanstalk:environment-id"])',
     },
     extra_imports=(_services.role_policies,),
+    not_rendered=frozenset({"release"}),  # the deploy's: a release is an application version, never Terraform's
 )

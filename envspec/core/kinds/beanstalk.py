@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from envspec.core.ir import Attr, Value
 from envspec.core.model import BeanstalkService
+from envspec.core.model.service import BEANSTALK_POLICIES
 from envspec.core.kinds.base import Attribute, ComponentKind, LoweredComponent
 
 if TYPE_CHECKING:
@@ -13,6 +14,21 @@ if TYPE_CHECKING:
     from envspec.core.resolved import Reference, ResolvedComponent
 
 BEANSTALK_WEB_POLICY = "arn:aws:iam::aws:policy/AWSElasticBeanstalkWebTier"
+# Batches of half the environment: with the default policy, an extra half-size batch on the new version
+# first, then each half in turn; full capacity throughout (AWS's own default, 100%, would start a whole
+# second set of instances for every deploy).
+BATCH_SIZE_PERCENT = 50
+
+
+def _deployment_settings(model: BeanstalkService) -> list[dict[str, str]]:
+    """How Elastic Beanstalk rolls out a release (and a change that replaces instances): option
+    settings of `aws:elasticbeanstalk:command`, the same for both tools."""
+    command = "aws:elasticbeanstalk:command"
+    return [
+        {"namespace": command, "option_name": "DeploymentPolicy", "value": BEANSTALK_POLICIES[model.deploy.policy]},
+        {"namespace": command, "option_name": "BatchSizeType", "value": "Percentage"},
+        {"namespace": command, "option_name": "BatchSize", "value": str(BATCH_SIZE_PERCENT)},
+    ]
 
 
 def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
@@ -37,6 +53,8 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         "subnet_ids": Attr("network", "private_subnet_ids") if in_vpc else None,
         "lb_subnet_ids": Attr("network", "public_subnet_ids") if in_vpc else None,
         "database_access": access,
+        "deployment_settings": _deployment_settings(model),
+        "release": model.release.artifact if model.release else None,
         "environment": ctx.environment(c),
         "tags": ctx.tags(c),
     }

@@ -88,6 +88,40 @@ class Release(SpecModel):
         return value
 
 
+class BeanstalkRelease(SpecModel):
+    """What a deploy ships to an Elastic Beanstalk environment: an application source bundle."""
+
+    artifact: SpecString = Field(
+        pattern=S3_URL,
+        description="S3 URL of the application source bundle (a zip); `{version}` is replaced by the version "
+        "being deployed, for example `s3://xkit-releases/dashboard/{version}.zip`. `envspec deploy ENV "
+        "--version V` makes it application version `V` and moves the environment to it.",
+        json_schema_extra={"examples": ["s3://xkit-releases/dashboard/{version}.zip"]},
+    )
+
+
+# Elastic Beanstalk's deployment policies (`aws:elasticbeanstalk:command` DeploymentPolicy), by the names the spec uses.
+BEANSTALK_POLICIES = {
+    "rolling_with_additional_batch": "RollingWithAdditionalBatch",
+    "immutable": "Immutable",
+    "rolling": "Rolling",
+    "all_at_once": "AllAtOnce",
+}
+
+
+class BeanstalkRollout(SpecModel):
+    """How Elastic Beanstalk rolls a release (or a change that replaces instances) out."""
+
+    policy: Literal["rolling_with_additional_batch", "immutable", "rolling", "all_at_once"] = Field(
+        default="rolling_with_additional_batch",
+        description="Elastic Beanstalk's deployment policy. `rolling_with_additional_batch` (default) first "
+        "launches an extra batch of instances, so the environment keeps its full capacity while batches "
+        "switch; `immutable` deploys to a whole new set of instances and swaps them in; `rolling` takes "
+        "batches out of service (less capacity during a deploy; with one instance, a gap); `all_at_once` "
+        "deploys to every instance at once (a gap).",
+    )
+
+
 class Rollout(SpecModel):
     """How `envspec deploy` rolls a release out to the hosts of an ec2 service."""
 
@@ -218,6 +252,13 @@ class BeanstalkService(_Service):
     instance_type: str = Field(default="t3.small", pattern=INSTANCE_TYPE, description="EC2 instance type of the environment.")
     min_instances: int = Field(default=1, ge=1, le=100, description="Auto Scaling minimum.")
     max_instances: int = Field(default=2, ge=1, le=100, description="Auto Scaling maximum (>= min_instances).")
+    release: BeanstalkRelease | None = Field(default=None, description="What `envspec deploy` ships to the environment.")
+    deploy: BeanstalkRollout = Field(
+        default_factory=BeanstalkRollout,
+        description="How Elastic Beanstalk rolls releases out: `policy` (default `rolling_with_additional_batch`, "
+        "which keeps full capacity).",
+        json_schema_extra={"examples": [{"policy": "immutable"}]},
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> "BeanstalkService":

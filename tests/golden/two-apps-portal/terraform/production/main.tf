@@ -20,6 +20,23 @@ module "service_site" {
   subnet_ids            = null
   lb_subnet_ids         = null
   database_access       = []
+  deployment_settings = [
+    {
+      namespace   = "aws:elasticbeanstalk:command"
+      option_name = "DeploymentPolicy"
+      value       = "RollingWithAdditionalBatch"
+    },
+    {
+      namespace   = "aws:elasticbeanstalk:command"
+      option_name = "BatchSizeType"
+      value       = "Percentage"
+    },
+    {
+      namespace   = "aws:elasticbeanstalk:command"
+      option_name = "BatchSize"
+      value       = "50"
+    },
+  ]
   environment = {
     PORTAL_NAME = "portal"
   }

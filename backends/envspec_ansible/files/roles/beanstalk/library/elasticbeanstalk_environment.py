@@ -14,7 +14,9 @@ description:
     environment's current settings. Tags are kept exactly as given (tags AWS manages, C(aws:*) and
     C(elasticbeanstalk:*), are left alone).
   - With O(version_label), that application version is deployed; with O(source_bundle) too, the
-    version is first created from the bundle in S3 when it does not exist yet.
+    version is first created from the bundle in S3 when it does not exist yet. When the environment is
+    Ready again on another version (Elastic Beanstalk rolled the deployment back), or Red, the module
+    fails with the environment's last error events.
   - Supports check mode. Waits (O(wait)) for the environment to be C(Ready) before and after a change.
 options:
   application_name:
@@ -245,11 +247,27 @@ def ensure_present(module, client):
         if not module.check_mode:
             client.update_environment(ApplicationName=application, EnvironmentName=name, **update)
             env = wait_until_ready(module, client, application, name)
+            check_released(module, client, env)
     tags = None
     if params["tags"] is not None:
         tags, tags_changed = set_elasticbeanstalk_tags(module, client, env["EnvironmentArn"])
         changed = tags_changed or changed
     module.exit_json(changed=changed, environment=_result(env, tags), updated=sorted(update))
+
+
+def check_released(module, client, env):
+    """Fail when the environment is not on the version asked for once it is Ready again (Elastic
+    Beanstalk rolled the deployment back), or its health is Red, with the last errors it reported."""
+    label = module.params["version_label"]
+    rolled_back = bool(label) and env.get("VersionLabel") != label
+    if not rolled_back and env.get("Health") != "Red":
+        return
+    events = client.describe_events(EnvironmentName=env["EnvironmentName"], Severity="ERROR", MaxRecords=5)
+    errors = [e.get("Message", "") for e in events.get("Events", [])]
+    what = (f"rolled back: it runs version {env.get('VersionLabel')!r}, not {label!r}" if rolled_back
+            else f"is unhealthy (Red) after the update to {label!r}")
+    module.fail_json(msg=f"Elastic Beanstalk environment {env['EnvironmentName']} {what}"
+                     + (": " + " | ".join(errors) if errors else ""), environment=_result(env, None))
 
 
 def _result(env, tags):

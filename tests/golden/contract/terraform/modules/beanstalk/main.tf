@@ -30,6 +30,7 @@ locals {
       { namespace = "aws:ec2:vpc", name = "ELBScheme", value = "public" },
       { namespace = "aws:ec2:vpc", name = "AssociatePublicIpAddress", value = "false" },
     ] : [],
+    [for s in var.deployment_settings : { namespace = s.namespace, name = s.option_name, value = s.value }],
     [
       for name, value in var.environment :
       { namespace = "aws:elasticbeanstalk:application:environment", name = name, value = value }
@@ -86,6 +87,9 @@ resource "aws_elastic_beanstalk_environment" "this" {
       value     = setting.value.value
     }
   }
+
+  # No version_label: releases are the deploy's (`envspec deploy --version`), and the provider keeps
+  # whatever version the environment runs when the argument is unset (it is optional and computed).
 
   # No Name tag: Elastic Beanstalk sets its own on environments, and the AWS provider ignores the Name
   # key of Beanstalk applications and environments when it reads them (a change on every plan).

@@ -18,6 +18,22 @@ variable "solution_stack_name" {
   type        = string
 }
 
+variable "deployment_settings" {
+  description = "How releases roll out: the `aws:elasticbeanstalk:command` option settings (DeploymentPolicy, BatchSizeType, BatchSize)."
+  type = list(object({
+    namespace   = string
+    option_name = string
+    value       = string
+  }))
+  default = []
+}
+
+variable "release" {
+  description = "S3 URL of the source bundle a deploy releases (`{version}` in it). Not used here: releases are the deploy's, and this module leaves the environment's version label alone."
+  type        = string
+  default     = null
+}
+
 variable "instance_type" {
   description = "EC2 instance type of the environment, for example `t3.small`."
   type        = string
