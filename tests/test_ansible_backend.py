@@ -720,3 +720,59 @@ def test_golden(name: str, update_golden: bool) -> None:
     problems = compare_tree(folder, actual)
     assert not problems, f"{name}: output differs from {folder.relative_to(REPO)} (rerun with --update-golden " \
         "if the change is intended)\n" + "\n".join(problems)
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Module:
+    def __init__(self, label: str) -> None:
+        self.params = {"version_label": label}
+
+    def fail_json(self, **result: Any) -> None:
+        raise _Failed(result["msg"])
+
+
+class _Events:
+    def describe_events(self, **request: Any) -> dict[str, Any]:
+        assert request["Severity"] == "ERROR"
+        return {"Events": [{"Message": "Failed to deploy application."}, {"Message": "Rolled back to version 1.4.1."}]}
+
+
+def _environment_module() -> Any:
+    """The beanstalk role's elasticbeanstalk_environment.py, imported with the project's module_utils."""
+    import importlib.util
+
+    import ansible.module_utils as utils
+
+    utils.__path__.insert(0, str(FILES / "module_utils"))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "envspec_eb_environment", FILES / "roles" / "beanstalk" / "library" / "elasticbeanstalk_environment.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        utils.__path__.remove(str(FILES / "module_utils"))
+
+
+@pytest.mark.parametrize(("described", "expected"), [
+    ({"VersionLabel": "1.4.1", "Health": "Green"}, "rolled back: it runs version '1.4.1', not '1.4.2'"),
+    ({"VersionLabel": "1.4.2", "Health": "Red"}, "is unhealthy (Red) after the update to '1.4.2'"),
+    ({"VersionLabel": "1.4.2", "Health": "Green"}, None),
+    ({"VersionLabel": "1.4.2"}, None),
+])
+def test_a_beanstalk_release_that_aws_rolls_back_fails_naming_the_environment(described: dict[str, str], expected: str | None) -> None:
+    """The emulator cannot fail a deployment: the check that follows every update is held here, with
+    Elastic Beanstalk's answers as AWS gives them after a rollback."""
+    module = _environment_module()
+    env = {"EnvironmentName": "shop-staging-dashboard", **described}
+    if expected is None:
+        module.check_released(_Module("1.4.2"), _Events(), env)
+        return
+    with pytest.raises(_Failed) as failed:
+        module.check_released(_Module("1.4.2"), _Events(), env)
+    assert str(failed.value) == (f"Elastic Beanstalk environment shop-staging-dashboard {expected}: "
+                                 "Failed to deploy application. | Rolled back to version 1.4.1.")
