@@ -51,7 +51,7 @@ class NameRule:
     # Reserved parts of a name, and who reserves them for what.
     prefixes: Mapping[str, str] = field(default_factory=dict)
     suffixes: Mapping[str, str] = field(default_factory=dict)
-    prefixes_ignore_case: bool = False
+    prefixes_ignore_case: bool = False  # and, for a path (`/a/b`), of its first level (SSM's rule)
     # Other shapes refused anywhere in the name: (regex, why).
     refused: tuple[tuple[str, str], ...] = ()
 
@@ -189,8 +189,7 @@ RULES: Mapping[str, NameRule] = {
         "SSM parameter name", "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html",
         1011 - len("arn:aws:ssm:ap-southeast-5:111122223333:parameter/"), chars=r"a-zA-Z0-9_./-",
         chars_words="a parameter name takes letters, digits and _ . - /",
-        prefixes={"aws": "SSM reserves (in any case)", "ssm": "SSM reserves (in any case)",
-                  "/aws": "SSM reserves (in any case)", "/ssm": "SSM reserves (in any case)"},
+        prefixes={"aws": "SSM reserves (in any case)", "ssm": "SSM reserves (in any case)"},
         prefixes_ignore_case=True,
     ),
     **{
@@ -235,10 +234,13 @@ def breaks(rule: NameRule, name: str) -> list[Break]:
 
 
 def _reserved(rule: NameRule, name: str) -> Iterator[Break]:
-    written = name.lower() if rule.prefixes_ignore_case else name
+    # A hierarchical SSM name's rule is its first level's: `/ssm-x/...` starts with `ssm` as `ssm-x` does.
+    skip = 1 if rule.prefixes_ignore_case and name.startswith("/") else 0
+    written = name[skip:].lower() if rule.prefixes_ignore_case else name
     for prefix, why in rule.prefixes.items():
         if written.startswith(prefix):
-            yield Break(f"start with {name[:len(prefix)]!r}, which {why}", f"does not start with {prefix!r}", (0, len(prefix)))
+            yield Break(f"start with {name[skip:skip + len(prefix)]!r}, which {why}", f"does not start with {prefix!r}",
+                        (skip, skip + len(prefix)))
     for suffix, why in rule.suffixes.items():
         if name.endswith(suffix):
             yield Break(f"end with {suffix!r}, which {why}", f"does not end with {suffix!r}", _last(name))
