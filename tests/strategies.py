@@ -118,9 +118,36 @@ certificate_arns = st.builds(
     lambda region, account, uuid: f"arn:aws:acm:{region}:{account}:certificate/{uuid}",
     st.sampled_from(REGIONS), account_ids, st.uuids().map(str),
 )
-_apps = st.one_of(_word(_LOWER, _NAME_CHARS, 1, 12), _word(_LOWER, _NAME_CHARS, 18, 20))
-_env_list = st.lists(st.one_of(env_names, _word(_LOWER, _NAME_CHARS, 12, 15)), min_size=1, max_size=3, unique=True)
-_component_names = st.lists(st.one_of(names, long_names), min_size=0, max_size=9, unique=True)
+
+
+# Names that make AWS names AWS takes, as the README's "AWS names" says: no name ends with '-' or holds
+# '--' (RDS and ElastiCache refuse both, a bucket or load balancer name ends with a letter or digit); an
+# app does not start with what S3, EC2, Elastic Load Balancing or SSM reserve; a component does not end
+# with a suffix S3 reserves (with no '--' and no '.', only `-s3alias` is left). A Beanstalk service's
+# APP-ENV-NAME must fit 40 characters (`specs` makes longer ones another kind).
+APP_PREFIXES_RESERVED = ("sg-", "internal-", "sthree-", "amzn-s3-demo-", "aws", "ssm")
+
+
+def aws_safe(name: str, least: int = 1) -> str:
+    name = re.sub(r"-{2,}", "-", name).rstrip("-")
+    return name + "x" * (least - len(name))
+
+
+def _safe_app(name: str) -> str:
+    name = aws_safe(name, 2)
+    return "x" + name[:20] if name.startswith(APP_PREFIXES_RESERVED) else name
+
+
+def _safe_component(name: str) -> str:
+    name = aws_safe(name)
+    return name[:-len("-s3alias")] + "-s3" if name.endswith("-s3alias") else name
+
+
+BEANSTALK_ENVIRONMENT_MAX = 40
+_apps = st.one_of(_word(_LOWER, _NAME_CHARS, 1, 12), _word(_LOWER, _NAME_CHARS, 18, 20)).map(_safe_app)
+_env_list = st.lists(st.one_of(env_names, _word(_LOWER, _NAME_CHARS, 12, 15)).map(aws_safe), min_size=1, max_size=3,
+                     unique=True)
+_component_names = st.lists(st.one_of(names, long_names).map(_safe_component), min_size=0, max_size=9, unique=True)
 _secret_list = st.lists(secret_names, max_size=3, unique=True)
 # Tag values take the same characters as keys (AWS's rule), 0..256 of them.
 _tags = st.dictionaries(tag_keys, st.text(_TAG_KEY_CHARS, max_size=256), max_size=3)
@@ -150,10 +177,11 @@ _queue = st.fixed_dictionaries({}, optional={
 _dead_letter = st.fixed_dictionaries({"max_receive_count": st.integers(1, 1000)}, optional={
     "dead_letter": st.one_of(st.just(True), st.fixed_dictionaries({}, optional={"retention_days": st.integers(1, 14)})),
 })
+# Versions of majors RDS creates, per engine (an override of `engine` takes one of its versions too).
+DATABASE_VERSIONS = {"postgres": ["16.4", "15", "17.2", "11.22"], "mysql": ["8.0.39", "8.4", "5.7.44"]}
 _database = st.fixed_dictionaries(
     {
         "engine": st.sampled_from(["postgres", "mysql"]),
-        "version": st.sampled_from(["16.4", "8.0.39", "15", "17.2"]),
         "instance_class": st.sampled_from(["db.t4g.medium", "db.r6g.large", "db.m7g.2xlarge"]),
     },
     optional={
@@ -248,6 +276,8 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     spec["environments"] = {e: {"region": draw(st.sampled_from(REGIONS)), "account_id": draw(account_ids)} for e in envs}
     taken = draw(_component_names)
     kinds = [draw(st.sampled_from(KINDS)) for _ in taken]
+    longest = len(spec["app"]) + max(len(e) for e in envs) + 2
+    kinds = ["lambda" if k == "beanstalk" and longest + len(n) > BEANSTALK_ENVIRONMENT_MAX else k for k, n in zip(kinds, taken)]
     secrets = draw(_secret_list)
     # Decide on the network first, so that services can reference it; ec2 services, databases and caches
     # need it (and lambda functions with `vpc: true`).
@@ -297,7 +327,8 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
     if kind == "bucket":
         return draw(_bucket)
     if kind == "database":
-        return draw(_database)
+        database = draw(_database)
+        return {**database, "version": draw(st.sampled_from(DATABASE_VERSIONS[database["engine"]]))}
     if kind == "cache":
         return draw(_cache)
     if kind == "queue":
@@ -357,6 +388,8 @@ def _overrides(draw: st.DrawFn, kind: str, envs: list[str], component: dict[str,
     for env in draw(st.lists(st.sampled_from(envs), unique=True, max_size=len(envs))):
         chosen = draw(st.lists(st.sampled_from(fields), unique=True, min_size=1))
         overrides[env] = {f: draw(_OVERRIDABLE[kind][f]) for f in chosen}
+        if "engine" in overrides[env]:
+            overrides[env]["version"] = draw(st.sampled_from(DATABASE_VERSIONS[overrides[env]["engine"]]))
         if kind == "beanstalk" and draw(st.booleans()):
             overrides[env].update(draw(_bounds))
         if draw(st.booleans()):

@@ -78,6 +78,23 @@ CLI_ONLY = {
     "name-tag": "the `Name` tag key, which envspec sets",
     "names-collide-across-environments": "the AWS names derived in every environment of every app in one account",
     "region-in-another-partition": "a region's partition (the schema's pattern names regions, not partitions)",
+    # the AWS names derived from the app's, the environment's and the component's names together
+    "aws-name-app-ends-with-hyphen": "an RDS identifier derived from the app's and the component's names",
+    "aws-name-component-ends-with-hyphen": "names derived from the app's, environment's and component's names",
+    "aws-name-bucket-reserved-suffix": "a bucket name derived from the app's, environment's and component's names",
+    "aws-name-bucket-reserved-prefix": "a bucket name derived from the app's name and others",
+    "aws-name-bucket-sthree-prefix": "a bucket name derived from the app's name and others",
+    "aws-name-security-group-prefix": "a security group name derived from the app's name and others",
+    "aws-name-load-balancer-internal": "a load balancer name derived from the app's and environment's names",
+    "aws-name-environment-ends-with-hyphen": "a load balancer name derived from the app's and environment's names",
+    "aws-name-beanstalk-over-40": "the length of a name derived from the app's, environment's and component's names",
+    "aws-name-ssm-parameter-prefix": "an SSM parameter name derived from the app's name, for a secret with `store: ssm`",
+    # values AWS's own lists hold (botocore's models, AWS's release calendars): too many, or changing
+    # with each botocore, to be the schema's enums
+    "unknown-instance-type": "EC2's instance types (botocore's list of about 1,400)",
+    "deprecated-lambda-runtime": "Lambda's runtimes (botocore's list) less the deprecated ones",
+    "postgres-end-of-life": "the major versions RDS creates, per engine",
+    "mysql-with-a-postgres-version": "the major versions RDS creates, per engine; the Redis versions of ElastiCache",
 }
 CLI_ONLY = {name: why for name, why in CLI_ONLY.items() if why is not None}
 

@@ -40,7 +40,7 @@ Check = Callable[["ResourceGraph", "ResolvedEnv"], Iterable[Finding]]
 
 
 # The modules of the checks (each has `check(graph, env)`), in the order their findings are reported.
-CHECK_MODULES: tuple[str, ...] = ()
+CHECK_MODULES: tuple[str, ...] = ("envspec.core.aws_names",)
 
 
 def _checks() -> Sequence[Check]:

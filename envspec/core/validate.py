@@ -159,7 +159,8 @@ def _validator_problem(err: Any, target: _Target, place: _Place) -> Diagnostic:
     exc = (err.get("ctx") or {}).get("error")
     message = str(exc) if exc is not None else _strip_prefix(err["msg"])
     path = (*target.path, *tuple(getattr(exc, "loc", ())))
-    return place.at_key(path, message) if getattr(exc, "key", False) else place.at_value(path, message)
+    hint = getattr(exc, "hint", None)
+    return place.at_key(path, message, hint) if getattr(exc, "key", False) else place.at_value(path, message, hint)
 
 
 def _length_message(kind: str, ctx: dict[str, Any], path: DataPath) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from envspec.core.model.common import Component
+from envspec.core.model.common import Component, FieldError
+
+# The Redis OSS versions ElastiCache creates clusters of, from 6 on (major.minor; 7.2 and later are
+# Valkey's, another engine): https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html
+# Versions before 6 (a full version, 5.0.6) are not checked.
+REDIS_VERSIONS = ("6.0", "6.2", "7.0", "7.1")
 
 
 class Cache(Component):
@@ -18,10 +23,21 @@ class Cache(Component):
     )
     engine_version: str = Field(
         pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$",
-        description='Redis version, a string such as `"7.1"` (quote it in YAML): major.minor from Redis 6 on, '
-        "the full version before.",
+        description='Redis version, a string such as `"7.1"` (quote it in YAML): major.minor from Redis 6 on '
+        "(6.0, 6.2, 7.0 or 7.1, the Redis versions ElastiCache creates), the full version before.",
         json_schema_extra={"examples": ["7.1"]},
     )
+
+    @field_validator("engine_version")
+    @classmethod
+    def _version_elasticache_creates(cls, value: str) -> str:
+        major = value.split(".")[0].lstrip("0")
+        if (len(major) > 1 or major >= "6") and value not in REDIS_VERSIONS:
+            raise FieldError(
+                f"ElastiCache does not create Redis {value}: from Redis 6 on it creates {', '.join(REDIS_VERSIONS)}",
+                hint=f"one of those, for example {REDIS_VERSIONS[-1]!r}",
+            )
+        return value
     nodes: int = Field(
         default=1,
         ge=1,

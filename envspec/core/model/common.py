@@ -81,13 +81,15 @@ class FieldError(ValueError):
 
     `loc` is relative to the model whose validator raises it (for example `("max_instances",)`);
     with `key=True` the problem is a mapping key rather than its value. Error reporting uses them
-    to point at the right line; otherwise it behaves exactly like a ValueError.
+    to point at the right line; `hint` is what to change (a did-you-mean). Otherwise it behaves exactly
+    like a ValueError.
     """
 
-    def __init__(self, message: str, *loc: str | int, key: bool = False) -> None:
+    def __init__(self, message: str, *loc: str | int, key: bool = False, hint: str | None = None) -> None:
         super().__init__(message)
         self.loc = loc
         self.key = key
+        self.hint = hint
 
 
 @functools.cache

@@ -63,6 +63,16 @@ LambdaEnvVarName = Annotated[str, Field(pattern=LAMBDA_ENV_VAR_NAME)]
 LambdaEnvMap = dict[LambdaEnvVarName, SpecString]
 
 
+def _known_instance_type(value: str) -> str:
+    """An instance type EC2 knows (botocore's list), else a FieldError with the closest one."""
+    from envspec.core.aws_values import instance_type_problem
+
+    problem = instance_type_problem(value)
+    if problem is not None:
+        raise FieldError(problem[0], hint=problem[1])
+    return value
+
+
 class Release(SpecModel):
     """What a deploy ships to the hosts of an ec2 service. Deploys are always Ansible's job."""
 
@@ -186,7 +196,15 @@ class Ec2Service(_Service):
         description="AMI id, for example `ami-0123456789abcdef0`.",
         json_schema_extra={"examples": ["ami-0123456789abcdef0"]},
     )
-    instance_type: str = Field(pattern=INSTANCE_TYPE, description="EC2 instance type, for example `t3.small`.")
+    instance_type: str = Field(
+        pattern=INSTANCE_TYPE,
+        description="EC2 instance type, for example `t3.small`: one EC2 knows (the AWS SDK's list, botocore's).",
+    )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        return _known_instance_type(value)
     count: int = Field(default=1, ge=0, le=100, description="Number of instances (0..100).")
     port: int | None = Field(
         default=4000,
@@ -249,7 +267,15 @@ class BeanstalkService(_Service):
         pattern=SOLUTION_STACK,
         description='Solution stack name, for example `"64bit Amazon Linux 2023 v6.1.0 running Node.js 20"`.'
     )
-    instance_type: str = Field(default="t3.small", pattern=INSTANCE_TYPE, description="EC2 instance type of the environment.")
+    instance_type: str = Field(
+        default="t3.small", pattern=INSTANCE_TYPE,
+        description="EC2 instance type of the environment: one EC2 knows (the AWS SDK's list, botocore's).",
+    )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        return _known_instance_type(value)
     min_instances: int = Field(default=1, ge=1, le=100, description="Auto Scaling minimum.")
     max_instances: int = Field(default=2, ge=1, le=100, description="Auto Scaling maximum (>= min_instances).")
     release: BeanstalkRelease | None = Field(default=None, description="What `envspec deploy` ships to the environment.")
@@ -276,7 +302,9 @@ class LambdaService(_Service):
     type: Literal["lambda"] = Field(description="`lambda`: a function from a zip in S3.")
     runtime: str = Field(
         pattern=r"^(nodejs|python|java|dotnet|ruby|provided)[0-9a-z.]*$",
-        description="Lambda runtime, for example `nodejs20.x` or `python3.12`.",
+        description="Lambda runtime, for example `nodejs20.x` or `python3.12`: one Lambda lists (the AWS SDK's "
+        "list, botocore's) and has not deprecated (`python3.8`, `nodejs16.x`... are refused, naming the runtime "
+        "to move to).",
     )
     handler: str = Field(pattern=HANDLER, description="Entry point, for example `index.handler`.")
     code: str = Field(
@@ -320,6 +348,16 @@ class LambdaService(_Service):
         description=ENV_DESCRIPTION + " AWS Lambda takes names of letters, digits and `_` that start with a "
         "letter (at least two characters).",
     )
+
+    @field_validator("runtime")
+    @classmethod
+    def _known_runtime(cls, value: str) -> str:
+        from envspec.core.aws_values import runtime_problem
+
+        problem = runtime_problem(value)
+        if problem is not None:
+            raise FieldError(problem[0], hint=problem[1])
+        return value
 
     @field_validator("code", mode="before")
     @classmethod

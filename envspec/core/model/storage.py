@@ -87,13 +87,34 @@ class Bucket(Component):
         return value
 
 
+# The engine versions RDS creates instances of, by major version (a minor is not checked: RDS adds and
+# retires minors every few months). PostgreSQL from 10 on has one-number majors, before that two;
+# MySQL's majors have two. 11 and 12 (PostgreSQL) and 5.7 (MySQL) are past their end of standard
+# support and still created under RDS Extended Support; 9.6 and 10 are not created any more. From AWS's
+# release calendars:
+# https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html
+# https://docs.aws.amazon.com/AmazonRDS/latest/MySQLReleaseNotes/mysql-release-calendar.html
+RDS_MAJOR_VERSIONS: dict[str, tuple[str, ...]] = {
+    "postgres": ("11", "12", "13", "14", "15", "16", "17", "18"),
+    "mysql": ("5.7", "8.0", "8.4"),
+}
+
+
+def rds_major(engine: str, version: str) -> str:
+    """The major version of an engine version: `16` of postgres 16.4, `9.6` of 9.6.24, `8.0` of mysql 8.0.40."""
+    parts = version.split(".")
+    two = engine == "mysql" or len(parts[0].lstrip("0")) <= 1  # postgres before 10 (no int(): any length is valid)
+    return ".".join(parts[:2] if two else parts[:1])
+
+
 class Database(Component):
     """An RDS instance in the private subnets, storage encrypted, master password managed in Secrets Manager."""
 
     engine: Literal["postgres", "mysql"] = Field(description="Database engine: `postgres` or `mysql`.")
     version: str = Field(
         pattern=r"^[0-9]+(\.[0-9]+){0,2}$",
-        description='Engine version, a string such as `"16.4"` (quote it in YAML).',
+        description='Engine version, a string such as `"16.4"` (quote it in YAML), of a major version RDS '
+        "creates: postgres 11 to 18, mysql 5.7, 8.0 and 8.4.",
         json_schema_extra={"examples": ["16.4"]},
     )
     instance_class: str = Field(
@@ -119,6 +140,20 @@ class Database(Component):
         description="Master user name. Its password is generated and kept in Secrets Manager only "
         "(attribute `secret_arn`); services log in with `url_with_password` or `password`.",
     )
+
+    @model_validator(mode="after")
+    def _version_rds_creates(self) -> "Database":
+        majors = RDS_MAJOR_VERSIONS[self.engine]
+        major = rds_major(self.engine, self.version)
+        if major not in majors:
+            raise FieldError(
+                f"RDS does not create {self.engine} {major}"
+                f"{'' if major == self.version else f' (version {self.version!r})'}: it creates {self.engine} "
+                f"{', '.join(majors[:-1])} and {majors[-1]}",
+                "version",
+                hint=f"a version of one of those majors, for example {majors[-2]!r}",
+            )
+        return self
 
     @model_validator(mode="after")
     def _username(self) -> "Database":
