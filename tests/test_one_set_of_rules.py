@@ -77,6 +77,19 @@ CLI_ONLY = {
     "name-tag": "the `Name` tag key, which envspec sets",
     "names-collide-across-environments": "the AWS names derived in every environment of every app in one account",
     "region-in-another-partition": "a region's partition (the schema's pattern names regions, not partitions)",
+    # AWS's limits at apply time (issue 22, item 8)
+    "multicast-cidr": "a CIDR block's address range",
+    "reserved-cidr": "a CIDR block's address range",
+    "cron-out-of-range": "a cron field's values (the schema's pattern checks the six fields' shape only)",
+    "cron-day-of-week-out-of-range": "a cron field's values (the schema's pattern checks the six fields' shape only)",
+    "env-port-differs-from-port": "`env.PORT` and `port`",
+    "lambda-outside-vpc-references-database-host": "an attribute that a service outside the VPC could never connect to",
+    "certificate-of-another-region-or-account": "a certificate ARN and the environment's region and account",
+    "alb-subnets-too-small": "the subnets the network's split gives a load balancer",
+    "inline-policy-over-10-kb": "the size of the policy a service's references make",
+    "sixty-one-rules-on-one-security-group": "the rules every component lands on one security group",
+    "beanstalk-properties-over-4-kb": "the total size of a Beanstalk environment's properties",
+    "beanstalk-reserved-tag": "the spec's tags on a Beanstalk environment",
 }
 CLI_ONLY = {name: why for name, why in CLI_ONLY.items() if why is not None}
 
