@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 
 from envspec.core.model.service import SOLUTION_STACK
 from envspec.core.secrets import path_shaped, secret_name
-from envspec.core.kinds import ATTRIBUTES
+from envspec.core.kinds import ATTRIBUTES, KINDS as KIND_REGISTRY
+from envspec.core.model.network import UNUSABLE_BLOCKS
 from envspec.core.source import _plain
 
 # ---- profiles ------------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ env_names = _word(_LOWER, _NAME_CHARS, 0, 8)
 # Names AWS Lambda takes too (two characters at least); none that says it holds a secret (a
 # literal value under such a name is refused, tests/bad/literal-password.yaml).
 env_var_names = _word(string.ascii_uppercase, string.ascii_uppercase + _DIGITS + "_", 1, 10).filter(
-    lambda n: not n.startswith(("AWS_", "LAMBDA_")) and not secret_name(n)
+    lambda n: not n.startswith(("AWS_", "LAMBDA_")) and not secret_name(n) and n != "PORT"  # an ec2 service's PORT is its `port`
 )
 secret_names = _word(_LOWER, _LOWER + _DIGITS + "_-", 0, 10)
 account_ids = st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
@@ -103,7 +104,7 @@ tag_keys = st.one_of(
     _word(_LOWER, _NAME_CHARS, 0, 12),
     st.text(_TAG_KEY_CHARS, min_size=1, max_size=128),
     st.text(_TAG_KEY_CHARS, min_size=100, max_size=128),
-).filter(lambda k: not k.lower().startswith(("aws:", "envspec:")))
+).filter(lambda k: not k.lower().startswith(("aws:", "envspec:", "elasticbeanstalk:")))  # Beanstalk's, too
 
 
 def literal(value: str) -> str:
@@ -114,10 +115,9 @@ def literal(value: str) -> str:
 # ---- valid specs --------------------------------------------------------------------------------------
 # Strategies are built once, here: building them inside a draw costs more than drawing from them.
 
-certificate_arns = st.builds(
-    lambda region, account, uuid: f"arn:aws:acm:{region}:{account}:certificate/{uuid}",
-    st.sampled_from(REGIONS), account_ids, st.uuids().map(str),
-)
+# A load balancer takes a certificate of its own region and account (envspec.core.limits): the spec says so
+# with `${env.region}` and `${env.account_id}`.
+certificate_arns = st.uuids().map(lambda uuid: f"arn:aws:acm:${{env.region}}:${{env.account_id}}:certificate/{uuid}")
 
 
 # Names that make AWS names AWS takes, as the README's "AWS names" says: no name ends with '-' or holds
@@ -305,9 +305,14 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _network(draw: st.DrawFn, envs: list[str]) -> dict[str, Any]:
-    prefix = draw(st.integers(16, 24))
+    # At most /23: a /24's public subnets are /28, too small for a load balancer (tests/bad/alb-subnets-too-small.yaml),
+    # and any service may be public. No block that is no host's (multicast, reserved, loopback, ...).
+    prefix = draw(st.integers(16, 23))
     address = ipaddress.IPv4Address(draw(st.integers(0, 2**32 - 1)))
-    network: dict[str, Any] = {"cidr": str(ipaddress.IPv4Network((address, prefix), strict=False))}
+    block = ipaddress.IPv4Network((address, prefix), strict=False)
+    if any(block.overlaps(unusable) for unusable, _ in UNUSABLE_BLOCKS):
+        block = ipaddress.IPv4Network((int(block.network_address) % 2**24 + 10 * 2**24, prefix))
+    network: dict[str, Any] = {"cidr": str(block)}
     network.update(draw(_network_options))
     overrides = {env: draw(_network_overrides) for env in draw(st.lists(st.sampled_from(envs), unique=True))}
     if any(overrides.values()):
@@ -353,7 +358,7 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
     for var in draw(_env_var_list):
         if targets and draw(st.integers(0, 3)) > 0:
             address, target, component = draw(st.sampled_from(targets))
-            attribute = draw(st.sampled_from(available_attributes(target, component, kind)))
+            attribute = draw(st.sampled_from(available_attributes(target, component, kind, service.get("vpc", kind != "lambda"))))
             reference = f"${{{address}}}" if attribute is None else f"${{{address}.{attribute}}}"
             env[var] = draw(_literal_text) + reference + draw(text)
         else:
@@ -363,9 +368,9 @@ def _component(draw: st.DrawFn, kind: str, targets: list[tuple[str, str, dict[st
     return service
 
 
-def available_attributes(kind: str, component: dict[str, Any], user: str) -> list[str | None]:
+def available_attributes(kind: str, component: dict[str, Any], user: str, user_in_vpc: bool = True) -> list[str | None]:
     """Every attribute a reference from a `user` service may name for this component as written
-    (None: `${secrets.X}`)."""
+    (None: `${secrets.X}`); an address inside the VPC (a database's host) only from a user in the VPC."""
     attributes: list[str | None] = [a for a in ATTRIBUTES[kind] if a != "value"]  # type: ignore[index]
     if kind == "secret":
         attributes.append(None)
@@ -375,6 +380,8 @@ def available_attributes(kind: str, component: dict[str, Any], user: str) -> lis
         attributes.remove("security_group_id")
     if kind == "database" and user != "ec2":
         attributes.remove("url_with_password")  # a password inside a URL only on an ec2 host
+    if not user_in_vpc:
+        attributes = [a for a in attributes if a is None or not KIND_REGISTRY[kind].attribute(a).private]
     return attributes
 
 

@@ -44,6 +44,7 @@ from envspec.core.errors import SpecError
 from envspec.core.ir import Attr, Interp
 from envspec.core.lower import lower
 from envspec.core.model import BeanstalkService, Ec2Service, LambdaService, Release, Secret, Spec
+from envspec.core.limits import BEANSTALK_PROPERTIES_BYTES
 from envspec.core.model.service import LAMBDA_ENV_BYTES
 from envspec.core.model.spec import TagKey, TagValue
 from envspec.core.model.storage import SECRETSMANAGER_DESCRIPTION_MAX, SSM_DESCRIPTION_MAX
@@ -167,9 +168,11 @@ PLACEMENTS = (
     Placement("health-check", (*API, "health_check"), _field(Ec2Service, "health_check"), wrap=lambda s: f"/{s}",
               address="services.api", inputs=("health_check",), terraform=True),
 )
-# An env value that mixes the string with an attribute only AWS knows (a deferred reference).
+# An env value that mixes the string with an attribute only AWS knows (a deferred reference). The VPC's
+# id: a database's host would be one too, but the function does not run in the VPC (nothing there could
+# reach the database, and envspec refuses such a reference: tests/bad/lambda-outside-vpc-references-database-host.yaml).
 DYNAMIC = Placement("lambda-env-dynamic", (*FN, "env", "DYNAMIC"), ENV_VALUE,
-                    write=lambda s: f"{literal(s)} ${{databases.main.host}} {literal(s)}")
+                    write=lambda s: f"{literal(s)} ${{network.vpc_id}} {literal(s)}")
 ALL_PLACEMENTS = (*PLACEMENTS, DYNAMIC)
 BY_NAME = {p.name: p for p in ALL_PLACEMENTS}
 
@@ -267,8 +270,12 @@ def write_spec(values: Mapping[str, str]) -> tuple[str, dict[str, tuple[int, int
 
 def accepting(value: str) -> list[Placement]:
     """The placements that take `value`; the Lambda function's variables only as far as they fit
-    together in the 4 KB AWS allows a function (LambdaService's own rule, asked of the model)."""
+    together in the 4 KB AWS allows a function (LambdaService's own rule, asked of the model), the
+    Beanstalk environment's (its only property) in the 4,096 bytes of `key=value` AWS allows
+    (envspec.core.limits)."""
     found = [p for p in ALL_PLACEMENTS if p.accepts(value) and (p.override is None or p.accepts(production(value)))]
+    found = [p for p in found if p.path[:-1] != (*WEB, "env")
+             or len(f"{p.path[-1]}={p.written(value)}".encode()) <= BEANSTALK_PROPERTIES_BYTES]
     env: dict[str, str] = {}
     for p in [p for p in found if p.path[:-1] == (*FN, "env")]:
         for variant in (value, production(value)) if p.override is not None else (value,):
@@ -360,7 +367,9 @@ def test_every_free_text_field_accepts_it(case: str) -> None:
     names = {p.name for p in accepting(CORPUS[case])}
     # handler, platform, start command and tag values are not free text: AWS (and systemd) have
     # rules for them (tests/bad/ holds a case for each)
-    free_text = {"description", "beanstalk-env", "ec2-env"}
+    free_text = {"description", "ec2-env"}
+    if len(f"HOSTILE={CORPUS[case]}".encode()) <= BEANSTALK_PROPERTIES_BYTES:  # the environment's properties, key=value
+        free_text.add("beanstalk-env")
     if len(CORPUS[case].encode()) <= LAMBDA_ENV_BYTES - len("HOSTILE"):  # the function's 4 KB, names included
         free_text.add("lambda-env")
     if len(CORPUS[case]) <= SECRETSMANAGER_DESCRIPTION_MAX:
@@ -380,7 +389,7 @@ def test_compiles_and_the_graph_holds_it_unchanged(case: str) -> None:
             assert _input(graph, p.address, p.inputs) == expected, (p.name, env)
         if DYNAMIC in c.placements:
             assert _input(graph, "services.fn", ("environment", "DYNAMIC")) == Interp(
-                (f"{c.value} ", Attr("databases.main", "host"), f" {c.value}")
+                (f"{c.value} ", Attr("network", "vpc_id"), f" {c.value}")
             )
 
 
@@ -389,7 +398,7 @@ def test_compiles_and_the_graph_holds_it_unchanged(case: str) -> None:
 _PARSE = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 _MODULES = {"secrets.sm": "secret_sm", "secrets.ssm": "secret_ssm", "services.fn": "service_fn",
             "services.web": "service_web", "services.api": "service_api", "network": "network"}
-_DYNAMIC_HOST = "${module.database_main.host}"
+_DYNAMIC_HOST = "${module.network.vpc_id}"
 
 
 _ESCAPED_TEMPLATE = re.compile(r"\$\$\{|%%\{")

@@ -95,6 +95,19 @@ CLI_ONLY = {
     "deprecated-lambda-runtime": "Lambda's runtimes (botocore's list) less the deprecated ones",
     "postgres-end-of-life": "the major versions RDS creates, per engine",
     "mysql-with-a-postgres-version": "the major versions RDS creates, per engine; the Redis versions of ElastiCache",
+    # AWS's limits at apply time (issue 22, item 8)
+    "multicast-cidr": "a CIDR block's address range",
+    "reserved-cidr": "a CIDR block's address range",
+    "cron-out-of-range": "a cron field's values (the schema's pattern checks the six fields' shape only)",
+    "cron-day-of-week-out-of-range": "a cron field's values (the schema's pattern checks the six fields' shape only)",
+    "env-port-differs-from-port": "`env.PORT` and `port`",
+    "lambda-outside-vpc-references-database-host": "an attribute that a service outside the VPC could never connect to",
+    "certificate-of-another-region-or-account": "a certificate ARN and the environment's region and account",
+    "alb-subnets-too-small": "the subnets the network's split gives a load balancer",
+    "inline-policy-over-10-kb": "the size of the policy a service's references make",
+    "sixty-one-rules-on-one-security-group": "the rules every component lands on one security group",
+    "beanstalk-properties-over-4-kb": "the total size of a Beanstalk environment's properties",
+    "beanstalk-reserved-tag": "the spec's tags on a Beanstalk environment",
 }
 CLI_ONLY = {name: why for name, why in CLI_ONLY.items() if why is not None}
 

@@ -279,7 +279,7 @@ def test_references_mixed_with_text() -> None:
     body = (
         'databases:\n  main:\n    engine: postgres\n    version: "16.4"\n    instance_class: db.t4g.medium\n'
         "network:\n  cidr: 10.0.0.0/16\n"
-        "services:\n  fn:\n" + LAMBDA + "    env:\n"
+        "services:\n  fn:\n" + LAMBDA + "    vpc: true\n    env:\n"  # in the VPC: a database's host is private
         '      DSN: "host=${databases.main.host} port=${databases.main.port} vpc=${network.vpc_id}"\n'
         '      EMPTY: ""\n'
     )

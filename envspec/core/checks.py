@@ -34,13 +34,14 @@ class Finding:
     message: str                  # what AWS would refuse, and why
     hint: str | None = None       # what to change
     field: DataPath = ()          # the field of the component it concerns, if one does
+    at: DataPath = ()             # a path from the spec's top, when a top-level field decides it (`tags`)
 
 
 Check = Callable[["ResourceGraph", "ResolvedEnv"], Iterable[Finding]]
 
 
 # The modules of the checks (each has `check(graph, env)`), in the order their findings are reported.
-CHECK_MODULES: tuple[str, ...] = ("envspec.core.aws_names",)
+CHECK_MODULES: tuple[str, ...] = ("envspec.core.aws_names", "envspec.core.limits")
 
 
 def _checks() -> Sequence[Check]:
@@ -59,20 +60,25 @@ def lowered_problems(apps: Sequence[ResolvedApp], documents: Iterable[Document])
     by_source = {document.path: document for document in documents}
     found: dict[tuple[str, str, DataPath, str], list[str]] = {}  # (source, address, field, message) -> envs
     hints: dict[tuple[str, str, DataPath, str], str | None] = {}
+    places: dict[tuple[str, str, DataPath, str], DataPath] = {}
     for app in apps:
         for env in app.environments.values():
             graph = lower(env)
             for check in checks:
                 for finding in check(graph, env):
                     key = (app.source, finding.address, finding.field, finding.message)
-                    found.setdefault(key, []).append(env.env)
+                    envs = found.setdefault(key, [])
+                    if env.env not in envs:  # one finding met twice in an environment names it once
+                        envs.append(env.env)
                     hints.setdefault(key, finding.hint)
+                    places.setdefault(key, finding.at)
     problems = []
     for (source, address, field, message), envs in found.items():
         document = by_source.get(source)
         if document is None:
             continue
-        path = _place(document, address, field, envs)
+        at = places[(source, address, field, message)]
+        path = at if at and document.span(at) is not None else _place(document, address, field, envs)
         pos = document.key_position(path)
         app_envs = _environments_of(apps, source)
         where = "" if len(app_envs) == len(envs) else f" (in {', '.join(envs)})"

@@ -517,6 +517,13 @@ class _Checks:
         if attribute.users is not None and user_kind is not None and user_kind not in attribute.users:
             words = {"user": user_kind, "target": reference.address}
             return error(f"{found.text} is {attribute.refused.format(**words)}", attribute.hint.format(**words) or None)
+        if attribute.private and user_kind is not None and owner in kinds:
+            outside = KINDS[user_kind].outside_vpc
+            hint = outside(view.data, kinds[owner][1]) if outside else None
+            if hint is not None:
+                return error(f"{found.text} is an address inside the app's VPC, and {owner} does not run in the VPC: "
+                             f"it could never connect ({reference.address} has no public endpoint)",
+                             f"{hint}, so that it runs in the app's private subnets and may reach it")
         return True
 
     def check_cycles(self, edges: Mapping[str, list[_Found]], view: _View, env: str) -> None:

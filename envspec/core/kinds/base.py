@@ -29,6 +29,8 @@ class Attribute:
     users: frozenset[str] | None = None
     refused: str = ""
     hint: str = ""
+    # An address inside the app's VPC (a database's host): useless to a user that runs outside it.
+    private: bool = False
 
 
 class LoweredComponent(NamedTuple):
@@ -59,6 +61,9 @@ Name = Callable[["LoweringContext", "ResolvedComponent"], str]
 InVpc = Callable[["LoweringContext", "ResolvedComponent"], bool]
 Check = Callable[["KindCheck", str, Mapping[str, Any]], None]
 CheckAll = Callable[["KindCheck", Sequence[tuple[str, Mapping[str, Any]]]], None]
+# (the spec's data, a component's data) -> None when the component runs in the app's VPC, else what
+# would put it there, in words (both may be invalid: type-check every value).
+OutsideVpc = Callable[[Mapping[str, Any], Mapping[str, Any]], "str | None"]
 
 
 class KindCheck:
@@ -101,6 +106,7 @@ class ComponentKind:
     grants: Grant | None = None                # what a reference to it lets the user do
     base_name: Name | None = None              # its base AWS name, when not APP-ENV-NAME
     in_vpc: InVpc | None = None                # whether it runs in the app's VPC (services)
+    outside_vpc: OutsideVpc | None = None      # the same, on the spec as written, for checking references
     check: Check | None = None                 # cross-field checks of one component on the spec data
     check_all: CheckAll | None = None          # checks across all the app's components of this kind
     # What each statement `grants` makes allows, by the suffix of its sid after the target's prefix, in

@@ -82,4 +82,5 @@ KIND = ComponentKind(
     lower=lower,
     value=value,
     in_vpc=lambda ctx, c: ctx.network_model() is not None,
+    outside_vpc=lambda data, c: None if isinstance(data.get("network"), dict) else "add a top-level `network`",
 )

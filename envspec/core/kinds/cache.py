@@ -99,7 +99,7 @@ KIND = ComponentKind(
     name="cache",
     section="caches",
     model=Cache,
-    attributes=(Attribute("url"), Attribute("host"), Attribute("port")),
+    attributes=(Attribute("url", private=True), Attribute("host", private=True), Attribute("port")),
     outputs=("host", "security_group_id"),
     lower=lower,
     value=value,

@@ -143,13 +143,15 @@ KIND = ComponentKind(
     section="databases",
     model=Database,
     attributes=(
-        Attribute("host"), Attribute("port"), Attribute("name"), Attribute("username"), Attribute("url"),
+        Attribute("host", private=True), Attribute("port"), Attribute("name"), Attribute("username"),
+        Attribute("url", private=True),
         Attribute(
             "url_with_password",
             users=frozenset({"ec2"}),
             refused="only available to ec2 services: a {user} service never holds the password itself",
             hint="use ${{{target}.url}} and ${{{target}.password}}: in a {user} service that is the ARN of the "
             "secret holding the password, which the service may read",
+            private=True,
         ),
         Attribute("password"), Attribute("arn"), Attribute("secret_arn"),
     ),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from envspec.core.resolved import Reference, ResolvedComponent
 
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+DEFAULT_PORT = Ec2Service.model_fields["port"].default
 
 
 def _load_balancer(ctx: LoweringContext, c: ResolvedComponent, model: Ec2Service, name: str) -> dict[str, Value] | None:
@@ -96,9 +97,27 @@ def value(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user:
 
 
 def check(spec: KindCheck, address: str, raw: Mapping[str, Any]) -> None:
+    name = address.split(".", 1)[1]
     if spec.network is None:
-        spec.error(("services", address.split(".", 1)[1], "type"), "an ec2 service needs the app's `network`",
+        spec.error(("services", name, "type"), "an ec2 service needs the app's `network`",
                    "add a top-level `network`")
+    check_port(spec, name, raw)
+
+
+def check_port(spec: KindCheck, name: str, raw: Mapping[str, Any]) -> None:
+    """`env.PORT` is the port the release listens on (it wins over the one the deploy writes), while the
+    load balancer's target group and the health checks use `port`: the two must be the same."""
+    env, port = raw.get("env"), raw.get("port", DEFAULT_PORT)
+    if not isinstance(env, Mapping) or "PORT" not in env or not isinstance(port, int) or isinstance(port, bool):
+        return  # no PORT, a worker (`port: null`), or a type error the model reports
+    written = env["PORT"]
+    if isinstance(written, str) and written != str(port):
+        spec.error(
+            ("services", name, "env", "PORT"),
+            f"PORT is {written!r} but the service's `port` is {port}: the service would listen on one port "
+            "while the load balancer and the health checks probe the other",
+            f"remove PORT from `env` (the deploy sets PORT={port}), or set `port` instead",
+        )
 
 
 def check_all(spec: KindCheck, services: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
@@ -147,6 +166,7 @@ KIND = ComponentKind(
     lower=lower,
     value=value,
     in_vpc=lambda ctx, c: True,
+    outside_vpc=lambda data, c: None,
     check=check,
     check_all=check_all,
 )

@@ -157,5 +157,6 @@ KIND = ComponentKind(
     grants=grants,
     grant_labels={"Invoke": "invoke"},
     in_vpc=lambda ctx, c: getattr(c.model, "vpc", False) is True,
+    outside_vpc=lambda data, c: None if c.get("vpc") is True else "set `vpc: true` on it",
     check=check,
 )

@@ -19,6 +19,7 @@ from envspec.core.model.common import (
     SpecModel,
     SpecString,
 )
+from envspec.core.model.schedule import schedule_problem
 from envspec.core.secrets import secret_shape
 
 INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
@@ -44,8 +45,10 @@ PATTERN_RULES.update(
         SCHEDULE: "expected rate(N unit) or cron(minutes hours day-of-month month day-of-week year)",
     }
 )
-CRON_FIELDS = ("minutes", "hours", "day-of-month", "month", "day-of-week", "year")
-_RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
+# An application load balancer's limits (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/):
+# a host-header condition's value (listener rules) and a target group's health check path.
+DOMAIN_MAX = 128
+HEALTH_CHECK_PATH_MAX = 1024
 LAMBDA_ENV_BYTES = 4096  # all of a function's environment variables, names and values
 _REFERENCE = re.compile(r"(?<!\$)\$\{[^}]*\}")  # `${...}` (not `$${`, a literal `${`)
 RESERVED_LAMBDA_ENV = frozenset(
@@ -221,15 +224,18 @@ class Ec2Service(_Service):
     )
     domain: str | None = Field(
         default=None,
-        max_length=253,
+        max_length=DOMAIN_MAX,
         pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
         description="Host name the shared load balancer routes to this service (`public: true`), for "
-        "example `api.example.com`; it becomes the service's `url`. Needed when several services are public.",
+        "example `api.example.com`; it becomes the service's `url`. Needed when several services are public. "
+        "At most 128 characters (a load balancer's host-header condition takes no more), labels of at most 63.",
     )
     health_check: str = Field(
         default="/",
+        max_length=HEALTH_CHECK_PATH_MAX,
         pattern=r"^/[\x21-\x7e]*$",
-        description="HTTP path the load balancer and rolling deploys probe, for example `/healthz`.",
+        description="HTTP path the load balancer and rolling deploys probe, for example `/healthz`: it starts "
+        "with `/` and takes at most 1,024 visible ASCII characters (a target group's health check path).",
     )
     release: Release | None = Field(default=None, description="What `envspec deploy` ships to the hosts.")
     deploy: Rollout = Field(
@@ -238,6 +244,24 @@ class Ec2Service(_Service):
         "`keep_releases` releases on each host (default 5).",
         json_schema_extra={"examples": [{"max_unavailable": 1, "keep_releases": 5}]},
     )
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _domain_length(cls, value: object) -> object:
+        if isinstance(value, str) and len(value) > DOMAIN_MAX:
+            raise ValueError(
+                f"{len(value)} characters: a load balancer's host-header condition takes at most {DOMAIN_MAX}"
+            )
+        return value
+
+    @field_validator("health_check", mode="before")
+    @classmethod
+    def _health_check_length(cls, value: object) -> object:
+        if isinstance(value, str) and len(value) > HEALTH_CHECK_PATH_MAX:
+            raise ValueError(
+                f"{len(value):,} characters: a target group's health check path takes at most {HEALTH_CHECK_PATH_MAX:,}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _public_needs_port(self) -> "Ec2Service":
@@ -402,34 +426,6 @@ class LambdaService(_Service):
                 f"allows {LAMBDA_ENV_BYTES:,} in all: keep large values in a bucket or a secret", "env",
             )
         return self
-
-
-def schedule_problem(text: str) -> str | None:
-    """What AWS EventBridge would refuse in a schedule expression, in words (None: nothing found)."""
-    if text.startswith("rate(") and text.endswith(")"):
-        parts = text[5:-1].split(" ")
-        if len(parts) != 2 or not parts[0].isdigit() or parts[0].startswith("0"):
-            return "a rate is rate(N unit) with N a whole number of at least 1, for example rate(5 minutes)"
-        count, unit = int(parts[0]), parts[1]
-        singular = unit.rstrip("s") if unit.rstrip("s") in _RATE_UNITS else None
-        if singular is None:
-            return "the unit of a rate is minute(s), hour(s) or day(s)"
-        wanted = singular if count == 1 else _RATE_UNITS[singular]
-        if unit != wanted:
-            return f"EventBridge wants rate({count} {wanted})"
-        return None
-    if text.startswith("cron(") and text.endswith(")"):
-        fields = text[5:-1].split(" ")
-        if len(fields) != 6 or not all(fields):
-            hint = " (add the year: `*`)" if len(fields) == 5 else ""
-            return (
-                f"EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), "
-                f"found {len([f for f in fields if f])}{hint}"
-            )
-        if (fields[2] == "?") == (fields[4] == "?"):
-            return "exactly one of day-of-month and day-of-week must be `?`, for example cron(0 2 * * ? *)"
-        return None
-    return "expected rate(N unit) or cron(minutes hours day-of-month month day-of-week year)"
 
 
 Service = Annotated[Ec2Service | BeanstalkService | LambdaService, Field(discriminator="type")]
