@@ -1,7 +1,8 @@
 """The Terraform root of one environment, rendered from its ResourceGraph.
 
 * `main.tf`: one module call per component that Terraform owns, its inputs straight from the
-  node's `inputs`. A dynamic attribute (:class:`~envspec.core.ir.Attr`) of another Terraform-owned
+  node's `inputs`, and its security group rules (`Node.security_group_rules`) as the variable
+  `security_group_rules` of the modules that make rules. A dynamic attribute (:class:`~envspec.core.ir.Attr`) of another Terraform-owned
   component becomes `module.<name>.<attribute>`; of an Ansible-owned one, `local.<name>.<attribute>`,
   defined in `lookups.tf`.
 * `lookups.tf`: data sources that find the Ansible-owned components that Terraform-owned ones
@@ -10,8 +11,8 @@
 * `imports.tf`: for an adopted component (Ansible created it, Terraform owns it now) an `import`
   block per AWS resource, by the import id the core derived, or by the id of a data source that
   finds the resource by its tags when AWS assigns the id. Its security group rules have neither
-  a name nor tags: they are read from AWS and matched by what they allow (:mod:`.rules`), and
-  each rule of the module is imported if it exists (else Terraform creates it).
+  a name nor tags: they are read from AWS and matched by what they allow (each IR rule's canonical
+  key), and each rule of the module is imported if it exists (else Terraform creates it).
 * `removed.tf`: for a released component (Terraform owned it, Ansible owns it now) a `removed`
   block that forgets it without destroying anything.
 * `outputs.tf`: every dynamic attribute of every Terraform-owned component, one object per
@@ -35,6 +36,7 @@ from .binding import RenderError, binding
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, render_file
 from .imports import Imports, block_key, removed_blocks
 from .names import module_names
+from .values import security_group_rules
 from .values import Values
 
 __all__ = ["RenderError", "RootRenderer", "render_root"]
@@ -112,12 +114,17 @@ class RootRenderer:
         )
 
     def module_block(self, node: Node) -> Block:
-        """The module call of `node`: its inputs, but those only the Ansible side needs."""
-        skip = binding(node.kind).not_rendered
+        """The module call of `node`: its inputs, but those only the Ansible side needs, and its
+        security group rules (before its tags, which stay last)."""
+        kind = binding(node.kind)
+        inputs = {name: value for name, value in node.inputs.items() if name not in kind.not_rendered}
+        if node.security_group_rules:
+            if not kind.rule_addresses:
+                raise RenderError(f"{node.address}: the {node.kind} module makes no security group rules")
+            tags = {"tags": inputs.pop("tags")} if "tags" in inputs else {}
+            inputs = {**inputs, "security_group_rules": security_group_rules(node), **tags}
         items: list[Any] = [Attribute("source", f"../modules/{node.kind}"), Blank()]
-        for name, value in node.inputs.items():
-            if name in skip:
-                continue
+        for name, value in inputs.items():
             items.append(Attribute(name, self.values.value(value, f"{node.address}.{name}")))
         return Block("module", (self.modules[node.address],), Body(items))
 
