@@ -7,7 +7,7 @@ locals {
     database          = rule.name
     security_group_id = rule.security_group_id
     port              = rule.from_port
-  } if rule.direction == "ingress" && rule.security_group_id != null]
+  } if rule.direction == "ingress" && rule.name != "from-lb"] # known at plan time, unlike a group id
 
   # The load balancer's group: the peer of the rule `from-lb`.
   lb_security_group_id = one([for rule in var.security_group_rules : rule.referenced_security_group_id if rule.name == "from-lb"])

@@ -7,5 +7,5 @@ locals {
     database          = rule.name
     security_group_id = rule.security_group_id
     port              = rule.from_port
-  } if rule.direction == "ingress" && rule.security_group_id != null]
+  } if rule.direction == "ingress" && rule.name != "from-lb"] # known at plan time, unlike a group id
 }
