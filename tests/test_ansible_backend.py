@@ -33,6 +33,7 @@ from envspec.core.kinds import OUTPUTS
 from envspec_ansible import AnsibleBackend, deploy_lookups, provision_lookups, yamlout
 from envspec_ansible.binding import Binding, MissingBinding, binding, module_name
 from envspec_ansible.dispatch import component_tasks
+from envspec_ansible.rules import security_group_rules
 from tests.awsemu.ansible import lint, syntax_check
 from tests.graphs import EXAMPLES, REPO, SPECS, graphs_for, write_tree
 
@@ -331,7 +332,7 @@ def test_roles_publish_exactly_the_dynamic_attributes() -> None:
 def test_argument_specs_are_the_ir_inputs() -> None:
     inputs: dict[str, set[str]] = {}
     for _, node in all_nodes():
-        keys = set(node.inputs)
+        keys = set(node.inputs) | ({"security_group_rules"} if binding(node.kind).security_group_rules else set())
         assert inputs.setdefault(node.kind, keys) == keys, f"{node.kind} nodes with different inputs"
     for kind, keys in inputs.items():
         specs = yaml.safe_load((FILES / "roles" / kind / "meta" / "argument_specs.yml").read_text())["argument_specs"]
@@ -376,6 +377,8 @@ def expected(value: Any, *, text: bool = False) -> Any:
 
 def expected_inputs(node: Node) -> dict[str, Any]:
     out = {k: expected(v) for k, v in node.inputs.items()}
+    if binding(node.kind).security_group_rules:  # the core's rules, as envspec_ansible.rules writes them
+        out["security_group_rules"] = expected(security_group_rules(node))
     if node.kind in ("ec2", "beanstalk", "lambda"):
         out["environment"] = {
             k: (expected(v) if isinstance(v, Interp) else [expected(v, text=True)]) for k, v in node.inputs["environment"].items()

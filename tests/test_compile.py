@@ -152,10 +152,10 @@ def test_adopting_an_ec2_service_imports_every_security_group_rule(tmp_path: Pat
     assert set(found) == {"service_api"}  # the network is Terraform's from birth: nothing to adopt
     keys = found["service_api"]
     assert keys == {
-        "module.access.aws_vpc_security_group_egress_rule.https[0]": "services.api/sg egress tcp 443 443 0.0.0.0/0",
-        "aws_vpc_security_group_ingress_rule.from_lb[0]": "services.api/sg ingress tcp 4000 4000 network/lb-sg",
-        'module.access.aws_vpc_security_group_ingress_rule.database["databases.main"]': "databases.main/sg ingress tcp 5432 5432 services.api/sg",
-        'module.access.aws_vpc_security_group_egress_rule.database["databases.main"]': "services.api/sg egress tcp 5432 5432 databases.main/sg",
+        'module.access.aws_vpc_security_group_egress_rule.this["https"]': "services.api/sg egress tcp 443 443 0.0.0.0/0",
+        'module.access.aws_vpc_security_group_ingress_rule.this["from-lb"]': "services.api/sg ingress tcp 4000 4000 network/lb-sg",
+        'module.access.aws_vpc_security_group_ingress_rule.this["databases.main"]': "databases.main/sg ingress tcp 5432 5432 services.api/sg",
+        'module.access.aws_vpc_security_group_egress_rule.this["databases.main"]': "services.api/sg egress tcp 5432 5432 databases.main/sg",
     }
     # Targets are resources of the ec2 module and of the submodule it calls (modules/service_access),
     # and the keys are what those resources create with the service's inputs (read from the modules'

@@ -9,6 +9,7 @@ have their cases in tests/bad/ (test_bad_inputs.py) and a boundary here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from envspec.core import limits
 from envspec.core.errors import SpecError
-from envspec.core.ir import Attr, Interp, Node, Resource, ResourceGraph
+from envspec.core.ir import Attr, Interp, Node, Resource, ResourceGraph, SecurityGroup, SecurityGroupRule
 from envspec.core.lower import lower
 from envspec.core.model.schedule import CRON_FIELDS, DAYS, MONTHS, CronField, schedule_problem
 from envspec.core.resolve import resolve
@@ -187,22 +188,30 @@ def test_the_policy_is_counted_as_the_backends_write_it_without_whitespace() -> 
     assert " " not in limits.policy_document(statements)
 
 
+def _reaching(service: str, databases: list[str]) -> Node:
+    """A service with the rules the lowering gives one that reaches `databases`: HTTPS out, and per
+    database an ingress on its group and an egress on the service's."""
+    own = SecurityGroup(service, "sg", "security_group_id")
+    rules = [SecurityGroupRule("https", own, "egress", "tcp", 443, 443, "0.0.0.0/0", "HTTPS")]
+    for address in databases:
+        theirs = SecurityGroup(address, "sg", "security_group_id")
+        rules += [SecurityGroupRule(address, theirs, "ingress", "tcp", 5432, 5432, own, f"From {service}"),
+                  SecurityGroupRule(address, own, "egress", "tcp", 5432, 5432, theirs, f"To {address}")]
+    return dataclasses.replace(node(service, "lambda", {}, (group(service),)), security_group_rules=tuple(rules))
+
+
 def test_sixty_rules_on_a_group_pass_and_sixty_one_are_refused_inbound_and_outbound() -> None:
     database = node("databases.main", "database", {}, (group("databases.main"),))
-
-    def users(count: int) -> list[Node]:
-        access = [{"database": "databases.main", "security_group_id": Attr("databases.main", "security_group_id"), "port": 5432}]
-        return [node(f"services.s{i}", "lambda", {"database_access": access}, (group(f"services.s{i}"),)) for i in range(count)]
-
-    assert not list(limits.security_group_rules(graph(database, *users(60))))
-    [finding] = limits.security_group_rules(graph(database, *users(61)))
+    users = [_reaching(f"services.s{i}", ["databases.main"]) for i in range(61)]
+    assert not list(limits.security_group_rules(graph(database, *users[:60])))
+    [finding] = limits.security_group_rules(graph(database, *users))
     assert finding.address == "databases.main" and finding.message.startswith("61 inbound rules")
 
     databases = [node(f"databases.d{i}", "database", {}, (group(f"databases.d{i}"),)) for i in range(60)]
-    reach = [{"database": d.address, "security_group_id": "sg", "port": 5432} for d in databases]
+    addresses = [d.address for d in databases]
     # HTTPS and 59 databases: 60 outbound rules; HTTPS and 60: 61
-    assert not list(limits.security_group_rules(graph(*databases, node("services.s", "ec2", {"database_access": reach[:59]}, (group("s"),)))))
-    [finding] = limits.security_group_rules(graph(*databases, node("services.s", "ec2", {"database_access": reach}, (group("s"),))))
+    assert not list(limits.security_group_rules(graph(*databases, _reaching("services.s", addresses[:59]))))
+    [finding] = limits.security_group_rules(graph(*databases, _reaching("services.s", addresses)))
     assert finding.address == "services.s" and finding.message.startswith("61 outbound rules")
 
 

@@ -5,9 +5,11 @@
 One environment, xkit staging (every shape of service: ec2 behind the load balancer reaching a database,
 beanstalk, lambda in and outside the VPC reaching a database), is applied first with the services' modules
 as they were before their IAM role and security group moved into `modules/service_access` (kept in
-tests/realtf/before_service_access/, from `BEFORE_SERVICE_ACCESS`), then with today's: that plan may only
-move state into `module.access` (the modules' `moved` blocks), creating, changing, replacing and
-destroying nothing; after its apply the next plan is empty like everywhere else.
+tests/realtf/before_service_access/, from `BEFORE_SERVICE_ACCESS`) and the network module as it was before
+the security group rules were decided in the core, one resource per rule (tests/realtf/
+before_security_group_rules/), then with today's: that plan may only move state (the modules' `moved`
+blocks: into `module.access`, and each rule to the instance of its name, `this["https"]`), creating,
+changing, replacing and destroying nothing; after its apply the next plan is empty like everywhere else.
 
 The emulator is tests/test_ansible_moto's (the harness's patched moto plus the specs' AMIs, imported ACM
 certificates and Elastic Beanstalk); the state lives in the env root's own S3 backend, in the emulator.
@@ -43,8 +45,22 @@ from tests.worlds import CASES, HARNESS_CASE, SPEC_AMIS, import_certificates, up
 APPLIED = [(c, spec, e) for c, spec, e in CASES if spec.name != "minimal.yaml"]
 # Applied first with the modules of before modules/service_access, then moved (see the module doc).
 BEFORE_SERVICE_ACCESS = "2a65495c7f3fef4748ce7c7b4ed992cb5eeda566"
-BEFORE = REPO / "tests" / "realtf" / "before_service_access"  # those modules, as they were at that commit
-SERVICES = ("ec2", "beanstalk", "lambda")
+REALTF = REPO / "tests" / "realtf"
+# Module files of before, by kind: the services' as they were at that commit (their `adapter.tf` gives them
+# what today's root no longer passes), the network's before the rules were decided in the core.
+BEFORE = {
+    **{kind: REALTF / "before_service_access" / kind for kind in ("ec2", "beanstalk", "lambda")},
+    "network": REALTF / "before_security_group_rules" / "network",
+}
+# Where a rule resource of before is now: the instance of the rule's name (IR `SecurityGroupRule.name`).
+RULES_MOVED = {
+    "aws_vpc_security_group_egress_rule.https": 'aws_vpc_security_group_egress_rule.this["https"]',
+    "aws_vpc_security_group_egress_rule.https[0]": 'aws_vpc_security_group_egress_rule.this["https"]',  # lambda's
+    "aws_vpc_security_group_ingress_rule.from_lb[0]": 'aws_vpc_security_group_ingress_rule.this["from-lb"]',
+    "aws_vpc_security_group_ingress_rule.lb_https[0]": 'aws_vpc_security_group_ingress_rule.lb["https"]',
+    "aws_vpc_security_group_ingress_rule.lb_http[0]": 'aws_vpc_security_group_ingress_rule.lb["http"]',
+    "aws_vpc_security_group_egress_rule.lb_to_vpc[0]": 'aws_vpc_security_group_egress_rule.lb["to-vpc"]',
+}
 RENAMED = {"xkit-staging"}
 # How many applies run at once (each is a terraform and a provider process, mostly waiting).
 CONCURRENCY = int(os.environ.get("ENVSPEC_REAL_APPLY_CONCURRENCY", "4"))
@@ -63,13 +79,23 @@ def test_only_moves_into_service_access_reads_the_plan() -> None:
     moved = [
         change("module.s.module.access.aws_iam_role.this", ["no-op"], "module.s.aws_iam_role.this"),
         change("module.s.module.access.aws_security_group.this[0]", ["no-op"], "module.s.aws_security_group.this"),
+        change('module.s.module.access.aws_vpc_security_group_ingress_rule.this["databases.main"]', ["no-op"],
+               'module.s.aws_vpc_security_group_ingress_rule.database["databases.main"]'),
+        change('module.s.module.access.aws_vpc_security_group_egress_rule.this["https"]', ["no-op"],
+               "module.s.aws_vpc_security_group_egress_rule.https[0]"),
+        change('module.n.aws_vpc_security_group_egress_rule.lb["to-vpc"]', ["no-op"], "module.n.aws_vpc_security_group_egress_rule.lb_to_vpc[0]"),
+        change('module.s.module.access.aws_vpc_security_group_ingress_rule.this["from-lb"]', ["no-op"],
+               "module.s.aws_vpc_security_group_ingress_rule.from_lb[0]"),
     ]
     assert only_moves_into_service_access(PlanReport.of({"resource_changes": moved})) == []
     assert only_moves_into_service_access(PlanReport.of({"resource_changes": []}))  # moves nothing
     replaced = [*moved, change("module.s.aws_instance.this", ["delete", "create"])]
     assert "not only moves" in only_moves_into_service_access(PlanReport.of({"resource_changes": replaced}))[0]
     elsewhere = [*moved, change("module.t.aws_iam_role.this", ["no-op"], "module.s.aws_iam_role.this")]
-    assert "not into module.access" in only_moves_into_service_access(PlanReport.of({"resource_changes": elsewhere}))[0]
+    assert "not where" in only_moves_into_service_access(PlanReport.of({"resource_changes": elsewhere}))[0]
+    renamed = [*moved, change('module.n.aws_vpc_security_group_ingress_rule.lb["http"]', ["no-op"],
+                              "module.n.aws_vpc_security_group_ingress_rule.lb_https[0]")]
+    assert "not where" in only_moves_into_service_access(PlanReport.of({"resource_changes": renamed}))[0]
 
 
 @dataclass
@@ -78,32 +104,47 @@ class Root:
     graph: ResourceGraph
     path: Path
     env: dict[str, str]
-    today: dict[Path, str] | None = None  # the modules' files to put back after a first apply with older ones
+    today: dict[Path, str | None] | None = None  # the modules' files to put back (None: remove) after a first apply with older ones
 
 
-def modules_before_service_access(modules: Path) -> dict[Path, str]:
-    """Put the services' modules of `BEFORE_SERVICE_ACCESS` (kept in tests/realtf/before_service_access/)
-    in the tree's `modules/`; returns today's."""
-    today: dict[Path, str] = {}
-    for kind in SERVICES:
-        for before in sorted((BEFORE / kind).glob("*.tf")):  # only the files that changed since are kept
+def modules_before_service_access(modules: Path) -> dict[Path, str | None]:
+    """Put the modules of before (`BEFORE`: the services' of `BEFORE_SERVICE_ACCESS`, the network's before
+    the rules were the core's) in the tree's `modules/`; returns today's (None: a file today has not)."""
+    today: dict[Path, str | None] = {}
+    for kind, folder in BEFORE.items():
+        for before in sorted(folder.glob("*.tf")):  # only the files that changed since are kept
             path = modules / kind / before.name
-            today[path] = path.read_text(encoding="utf-8")
+            today[path] = path.read_text(encoding="utf-8") if path.exists() else None
             path.write_text(before.read_text(encoding="utf-8"), encoding="utf-8")
     return today
 
 
+def moved_to(old: str) -> set[str]:
+    """Where the `moved` blocks may take `old`: a service's resource into its `module.access` (a rule to the
+    instance of its name there), the network's rules to the instances of their names."""
+    module, _, address = old.partition(".")[2].partition(".")
+    module = f"module.{module}"
+    rule = re.fullmatch(r"(aws_vpc_security_group_\w+_rule)\.database(\[.*\])", address)
+    if rule:
+        address = f"{rule.group(1)}.this{rule.group(2)}"
+    address = RULES_MOVED.get(address, address)
+    if address.startswith("aws_vpc_security_group_") and ".lb[" in address:
+        return {f"{module}.{address}"}
+    return {f"{module}.module.access.{address}", f"{module}.module.access.{address}[0]"}
+
+
 def only_moves_into_service_access(plan: PlanReport) -> list[str]:
-    """What the plan from the old modules' state to today's modules does besides moving resources from a
-    service's module into its `module.access` (empty: nothing), or that it moves nothing."""
+    """What the plan from the old modules' state to today's modules does besides moving resources where
+    `moved_to` says (empty: nothing), or that it moves nothing."""
     problems = [f"not only moves:\n{plan.summary()}"] if not plan.is_empty else []
     moves = {rc["previous_address"]: rc["address"] for rc in plan.raw.get("resource_changes", ()) if rc.get("previous_address")}
     for old, new in sorted(moves.items()):
-        expected = re.sub(r"^(module\.\w+)\.", r"\1.module.access.", old)
-        if new not in (expected, f"{expected}[0]"):
-            problems.append(f"moved {old} to {new}, not into module.access")
+        if new not in moved_to(old):
+            problems.append(f"moved {old} to {new}, not where the moved blocks take it ({sorted(moved_to(old))})")
     if not any(".aws_iam_role.this" in a for a in moves) or not any(".aws_security_group.this" in a for a in moves):
         problems.append(f"moves no role or no security group: {sorted(moves)}")
+    if not any('.lb["to-vpc"]' in a for a in moves.values()) or not any('.this["from-lb"]' in a for a in moves.values()):
+        problems.append(f"moves no load balancer rule or no rule from it: {sorted(moves.values())}")
     return problems
 
 
@@ -147,7 +188,10 @@ def apply_and_replan(terraform: RealTerraform, root: Root) -> str | None:
         terraform.apply(root.path, root.env)
         if root.today is not None:  # applied with the old modules: today's may only move what they made
             for path, text in root.today.items():
-                path.write_text(text, encoding="utf-8")
+                if text is None:
+                    path.unlink()
+                else:
+                    path.write_text(text, encoding="utf-8")
             got = terraform.run(root.path, "get", "-no-color", extra_env=root.env)  # modules/service_access
             assert got.returncode == 0, f"terraform get failed:\n{got.stdout}\n{got.stderr}"
             problems = only_moves_into_service_access(terraform.plan(root.path, root.env))

@@ -26,12 +26,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from envspec.core.errors import BackendError
-from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue, attrs_in
+from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue
 from envspec.core.kinds import LIST_OUTPUTS, OUTPUTS, SECTIONS
 
 from . import steps, yamlout
 from .binding import binding
 from .dispatch import component_tasks
+from .rules import security_group_rules
 from .yamlout import Template
 
 __all__ = [
@@ -157,12 +158,16 @@ def _data(graph: ResourceGraph, value: Any) -> Any:
 
 def _inputs(graph: ResourceGraph, node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    parts_inputs = binding(node.kind).parts_inputs
+    kind = binding(node.kind)
     for key, value in node.inputs.items():
-        if key in parts_inputs:
+        if key in kind.parts_inputs:
             out[key] = {name: _parts(graph, v) for name, v in value.items()}
         else:
             out[key] = _data(graph, value)
+    if node.security_group_rules and not kind.security_group_rules:
+        raise BackendError(f"ansible backend: the {node.kind} role makes no security group rules ({node.address})")
+    if kind.security_group_rules:
+        out["security_group_rules"] = _data(graph, security_group_rules(node))
     return out
 
 
@@ -193,7 +198,7 @@ def component_values(graph: ResourceGraph, node: Node) -> dict[str, Any]:
 def _check_order(graph: ResourceGraph) -> None:
     seen: set[str] = set()
     for node in graph.nodes:
-        for attr in attrs_in(node.inputs):
+        for attr in node.needs():
             if attr.address not in seen:
                 raise BackendError(
                     f"ansible backend: {node.address} references {attr.address}.{attr.attribute}, "
@@ -204,14 +209,14 @@ def _check_order(graph: ResourceGraph) -> None:
 
 def provision_lookups(graph: ResourceGraph) -> list[str]:
     """Components another tool owns whose attributes an Ansible-owned component needs."""
-    needed = {a.address for n in graph.owned_by("ansible") for a in attrs_in(n.inputs)}
+    needed = {a.address for n in graph.owned_by("ansible") for a in n.needs()}
     return [n.address for n in graph.nodes if n.address in needed and n.owner != "ansible"]
 
 
 def deploy_lookups(graph: ResourceGraph) -> list[str]:
     """Components whose attributes the ec2 services need at deploy time (environment files, and the
     role's inputs, which deploy.yml hands to the role whole)."""
-    needed = {a.address for n in graph.nodes if n.kind == "ec2" for a in attrs_in(n.inputs)}
+    needed = {a.address for n in graph.nodes if n.kind == "ec2" for a in n.needs()}
     return [n.address for n in graph.nodes if n.address in needed]
 
 

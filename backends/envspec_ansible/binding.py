@@ -29,6 +29,9 @@ class Binding:
     # Inputs whose values are environment values (a mapping of name -> text, references and secrets),
     # which the role joins from their parts (see `component_values`).
     parts_inputs: frozenset[str] = frozenset()
+    # Whether the role takes the node's security group rules, as the input `security_group_rules`
+    # (see `rules`): the roles whose components have a security group with rules of their own.
+    security_group_rules: bool = False
 
 
 module_name = binding_module  # the binding module of a kind: `lambda_` for `lambda`

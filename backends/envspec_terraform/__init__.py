@@ -29,7 +29,6 @@ from .hcl import HclError
 from .names import KINDS, UnmappedResource
 from .binding import RenderError
 from .roots import render_root
-from .rules import RuleError
 
 __all__ = ["TerraformBackend", "module_files"]
 
@@ -67,7 +66,7 @@ class TerraformBackend:
         files = dict(module_files())
         try:
             root = render_root(graph)
-        except (RenderError, HclError, UnmappedResource, RuleError) as exc:
+        except (RenderError, HclError, UnmappedResource) as exc:
             raise BackendError(f"terraform backend, {graph.app}/{graph.env}: {exc}") from exc
         for name, text in root.items():
             files[ROOT / graph.env / name] = text

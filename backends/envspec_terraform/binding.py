@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from .finders import Finder
     from .hcl import Expr, Template
-    from .rules import Group, SecurityGroupRule
 
 
 class RenderError(ValueError):
@@ -41,8 +40,6 @@ ImportId = Callable[["Finder", "Node", "Resource"], Any]
 ExtraImports = Callable[["Finder", "Node"], list[tuple[str, Any]]]
 """(address in the module, import id) of module resources that are not IR resources, which exist
 once Ansible has created the component (a bucket's settings, a route table's associations)."""
-Rules = Callable[["Node", "Group", Mapping[str, str]], list["SecurityGroupRule"]]
-"""The security group rules the module creates, given the node, its own group and every address's kind."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +52,10 @@ class Binding:
     not_rendered: frozenset[str] = frozenset()
     # How to find each output when Ansible owns the component and a Terraform-owned one refers to it.
     lookups: Mapping[str, Lookup] = field(default_factory=dict)
-    # The IR resource key of the security group the module creates, and the outputs naming a group.
-    own_group: str | None = None
-    group_attributes: Mapping[str, str] = field(default_factory=dict)  # output -> IR resource key
-    rules: Rules | None = None                  # None: the module creates no security group rule
+    # Where the node's security group rules (`Node.security_group_rules`) live in the module, by
+    # direction (`{name}` is the rule's name, its `for_each` key); the module then takes them as its
+    # variable `security_group_rules`. Empty: the module creates no rule.
+    rule_addresses: Mapping[str, str] = field(default_factory=dict)
     # Adoption: data sources for resource types not found by `tags`, the expression of an import id
     # from its data source (`{data}`; default `{data}.id`) by resource type, import ids found another
     # way by resource key, and the imports of module resources that are not IR resources.

@@ -3,8 +3,9 @@
 An adopted component (Ansible created it, Terraform owns it now) gets an `import` block per AWS
 resource, by the import id the core derived, or by the id of a data source that finds the resource
 by its tags when AWS assigns the id. Its security group rules have neither a name nor tags: they
-are read from AWS and matched by what they allow (:mod:`.rules`), and each rule of the module is
-imported if it exists (else Terraform creates it). A released component (Terraform owned it,
+are read from AWS and matched by what they allow (the canonical key of each of the node's
+`security_group_rules`, decided by the core), and each rule of the module is imported if it exists
+(else Terraform creates it). A released component (Terraform owned it,
 Ansible owns it now) gets a `removed` block that forgets it without destroying anything.
 """
 
@@ -14,13 +15,12 @@ from collections.abc import Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from envspec.core.ir import Node, Resource, ResourceGraph
+from envspec.core.ir import Node, Resource, ResourceGraph, SecurityGroup, SecurityGroupRule
 
 from .binding import RenderError, binding
 from .finders import DataSources, Finder, lookup_tags
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, quote
-from .names import resource_address
-from .rules import Group, SecurityGroupRule, module_rules, own_group
+from .names import resource_address, rule_address
 
 
 def block_key(block: Block) -> tuple[str, ...]:
@@ -33,7 +33,6 @@ class Imports:
     def __init__(self, graph: ResourceGraph, modules: Mapping[str, str]) -> None:
         self.graph = graph
         self.modules = modules
-        self.kinds = {n.address: n.kind for n in graph.nodes}
         self.sources = DataSources()
         self.finder = Finder(graph, modules, self.sources, prefix="import_")
 
@@ -80,14 +79,14 @@ class Imports:
 
         The data sources read every rule on the groups the module's rules are on (its own group,
         found by its tags, and the groups of the databases it reaches, found by theirs), and a
-        local gives each rule its canonical key (`rules.SecurityGroupRule.key`), with the ids of
+        local gives each rule its canonical key (`envspec.core.ir.SecurityGroupRule.key`), with the ids of
         the groups involved replaced by their names. Each rule of the module then gets an import
         block whose `for_each` holds the one found rule with its key, or nothing: a rule missing
         in AWS is created. Every value is known at plan time (data sources of literal tags).
         """
-        rules = module_rules(node, self.kinds)
-        own = own_group(node)
-        if not rules or own is None:
+        rules = node.security_group_rules
+        own = next((g for r in rules for g in r.groups() if node.own_group(g)), None)
+        if own is None:
             return [], []
         module = self.modules[node.address]
         ids, others = self._group_ids(node, own, rules)
@@ -102,20 +101,20 @@ class Imports:
         imports = [
             Block("import", body=Body([
                 Attribute("for_each", Expr(f"{{ for key, id in local.{rules_local} : key => id if key == {quote(r.key)} }}")),
-                Attribute("to", Expr(f"module.{module}.{r.address}")),
+                Attribute("to", Expr(f"module.{module}.{rule_address(node, r)}")),
                 Attribute("id", Expr("each.value")),
             ]))
             for r in rules
         ]
         return [local], imports
 
-    def _group_ids(self, node: Node, own: Group, rules: Sequence[SecurityGroupRule]) -> tuple[dict[Group, Expr], list[Group]]:
+    def _group_ids(self, node: Node, own: SecurityGroup, rules: Sequence[SecurityGroupRule]) -> tuple[dict[SecurityGroup, Expr], list[SecurityGroup]]:
         """The expressions of the ids of the groups involved, and the groups other than `own`: its
         own group's id (it must exist), another's list of 0 or 1 ids (a group that does not exist
         yet, such as a database's born in this plan, has no rules)."""
-        involved = {r.group for r in rules} | {r.peer for r in rules if isinstance(r.peer, Group)}
+        involved = {r.group for r in rules} | {r.peer for r in rules if isinstance(r.peer, SecurityGroup)}
         others = sorted(involved - {own})
-        ids: dict[Group, Expr] = {}
+        ids: dict[SecurityGroup, Expr] = {}
         for group in [own, *others]:
             holder = self.graph.node(group.address)
             resource = self.finder.resource(holder, group.resource)
@@ -127,7 +126,7 @@ class Imports:
                 ids[group] = Expr(found.text + ".ids")
         return ids, others
 
-    def _rule_sources(self, node: Node, module: str, ids: Mapping[Group, Expr], own: Group, holding: Sequence[Group]) -> Expr:
+    def _rule_sources(self, node: Node, module: str, ids: Mapping[SecurityGroup, Expr], own: SecurityGroup, holding: Sequence[SecurityGroup]) -> Expr:
         """The data sources that read every rule on `own` and the `holding` groups: one per rule."""
         label = f"import_{module}_rules"
         values = ", ".join(ids[g].text for g in holding)
@@ -142,7 +141,7 @@ class Imports:
         ], node.address)
 
 
-def _groups_expr(ids: Mapping[Group, Expr], own: Group, others: Sequence[Group]) -> str:
+def _groups_expr(ids: Mapping[SecurityGroup, Expr], own: SecurityGroup, others: Sequence[SecurityGroup]) -> str:
     names = [f"    {{ ({ids[own].text}) = {quote(own.name)} }},"]
     names += [f"    {{ for id in {ids[g].text} : id => {quote(g.name)} }}," for g in others]
     return "merge(\n" + "\n".join(names) + "\n  )"

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from envspec.core.ir import Node, Resource
+from envspec.core.ir import Node, Resource, SecurityGroupRule
 from envspec.core.kinds import KINDS as ALL_KINDS
 from envspec.core.kinds import SECTION_KIND, SECTIONS
 
@@ -83,3 +83,13 @@ def resource_address(node: Node, resource: Resource) -> str:
             f"{node.address}: resource '{resource.key}' is a {resource.type}, the module has a {expected_type}"
         )
     return template.replace("{name}", quote(resource.name))
+
+
+def rule_address(node: Node, rule: SecurityGroupRule) -> str:
+    """The address of `rule` inside the module of `node`, e.g.
+    `module.access.aws_vpc_security_group_ingress_rule.this["from-lb"]`: the module makes one
+    resource instance per rule, keyed by its name, per direction (the binding's `rule_addresses`)."""
+    template = binding(node.kind).rule_addresses.get(rule.direction)
+    if template is None:
+        raise UnmappedResource(f"{node.address}: the {node.kind} module makes no {rule.direction} rule ({rule.key})")
+    return template.replace("{name}", quote(rule.name))

@@ -1,7 +1,8 @@
 """The Terraform root of one environment, rendered from its ResourceGraph.
 
 * `main.tf`: one module call per component that Terraform owns, its inputs straight from the
-  node's `inputs`. A dynamic attribute (:class:`~envspec.core.ir.Attr`) of another Terraform-owned
+  node's `inputs`, and its security group rules (`Node.security_group_rules`) as the variable
+  `security_group_rules` of the modules that make rules. A dynamic attribute (:class:`~envspec.core.ir.Attr`) of another Terraform-owned
   component becomes `module.<name>.<attribute>`; of an Ansible-owned one, `local.<name>.<attribute>`,
   defined in `lookups.tf`. A Terraform-owned component it needs without reading an output (the
   core wrote the value as a literal: a queue's ARN) is in its `depends_on`, so Terraform orders them.
@@ -11,8 +12,8 @@
 * `imports.tf`: for an adopted component (Ansible created it, Terraform owns it now) an `import`
   block per AWS resource, by the import id the core derived, or by the id of a data source that
   finds the resource by its tags when AWS assigns the id. Its security group rules have neither
-  a name nor tags: they are read from AWS and matched by what they allow (:mod:`.rules`), and
-  each rule of the module is imported if it exists (else Terraform creates it).
+  a name nor tags: they are read from AWS and matched by what they allow (each IR rule's canonical
+  key), and each rule of the module is imported if it exists (else Terraform creates it).
 * `removed.tf`: for a released component (Terraform owned it, Ansible owns it now) a `removed`
   block that forgets it without destroying anything.
 * `outputs.tf`: every dynamic attribute of every Terraform-owned component, one object per
@@ -25,7 +26,7 @@ particular to a kind is its binding's (:mod:`.binding`); the values of the input
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -36,6 +37,7 @@ from .binding import RenderError, binding
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, render_file
 from .imports import Imports, block_key, removed_blocks
 from .names import module_names
+from .values import security_group_rules
 from .values import Values
 
 __all__ = ["RenderError", "RootRenderer", "render_root"]
@@ -113,26 +115,31 @@ class RootRenderer:
         )
 
     def module_block(self, node: Node) -> Block:
-        """The module call of `node`: its inputs, but those only the Ansible side needs."""
-        skip = binding(node.kind).not_rendered
+        """The module call of `node`: its inputs, but those only the Ansible side needs, and its
+        security group rules (before its tags, which stay last)."""
+        kind = binding(node.kind)
+        inputs = {name: value for name, value in node.inputs.items() if name not in kind.not_rendered}
+        if node.security_group_rules:
+            if not kind.rule_addresses:
+                raise RenderError(f"{node.address}: the {node.kind} module makes no security group rules")
+            tags = {"tags": inputs.pop("tags")} if "tags" in inputs else {}
+            inputs = {**inputs, "security_group_rules": security_group_rules(node), **tags}
         items: list[Any] = [Attribute("source", f"../modules/{node.kind}"), Blank()]
-        for name, value in node.inputs.items():
-            if name in skip:
-                continue
+        for name, value in inputs.items():
             items.append(Attribute(name, self.values.value(value, f"{node.address}.{name}")))
-        needs = self.needs_unseen(node, skip)
+        needs = self.needs_unseen(node, inputs)
         if needs:
             items += [Blank(), Attribute("depends_on", [Expr(f"module.{self.modules[a]}") for a in needs])]
         return Block("module", (self.modules[node.address],), Body(items))
 
-    def needs_unseen(self, node: Node, skip: frozenset[str] | set[str]) -> list[str]:
+    def needs_unseen(self, node: Node, rendered: Mapping[str, Any]) -> list[str]:
         """The Terraform-owned components `node` needs that none of its inputs reads an output of.
 
         The core writes what it can derive (an ARN, a bucket or queue name) as a literal, so an input
         may name a component of this root without referring to it: a queue trigger's queue ARN, a
         policy's bucket ARN. `depends_on` gives Terraform that edge, so a new account gets the queue
         before the mapping that reads it (the modules hold no data sources that it would defer)."""
-        seen = {a.address for name, value in node.inputs.items() if name not in skip for a in attrs_in(value)}
+        seen = {a.address for value in rendered.values() for a in attrs_in(value)}
         return [
             address for address in node.depends_on
             if address not in seen and address in self.modules and self.graph.node(address).owner == "terraform"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue
+from envspec.core.ir import Attr, Interp, Node, ResourceGraph, SecretValue, SecurityGroup
 from envspec.core.kinds import OUTPUTS
 
 from .binding import RenderError, binding
@@ -69,3 +69,27 @@ class Values:
         if find is None:
             raise RenderError(f"{node.address}: cannot look up '{attribute}' of a {node.kind} owned by Ansible")
         return find(self.finder, node)
+
+
+def security_group_rules(node: Node) -> list[dict[str, Any]]:
+    """The node's security group rules as its module's variable `security_group_rules` takes them:
+    the provider's argument names; a group of another component by the id it outputs (an Attr), the
+    module's own group as null (the module creates it)."""
+
+    def group_id(group: SecurityGroup) -> Attr | None:
+        return None if node.own_group(group) else group.id
+
+    return [
+        {
+            "name": rule.name,
+            "direction": rule.direction,
+            "security_group_id": group_id(rule.group),
+            "ip_protocol": rule.protocol,
+            "from_port": rule.from_port,
+            "to_port": rule.to_port,
+            "cidr_ipv4": None if isinstance(rule.peer, SecurityGroup) else rule.peer,
+            "referenced_security_group_id": group_id(rule.peer) if isinstance(rule.peer, SecurityGroup) else None,
+            "description": rule.description,
+        }
+        for rule in node.security_group_rules
+    ]

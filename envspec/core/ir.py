@@ -1,7 +1,8 @@
 """The resource graph: the intermediate representation every backend renders.
 
 `lower.lower(resolved_env)` builds one :class:`ResourceGraph` per environment. It is where identity
-is decided, once: every AWS resource's name, tags and import id, and every input a component's
+is decided, once: every AWS resource's name, tags and import id, every security group rule
+(:class:`SecurityGroupRule`, with the canonical key adoption matches by), and every input a component's
 Terraform module or Ansible role receives. Backends only decide syntax.
 
 Values in `Node.inputs` are JSON-like (str, int, bool, None, lists, dicts with str keys) plus two
@@ -85,6 +86,57 @@ class Resource:
     lookup: Lookup | None = None
 
 
+@dataclass(frozen=True, order=True)
+class SecurityGroup:
+    """A security group: the component that has it, the key of its `aws_security_group` resource in
+    that node, and the output of that node that gives its id once it exists."""
+
+    address: str          # "databases.main"
+    resource: str         # "sg", "lb-sg"
+    attribute: str        # "security_group_id", "lb_security_group_id"
+
+    @property
+    def name(self) -> str:
+        """The group by name, as canonical keys write it: `databases.main/sg`."""
+        return f"{self.address}/{self.resource}"
+
+    @property
+    def id(self) -> Attr:
+        return Attr(self.address, self.attribute)
+
+
+@dataclass(frozen=True)
+class SecurityGroupRule:
+    """One security group rule a component's module or role creates, decided once by the lowering.
+
+    The rule is on `group` (the component's own group, or another's: a service adds the ingress on a
+    database's group) and lets traffic in from (`ingress`) or out to (`egress`) its `peer`: a group,
+    or a CIDR block. AWS gives a rule an id nothing can derive and Ansible's rules carry no tags, so
+    a rule is known by what it allows: its :attr:`key`.
+    """
+
+    name: str             # stable within its node's rules of one direction: "https", "from-lb", "databases.main"
+    group: SecurityGroup
+    direction: Literal["ingress", "egress"]
+    protocol: str         # "tcp"
+    from_port: int
+    to_port: int
+    peer: SecurityGroup | str
+    description: str
+
+    @property
+    def key(self) -> str:
+        """The canonical key: `services.api/sg ingress tcp 4000 4000 network/lb-sg` (group, direction,
+        protocol, ports, peer; groups by name, a CIDR as itself). Terraform's adoption builds the same
+        string from what AWS reports; the description is not part of it."""
+        peer = self.peer.name if isinstance(self.peer, SecurityGroup) else self.peer
+        return " ".join([self.group.name, self.direction, self.protocol, str(self.from_port), str(self.to_port), peer])
+
+    def groups(self) -> tuple[SecurityGroup, ...]:
+        """The groups the rule names: the one it is on, then its peer when that is a group."""
+        return (self.group, self.peer) if isinstance(self.peer, SecurityGroup) else (self.group,)
+
+
 @dataclass(frozen=True)
 class Node:
     """A component lowered for one environment."""
@@ -100,6 +152,8 @@ class Node:
     history: tuple[Owner, ...] = ()    # owners it had in earlier compiles (from APP.history.json beside the spec):
                                        # terraform-owned with "ansible" in history -> import blocks;
                                        # ansible-owned with "terraform" in history -> removed blocks
+    # Every security group rule its module or role creates, in order (none without a group of its own).
+    security_group_rules: tuple[SecurityGroupRule, ...] = ()
 
     @property
     def adopted(self) -> bool:
@@ -110,6 +164,16 @@ class Node:
     def released(self) -> bool:
         """Terraform must forget (never destroy) this node: Ansible owns it now."""
         return self.owner == "ansible" and "terraform" in self.history
+
+    def own_group(self, group: SecurityGroup) -> bool:
+        """Whether `group` is this node's own (its module or role creates it)."""
+        return group.address == self.address
+
+    def needs(self) -> tuple[Attr, ...]:
+        """Every dynamic attribute of another node this node needs: those in its inputs, then the ids
+        of the other components' groups its rules name."""
+        groups = [g.id for r in self.security_group_rules for g in r.groups() if not self.own_group(g)]
+        return (*attrs_in(self.inputs), *dict.fromkeys(groups))
 
 
 @dataclass(frozen=True)

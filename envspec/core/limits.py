@@ -171,19 +171,15 @@ def load_balancer_subnets(graph: ResourceGraph) -> Iterator[Finding]:
 
 
 def security_group_rules(graph: ResourceGraph) -> Iterator[Finding]:
-    """The rules envspec lands on each component's group: a service's HTTPS egress, its egress to each
-    database or cache it reaches and the ingress that matches it on that one's group, and a public ec2
-    service's ingress from the load balancer."""
-    grouped = {n.address for n in graph.nodes if any(r.type == "aws_security_group" for r in n.resources)}
+    """Every rule the lowering lands on each security group (`Node.security_group_rules`, from every
+    component: a service's HTTPS egress and its egress to each database or cache it reaches, the
+    ingress that matches it on that one's group, a public ec2 service's ingress from the load
+    balancer, the load balancer's own), counted per group and direction."""
     counts: dict[tuple[str, str], list[str]] = {}  # (group's component, direction) -> where each rule comes from
     for node in graph.nodes:
-        access = node.inputs.get("database_access") or []
-        if node.kind in ("ec2", "beanstalk", "lambda") and node.address in grouped:
-            counts.setdefault((node.address, "outbound"), []).extend(["HTTPS"] + [a["database"] for a in access])
-        for entry in access:
-            counts.setdefault((entry["database"], "inbound"), []).append(node.address)
-        if node.kind == "ec2" and node.inputs.get("load_balancer") is not None:
-            counts.setdefault((node.address, "inbound"), []).append("the load balancer")
+        for rule in node.security_group_rules:
+            direction = "inbound" if rule.direction == "ingress" else "outbound"
+            counts.setdefault((rule.group.address, direction), []).append(node.address)
     for (address, direction), sources in counts.items():
         if len(sources) > SECURITY_GROUP_RULES:
             what, fewer = (("from each service that reaches it", "reach it from fewer services") if direction == "inbound"

@@ -51,17 +51,19 @@ class Diagram:
 
 
 def grants(component: ResolvedComponent, node: Node) -> dict[str, str]:
-    """Referenced address -> what the reference grants, read from the lowered node's inputs; also each
-    component it depends on without a reference that grants something (a lambda's trigger queue)."""
+    """Referenced address -> what the reference grants, read from the lowered node (its policy
+    statements, and the rules it adds on other components' security groups: the network access a
+    reference to a database or a cache grants); also each component it depends on without a reference
+    that grants something (a lambda's trigger queue)."""
     statements = node.inputs.get("policy_statements") or []
-    access = node.inputs.get("database_access") or []
+    reached = [r for r in node.security_group_rules if r.direction == "ingress" and not node.own_group(r.group)]
     found: dict[str, str] = {}
     referenced = [ref.address for ref in component.references]
     for address in dict.fromkeys(referenced + list(node.depends_on)):
         labels: list[str] = []
-        for rule in access:
-            if rule["database"] == address:
-                labels.append(f"tcp {rule['port']}")
+        for rule in reached:
+            if rule.group.address == address:
+                labels.append(f"{rule.protocol} {rule.from_port}")
         prefix = statement_id(address)
         for statement in statements:
             suffix = statement["sid"].removeprefix(prefix)

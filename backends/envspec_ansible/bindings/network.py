@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from ..binding import Binding
 
-BINDING = Binding(title="Network")
+BINDING = Binding(title="Network", security_group_rules=True)

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 # object fails the plan).
 POLICY_NAME = "envspec-references"
 
-GROUP = {"security_group_id": "sg"}  # the output naming the service's own security group
-
 # Where the services' modules call modules/service_access: the prefix of its resources' addresses.
 ACCESS = "module.access."
 
@@ -31,6 +29,11 @@ ACCESS = "module.access."
 ROLE = {"role": f"{ACCESS}aws_iam_role.this"}
 PROFILE = {"profile": f"{ACCESS}aws_iam_instance_profile.this[0]"}
 SECURITY_GROUP = {"sg": f"{ACCESS}aws_security_group.this[0]"}
+# The service's security group rules (ec2's ingress from the load balancer included), by direction.
+RULES = {
+    "ingress": f"{ACCESS}aws_vpc_security_group_ingress_rule.this[{{name}}]",
+    "egress": f"{ACCESS}aws_vpc_security_group_egress_rule.this[{{name}}]",
+}
 
 
 def role_policies(finder: Finder, node: Node) -> list[tuple[str, Any]]:

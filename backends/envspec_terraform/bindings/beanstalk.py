@@ -9,7 +9,6 @@ from envspec.core.ir import Node
 
 from ..binding import Binding
 from ..hcl import Attribute, Expr, Template
-from ..rules import EGRESS, Group, SecurityGroupRule, database_access, https_egress
 from . import _services
 
 if TYPE_CHECKING:
@@ -28,12 +27,6 @@ def _url(finder: Finder, node: Node) -> Template:
     return Template(("http://", Expr(f"{data.text}.dns_name")))
 
 
-def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
-    return [
-        *https_egress(f"{_services.ACCESS}{EGRESS}.https[0]", own),
-        *database_access(node, own, kinds, within=_services.ACCESS),
-    ]
-
 
 BINDING = Binding(
     addresses={
@@ -44,9 +37,7 @@ BINDING = Binding(
         "environment": "aws_elastic_beanstalk_environment.this",
     },
     lookups={"url": _url, "security_group_id": _services.security_group_id},
-    own_group="sg",
-    group_attributes=_services.GROUP,
-    rules=_rules,
+    rule_addresses=_services.RULES,
     # Environments are found through the tagging API: their data source takes only a name.
     data_sources={"aws_elastic_beanstalk_environment": _services.tagging_api("elasticbeanstalk:environment")},
     import_attributes={

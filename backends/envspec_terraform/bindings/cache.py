@@ -36,6 +36,4 @@ BINDING = Binding(
         "host": lambda finder, node: Expr(f"{_cluster(finder, node).text}.cache_nodes[0].address"),
         "security_group_id": lambda finder, node: finder.found(node, "sg"),
     },
-    own_group="sg",
-    group_attributes={"security_group_id": "sg"},
 )

@@ -38,6 +38,4 @@ BINDING = Binding(
         "secret_arn": lambda finder, node: Expr(f"{_instance(finder, node).text}.master_user_secret[0].secret_arn"),
         "security_group_id": lambda finder, node: finder.found(node, "sg"),
     },
-    own_group="sg",
-    group_attributes={"security_group_id": "sg"},
 )

@@ -9,7 +9,6 @@ from envspec.core.ir import Node, Resource
 
 from ..binding import Binding, RenderError
 from ..hcl import Attribute, Blank, Block, Body, Expr
-from ..rules import EGRESS, Group, SecurityGroupRule, database_access, https_egress, load_balancer_ingress
 from . import _services
 from .network import load_balancer
 
@@ -44,13 +43,6 @@ def _listener_rule(finder: Finder, node: Node, resource: Resource) -> Expr:
     return Expr(f"{rule.text}.arn")
 
 
-def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
-    return [
-        *https_egress(f"{_services.ACCESS}{EGRESS}.https[0]", own),
-        *load_balancer_ingress(node, own, kinds),
-        *database_access(node, own, kinds, within=_services.ACCESS),
-    ]
-
 
 BINDING = Binding(
     addresses={
@@ -63,9 +55,7 @@ BINDING = Binding(
     },
     not_rendered=frozenset({"environment", "release", "deploy"}),  # the deploy writes the host's environment file
     lookups={"security_group_id": _services.security_group_id},
-    own_group="sg",
-    group_attributes=_services.GROUP,
-    rules=_rules,
+    rule_addresses=_services.RULES,
     data_sources={"aws_instance": _instance},
     import_attributes={"aws_lb_target_group": "{data}.arn"},
     import_ids={"listener-rule": _listener_rule},

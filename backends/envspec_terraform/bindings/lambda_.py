@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from envspec.core.ir import Node
 
 from ..binding import Binding
-from ..rules import EGRESS, Group, SecurityGroupRule, database_access, https_egress
 from . import _services
 
 if TYPE_CHECKING:
@@ -31,12 +30,6 @@ def _schedule(finder: Finder, node: Node) -> list[tuple[str, Any]]:
     ]
 
 
-def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
-    return [
-        *https_egress(f"{_services.ACCESS}{EGRESS}.https[0]", own),
-        *database_access(node, own, kinds, within=_services.ACCESS),
-    ]
-
 
 BINDING = Binding(
     addresses={
@@ -48,9 +41,7 @@ BINDING = Binding(
         "trigger": "aws_lambda_event_source_mapping.this[0]",
     },
     lookups={"security_group_id": _services.security_group_id},
-    own_group="sg",
-    group_attributes=_services.GROUP,
-    rules=_rules,
+    rule_addresses=_services.RULES,
     # A queue trigger is imported by the UUID AWS gave it, and no data source reads one: the tagging
     # API finds it by the tags both tools give it, and its ARN ends in the UUID.
     data_sources={"aws_lambda_event_source_mapping": _services.tagging_api("lambda:event-source-mapping")},

@@ -9,7 +9,6 @@ from envspec.core.ir import Node, Resource
 
 from ..binding import Binding, Lookup, RenderError
 from ..hcl import Attribute, Expr, Template, quote
-from ..rules import ANYWHERE, EGRESS, INGRESS, Group, RuleError, SecurityGroupRule, tcp
 
 if TYPE_CHECKING:
     from ..finders import Finder
@@ -89,19 +88,6 @@ def _attachments(finder: Finder, node: Node) -> list[tuple[str, Any]]:
     return out
 
 
-def _rules(node: Node, own: Group, kinds: Mapping[str, str]) -> list[SecurityGroupRule]:
-    """The load balancer's: HTTP (and HTTPS with a certificate) from anywhere, anything to the VPC."""
-    lb = node.inputs["load_balancer"]
-    if not isinstance(lb, Mapping):
-        raise RuleError(f"{node.address}: a load balancer group without a load balancer")
-    rules: list[SecurityGroupRule] = []
-    if lb.get("certificate_arn"):
-        rules.append(tcp(f"{INGRESS}.lb_https[0]", own, "ingress", (443, 443), ANYWHERE))
-    rules.append(tcp(f"{INGRESS}.lb_http[0]", own, "ingress", (80, 80), ANYWHERE))
-    rules.append(tcp(f"{EGRESS}.lb_to_vpc[0]", own, "egress", (0, 65535), str(node.inputs["cidr"])))
-    return rules
-
-
 def _nat_gateway(resource: Resource, tags: dict[str, str]) -> tuple[str, list[Any]]:
     return "aws_nat_gateway", [Attribute("state", "available"), Attribute("tags", tags)]
 
@@ -128,9 +114,10 @@ BINDING = Binding(
         "lb_security_group_id": lambda finder, node: finder.found(node, "lb-sg"),
         "lb_listener_arn": _listener_arn,
     },
-    own_group="lb-sg",
-    group_attributes={"lb_security_group_id": "lb-sg"},
-    rules=_rules,
+    rule_addresses={
+        "ingress": "aws_vpc_security_group_ingress_rule.lb[{name}]",
+        "egress": "aws_vpc_security_group_egress_rule.lb[{name}]",
+    },
     data_sources={"aws_nat_gateway": _nat_gateway},
     import_attributes={"aws_lb": "{data}.arn"},
     extra_imports=(_attachments,),

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from envspec.core.ir import SecurityGroup, SecurityGroupRule
+
 if TYPE_CHECKING:  # the kinds' functions take these; importing them here would be a cycle
     from envspec.core.ir import Resource, Value
     from envspec.core.lower.context import LoweringContext
@@ -35,20 +37,33 @@ class Attribute:
 
 class LoweredComponent(NamedTuple):
     """A component lowered: its module's variables / role's arguments, its AWS objects in creation
-    order, and the addresses it needs first."""
+    order, the addresses it needs first, and the security group rules its module / role creates."""
 
     inputs: dict[str, Value]
     resources: list[Resource]
     depends_on: tuple[str, ...]
+    rules: tuple[SecurityGroupRule, ...] = ()
+
+
+ANYWHERE = "0.0.0.0/0"  # a rule's CIDR peer: the whole IPv4 internet
+
+
+class NetworkAccess(NamedTuple):
+    """A component the user may reach over the network (a database, a cache): its address, its
+    security group and its TCP port. The lowering makes it two security group rules (`LoweringContext.
+    service_rules`): ingress on the target's group from the user's, egress from the user's to it."""
+
+    target: str
+    group: SecurityGroup
+    port: int
 
 
 class Grants(NamedTuple):
     """What a reference lets its user do: IAM statements (`sid`, `actions`, `resources`) and network
-    access (`target`, `security_group_id`, `port`). Statements with the same `sid` and access to the
-    same target are granted once."""
+    access. Statements with the same `sid` and access to the same target are granted once."""
 
     statements: list[dict[str, Any]]
-    access: list[dict[str, Any]]
+    access: list[NetworkAccess]
 
 
 NO_GRANTS = Grants([], [])

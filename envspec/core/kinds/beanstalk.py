@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envspec.core.ir import Attr, Value
+from envspec.core.ir import Attr, SecurityGroup, Value
 from envspec.core.model import BeanstalkService
 from envspec.core.model.service import BEANSTALK_POLICIES
 from envspec.core.kinds.base import Attribute, ComponentKind, LoweredComponent
@@ -52,7 +52,6 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         "vpc_id": Attr("network", "vpc_id") if in_vpc else None,
         "subnet_ids": Attr("network", "private_subnet_ids") if in_vpc else None,
         "lb_subnet_ids": Attr("network", "public_subnet_ids") if in_vpc else None,
-        "database_access": access,
         "deployment_settings": _deployment_settings(model),
         "release": model.release.artifact if model.release else None,
         "environment": ctx.environment(c),
@@ -65,7 +64,8 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         ctx.resource(c, "sg", "aws_security_group", name, by_tags=True),
         ctx.resource(c, "environment", "aws_elastic_beanstalk_environment", name, by_tags=True),
     ]
-    return LoweredComponent(inputs, resources, ctx.dependencies(c, *(("network",) if in_vpc else ())))
+    rules = ctx.service_rules(SecurityGroup(c.address, "sg", "security_group_id"), "HTTPS to AWS APIs", access)
+    return LoweredComponent(inputs, resources, ctx.dependencies(c, *(("network",) if in_vpc else ())), rules)
 
 
 def value(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user: ResolvedComponent) -> Value:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from envspec.core.ir import Attr, Interp, Value
+from envspec.core.ir import Attr, Interp, SecurityGroup, Value
 from envspec.core.names import joined_name
 from envspec.core.model import Cache
-from envspec.core.kinds.base import Attribute, ComponentKind, Grants, KindCheck, LoweredComponent
+from envspec.core.kinds.base import Attribute, ComponentKind, Grants, KindCheck, LoweredComponent, NetworkAccess
 
 if TYPE_CHECKING:
     from envspec.core.lower.context import LoweringContext
@@ -82,8 +82,7 @@ def grants(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user
     """Any reference lets the user reach the cache's port, from its own security group (in the VPC)."""
     if not ctx.in_vpc(user):
         return Grants([], [])
-    access = {"database": target.address, "security_group_id": Attr(target.address, "security_group_id"), "port": PORT}
-    return Grants([], [access])
+    return Grants([], [NetworkAccess(target.address, SecurityGroup(target.address, "sg", "security_group_id"), PORT)])
 
 
 def check(kind_check: KindCheck, address: str, raw: Mapping[str, Any]) -> None:

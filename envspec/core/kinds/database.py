@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from envspec.core.ir import Attr, Interp, SecretValue, Value
+from envspec.core.ir import Attr, Interp, SecretValue, SecurityGroup, Value
 from envspec.core.model import Database
-from envspec.core.kinds.base import Attribute, ComponentKind, Grants, KindCheck, LoweredComponent
+from envspec.core.kinds.base import Attribute, ComponentKind, Grants, KindCheck, LoweredComponent, NetworkAccess
 
 if TYPE_CHECKING:
     from envspec.core.lower.context import LoweringContext
@@ -107,13 +107,8 @@ def grants(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user
     assert isinstance(model, Database)
     access = []
     if ctx.in_vpc(user):
-        access.append(
-            {
-                "database": target.address,
-                "security_group_id": Attr(target.address, "security_group_id"),
-                "port": ENGINE_PORTS[model.engine],
-            }
-        )
+        access.append(NetworkAccess(target.address, SecurityGroup(target.address, "sg", "security_group_id"),
+                                    ENGINE_PORTS[model.engine]))
     statements = []
     if ref.attribute in PASSWORD_ATTRIBUTES:
         statements.append(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from envspec.core.ir import Attr, Interp, Value
+from envspec.core.ir import Attr, Interp, SecurityGroup, SecurityGroupRule, Value
 from envspec.core.names import joined_name
 from envspec.core.model import Ec2Service
-from envspec.core.kinds.base import Attribute, ComponentKind, KindCheck, LoweredComponent
-from envspec.core.kinds.network import LB_NAME_MAX
+from envspec.core.kinds.base import Attribute, ComponentKind, KindCheck, LoweredComponent, NetworkAccess
+from envspec.core.kinds.network import LB_GROUP, LB_NAME_MAX
 
 if TYPE_CHECKING:
     from envspec.core.lower.context import LoweringContext
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 DEFAULT_PORT = Ec2Service.model_fields["port"].default
+HTTPS_DESCRIPTION = "HTTPS to AWS APIs and package mirrors, through the NAT gateway"
 
 
 def _load_balancer(ctx: LoweringContext, c: ResolvedComponent, model: Ec2Service, name: str) -> dict[str, Value] | None:
@@ -26,7 +27,6 @@ def _load_balancer(ctx: LoweringContext, c: ResolvedComponent, model: Ec2Service
     return {
         "target_group_name": joined_name(name, max_len=LB_NAME_MAX),
         "listener_arn": Attr("network", "lb_listener_arn"),
-        "security_group_id": Attr("network", "lb_security_group_id"),
         "priority": (position + 1) * 10 if model.domain else 50000 - position,
         "host": model.domain,
         # The target group's health check and draining, decided here for both tools (AWS's
@@ -61,7 +61,6 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         "instance_profile_name": name,
         "managed_policy_arns": [SSM_CORE_POLICY],
         "policy_statements": statements,
-        "database_access": access,
         "load_balancer": load_balancer,
         "environment": ctx.environment(c),
         "release": model.release.model_dump() if model.release else None,
@@ -81,7 +80,17 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
             ctx.resource(c, "target-group", "aws_lb_target_group", str(load_balancer["target_group_name"]), by_tags=True)
         )
         resources.append(ctx.resource(c, "listener-rule", "aws_lb_listener_rule", name, by_tags=True))
-    return LoweredComponent(inputs, resources, ctx.dependencies(c, "network"))
+    return LoweredComponent(inputs, resources, ctx.dependencies(c, "network"), _rules(ctx, c, model, access))
+
+
+def _rules(ctx: LoweringContext, c: ResolvedComponent, model: Ec2Service, access: list[NetworkAccess]) -> tuple[SecurityGroupRule, ...]:
+    """The instances' group: the service's port from the load balancer's group when public."""
+    own = SecurityGroup(c.address, "sg", "security_group_id")
+    from_lb = (
+        [SecurityGroupRule("from-lb", own, "ingress", "tcp", model.port, model.port, LB_GROUP, "From the load balancer")]
+        if model.public and model.port is not None else []
+    )
+    return ctx.service_rules(own, HTTPS_DESCRIPTION, access, *from_lb)
 
 
 def value(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user: ResolvedComponent) -> Value:

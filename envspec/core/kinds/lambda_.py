@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from envspec.core.errors import did_you_mean
-from envspec.core.ir import Attr, Value
+from envspec.core.ir import Attr, SecurityGroup, Value
 from envspec.core.model import LambdaService
 from envspec.core.model.queue import Queue
 from envspec.core.resolved import Reference
@@ -73,7 +73,6 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         "schedule": {"rule_name": name, "expression": model.schedule} if model.schedule else None,
         "trigger": trigger,
         "vpc": vpc if model.vpc else None,
-        "database_access": access,
         "environment": ctx.environment(c),
         "tags": ctx.tags(c),
     }
@@ -89,7 +88,9 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
     if trigger is not None:
         resources.append(ctx.resource(c, "trigger", "aws_lambda_event_source_mapping", name, by_tags=True))
     extra = (("network",) if model.vpc else ()) + ((f"queues.{model.queue}",) if model.queue else ())
-    return LoweredComponent(inputs, resources, ctx.dependencies(c, *extra))
+    own = SecurityGroup(c.address, "sg", "security_group_id")
+    rules = ctx.service_rules(own, "HTTPS to AWS APIs, through the NAT gateway", access) if model.vpc else ()
+    return LoweredComponent(inputs, resources, ctx.dependencies(c, *extra), rules)
 
 
 def value(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user: ResolvedComponent) -> Value:

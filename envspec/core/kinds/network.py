@@ -5,16 +5,17 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from envspec.core.ir import Resource, Value
+from envspec.core.ir import Resource, SecurityGroup, SecurityGroupRule, Value
 from envspec.core.names import joined_name
 from envspec.core.model import Network
-from envspec.core.kinds.base import Attribute, ComponentKind, LoweredComponent
+from envspec.core.kinds.base import ANYWHERE, Attribute, ComponentKind, LoweredComponent
 
 if TYPE_CHECKING:
     from envspec.core.lower.context import LoweringContext
     from envspec.core.resolved import ResolvedComponent
 
 LB_NAME_MAX = 32  # load balancer and target group names
+LB_GROUP = SecurityGroup("network", "lb-sg", "lb_security_group_id")  # the load balancer's security group
 SUBNET_NEWBITS = 4  # /16 -> /20 subnets; 16 slots: public in 0..5, private in 8..13
 PRIVATE_SLOT_OFFSET = 8
 
@@ -65,7 +66,21 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         "load_balancer": load_balancer,
         "tags": ctx.tags(c),
     }
-    return LoweredComponent(inputs, _resources(ctx, c, inputs), ())
+    return LoweredComponent(inputs, _resources(ctx, c, inputs), (), _rules(model, load_balancer))
+
+
+def _rules(model: Network, load_balancer: dict[str, Value] | None) -> tuple[SecurityGroupRule, ...]:
+    """The load balancer's group: HTTPS (with a certificate) and HTTP from the internet, and out to
+    the services in the VPC on any port."""
+    if load_balancer is None:
+        return ()
+    https = bool(model.certificate_arn)
+    http = "HTTP from the internet, redirected to HTTPS" if https else "HTTP from the internet"
+    return (
+        *([SecurityGroupRule("https", LB_GROUP, "ingress", "tcp", 443, 443, ANYWHERE, "HTTPS from the internet")] if https else []),
+        SecurityGroupRule("http", LB_GROUP, "ingress", "tcp", 80, 80, ANYWHERE, http),
+        SecurityGroupRule("to-vpc", LB_GROUP, "egress", "tcp", 0, 65535, model.cidr, "To the services in the VPC"),
+    )
 
 
 def _load_balancer(ctx: LoweringContext, model: Network, name: str) -> dict[str, Value] | None:

@@ -93,7 +93,7 @@ def _dependency_order(nodes: list[Node]) -> tuple[Node, ...]:
 def _node(ctx: LoweringContext, component: ResolvedComponent) -> Node:
     lower_kind = KINDS[component.kind].lower
     assert lower_kind is not None, component.kind
-    inputs, resources, depends_on = lower_kind(ctx, component)
+    inputs, resources, depends_on, rules = lower_kind(ctx, component)
     return Node(
         address=component.address,
         kind=component.kind,
@@ -103,5 +103,6 @@ def _node(ctx: LoweringContext, component: ResolvedComponent) -> Node:
         inputs=inputs,
         resources=tuple(resources),
         depends_on=depends_on,
+        security_group_rules=tuple(rules),
     )
 

@@ -7,12 +7,13 @@ several modules need (state bucket, transfer bucket, the shortening rule) are in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from envspec.core.names import joined_name, statement_id
-from envspec.core.ir import Attr, Interp, Lookup, Resource, SecretValue, Value
+from envspec.core.ir import Attr, Interp, Lookup, Resource, SecretValue, SecurityGroup, SecurityGroupRule, Value
+from envspec.core.kinds.base import ANYWHERE, NetworkAccess
 from envspec.core.resolved import Interpolated, Reference, ResolvedComponent, ResolvedEnv
 
 if TYPE_CHECKING:
@@ -125,11 +126,11 @@ class LoweringContext:
 
     def permissions(
         self, component: ResolvedComponent, *implied: Reference,
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(IAM policy statements, network access rules) its references grant, each once, in reference
+    ) -> tuple[list[dict[str, Any]], list[NetworkAccess]]:
+        """(IAM policy statements, network access) its references grant, each once, in reference
         order; `implied` are references the spec makes without writing them (a lambda's trigger queue)."""
         statements: list[dict[str, Any]] = []
-        access: list[dict[str, Any]] = []
+        access: list[NetworkAccess] = []
         for ref in (*component.references, *implied):
             target = self.components[ref.address]
             grants = self.kinds[target.kind].grants
@@ -137,9 +138,27 @@ class LoweringContext:
                 continue
             granted = grants(self, ref, target, component)
             statements += [s for s in granted.statements if s not in statements]
-            reached = {a["database"] for a in access}
-            access += [a for a in granted.access if a["database"] not in reached]
+            reached = {a.target for a in access}
+            access += [a for a in granted.access if a.target not in reached]
         return statements, access
+
+    @staticmethod
+    def service_rules(
+        own: SecurityGroup, https: str, access: Sequence[NetworkAccess], *ingress: SecurityGroupRule,
+    ) -> tuple[SecurityGroupRule, ...]:
+        """The rules of a service's own group (ec2, beanstalk, lambda in the VPC): HTTPS out to anywhere
+        (AWS APIs, package mirrors; described `https`), the service's own `ingress` rules, then for each
+        component it may reach (by address) the ingress on that component's group from this one (the
+        target's module has no rules of its own: its users add them) and the egress from this one to it."""
+        reached = sorted(access, key=lambda a: a.target)
+        return (
+            SecurityGroupRule("https", own, "egress", "tcp", 443, 443, ANYWHERE, https),
+            *ingress,
+            *(SecurityGroupRule(a.target, a.group, "ingress", "tcp", a.port, a.port, own, f"From {own.address}")
+              for a in reached),
+            *(SecurityGroupRule(a.target, own, "egress", "tcp", a.port, a.port, a.group, f"To {a.target}")
+              for a in reached),
+        )
 
     def dependencies(self, component: ResolvedComponent, *extra: str) -> tuple[str, ...]:
         deps = {ref.address for ref in component.references} | set(extra)

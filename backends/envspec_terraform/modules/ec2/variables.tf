@@ -97,22 +97,32 @@ variable "policy_statements" {
   default = []
 }
 
-variable "database_access" {
-  description = "Databases the service may reach: an ingress rule on each database's security group (`security_group_id`) from the service's group, on `port`. `database` is the database's component address."
+variable "security_group_rules" {
+  description = "The security group rules, as envspec decided them: for each, a `name` (unique among the rules of its `direction`, `ingress` or `egress`: the key of its resource instance), the group it is on (`security_group_id`; null: the service's own group), `ip_protocol`, `from_port`, `to_port`, its peer (`cidr_ipv4`, or `referenced_security_group_id`; both null: the service's own group) and its `description`."
   type = list(object({
-    database          = string
-    security_group_id = string
-    port              = number
+    name                         = string
+    direction                    = string
+    security_group_id            = string
+    ip_protocol                  = string
+    from_port                    = number
+    to_port                      = number
+    cidr_ipv4                    = string
+    referenced_security_group_id = string
+    description                  = string
   }))
   default = []
+
+  validation {
+    condition     = alltrue([for rule in var.security_group_rules : contains(["ingress", "egress"], rule.direction)])
+    error_message = "A rule's direction is ingress or egress."
+  }
 }
 
 variable "load_balancer" {
-  description = "Put the service behind the app's shared load balancer (null: not public): a target group `target_group_name` (its health check every `health_check_interval` seconds, timing out after `health_check_timeout`, `healthy_threshold` and `unhealthy_threshold` checks in a row; `deregistration_delay` seconds of draining), a rule on `listener_arn` with `priority` that matches `host` (null: every path), and ingress from the load balancer's `security_group_id`."
+  description = "Put the service behind the app's shared load balancer (null: not public): a target group `target_group_name` (its health check every `health_check_interval` seconds, timing out after `health_check_timeout`, `healthy_threshold` and `unhealthy_threshold` checks in a row; `deregistration_delay` seconds of draining), a rule on `listener_arn` with `priority` that matches `host` (null: every path)."
   type = object({
     target_group_name     = string
     listener_arn          = string
-    security_group_id     = string
     priority              = number
     host                  = string
     health_check_interval = number

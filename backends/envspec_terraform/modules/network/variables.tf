@@ -88,6 +88,27 @@ variable "load_balancer" {
   }
 }
 
+variable "security_group_rules" {
+  description = "The load balancer group's rules, as envspec decided them: for each, a `name` (unique among the rules of its `direction`, `ingress` or `egress`: the key of its resource instance), the group it is on (`security_group_id`; null: the load balancer's), `ip_protocol`, `from_port`, `to_port`, its peer (`cidr_ipv4`, or `referenced_security_group_id`; both null: the load balancer's group) and its `description`."
+  type = list(object({
+    name                         = string
+    direction                    = string
+    security_group_id            = string
+    ip_protocol                  = string
+    from_port                    = number
+    to_port                      = number
+    cidr_ipv4                    = string
+    referenced_security_group_id = string
+    description                  = string
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for rule in var.security_group_rules : contains(["ingress", "egress"], rule.direction)])
+    error_message = "A rule's direction is ingress or egress."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource; each resource adds its own `Name`."
   type        = map(string)

@@ -11,7 +11,7 @@ locals {
   env         = lookup(var.tags, "envspec:env", var.environment_name)
 
   in_vpc    = var.vpc_id != null
-  databases = { for access in var.database_access : access.database => access }
+  databases = { for access in local.database_access : access.database => access }
 
   settings = concat(
     [

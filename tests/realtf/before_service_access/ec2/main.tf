@@ -11,7 +11,7 @@ locals {
 
   instances = { for index, name in var.instances : name => index }
   public    = var.load_balancer != null
-  databases = { for access in var.database_access : access.database => access }
+  databases = { for access in local.database_access : access.database => access }
 }
 
 ################################################################################
@@ -43,7 +43,7 @@ resource "aws_vpc_security_group_ingress_rule" "from_lb" {
   ip_protocol                  = "tcp"
   from_port                    = var.port
   to_port                      = var.port
-  referenced_security_group_id = var.load_balancer.security_group_id
+  referenced_security_group_id = local.lb_security_group_id
 }
 
 # Access to a database: ingress on the database's group (which may belong to the other tool:

@@ -12,7 +12,7 @@ locals {
   target_id    = "function"
 
   in_vpc    = var.vpc != null
-  databases = local.in_vpc ? { for access in var.database_access : access.database => access } : {}
+  databases = local.in_vpc ? { for access in local.database_access : access.database => access } : {}
 }
 
 ################################################################################

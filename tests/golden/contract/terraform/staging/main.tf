@@ -60,6 +60,30 @@ module "network" {
     certificate_arn            = null
     drop_invalid_header_fields = true
   }
+  security_group_rules = [
+    {
+      name                         = "http"
+      direction                    = "ingress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 80
+      to_port                      = 80
+      cidr_ipv4                    = "0.0.0.0/0"
+      referenced_security_group_id = null
+      description                  = "HTTP from the internet"
+    },
+    {
+      name                         = "to-vpc"
+      direction                    = "egress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 0
+      to_port                      = 65535
+      cidr_ipv4                    = "10.20.0.0/16"
+      referenced_security_group_id = null
+      description                  = "To the services in the VPC"
+    },
+  ]
   tags = {
     "cost-center"       = "platform"
     "envspec:app"       = "xkit"

@@ -60,6 +60,30 @@ module "network" {
     certificate_arn            = null
     drop_invalid_header_fields = true
   }
+  security_group_rules = [
+    {
+      name                         = "http"
+      direction                    = "ingress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 80
+      to_port                      = 80
+      cidr_ipv4                    = "0.0.0.0/0"
+      referenced_security_group_id = null
+      description                  = "HTTP from the internet"
+    },
+    {
+      name                         = "to-vpc"
+      direction                    = "egress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 0
+      to_port                      = 65535
+      cidr_ipv4                    = "10.30.0.0/16"
+      referenced_security_group_id = null
+      description                  = "To the services in the VPC"
+    },
+  ]
   tags = {
     "envspec:app"       = "shop"
     "envspec:component" = "network"
@@ -135,17 +159,9 @@ module "service_web" {
       resources = [module.secret_session_secret.arn]
     },
   ]
-  database_access = [
-    {
-      database          = "databases.orders"
-      security_group_id = module.database_orders.security_group_id
-      port              = 5432
-    },
-  ]
   load_balancer = {
     target_group_name     = "shop-staging-web"
     listener_arn          = module.network.lb_listener_arn
-    security_group_id     = module.network.lb_security_group_id
     priority              = 50000
     host                  = null
     health_check_interval = 15
@@ -154,6 +170,52 @@ module "service_web" {
     unhealthy_threshold   = 3
     deregistration_delay  = 30
   }
+  security_group_rules = [
+    {
+      name                         = "https"
+      direction                    = "egress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 443
+      to_port                      = 443
+      cidr_ipv4                    = "0.0.0.0/0"
+      referenced_security_group_id = null
+      description                  = "HTTPS to AWS APIs and package mirrors, through the NAT gateway"
+    },
+    {
+      name                         = "from-lb"
+      direction                    = "ingress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 8080
+      to_port                      = 8080
+      cidr_ipv4                    = null
+      referenced_security_group_id = module.network.lb_security_group_id
+      description                  = "From the load balancer"
+    },
+    {
+      name                         = "databases.orders"
+      direction                    = "ingress"
+      security_group_id            = module.database_orders.security_group_id
+      ip_protocol                  = "tcp"
+      from_port                    = 5432
+      to_port                      = 5432
+      cidr_ipv4                    = null
+      referenced_security_group_id = null
+      description                  = "From services.web"
+    },
+    {
+      name                         = "databases.orders"
+      direction                    = "egress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 5432
+      to_port                      = 5432
+      cidr_ipv4                    = null
+      referenced_security_group_id = module.database_orders.security_group_id
+      description                  = "To databases.orders"
+    },
+  ]
   tags = {
     "envspec:app"       = "shop"
     "envspec:component" = "services.web"

@@ -19,7 +19,6 @@ module "service_site" {
   vpc_id                = null
   subnet_ids            = null
   lb_subnet_ids         = null
-  database_access       = []
   deployment_settings = [
     {
       namespace   = "aws:elasticbeanstalk:command"
@@ -40,6 +39,19 @@ module "service_site" {
   environment = {
     PORTAL_NAME = "portal"
   }
+  security_group_rules = [
+    {
+      name                         = "https"
+      direction                    = "egress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 443
+      to_port                      = 443
+      cidr_ipv4                    = "0.0.0.0/0"
+      referenced_security_group_id = null
+      description                  = "HTTPS to AWS APIs"
+    },
+  ]
   tags = {
     "envspec:app"       = "portal"
     "envspec:component" = "services.site"

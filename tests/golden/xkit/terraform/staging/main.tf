@@ -60,6 +60,41 @@ module "network" {
     certificate_arn            = "arn:aws:acm:us-west-2:111111111111:certificate/0c1f2d3e-4a5b-4c6d-8e7f-901234567890"
     drop_invalid_header_fields = true
   }
+  security_group_rules = [
+    {
+      name                         = "https"
+      direction                    = "ingress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 443
+      to_port                      = 443
+      cidr_ipv4                    = "0.0.0.0/0"
+      referenced_security_group_id = null
+      description                  = "HTTPS from the internet"
+    },
+    {
+      name                         = "http"
+      direction                    = "ingress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 80
+      to_port                      = 80
+      cidr_ipv4                    = "0.0.0.0/0"
+      referenced_security_group_id = null
+      description                  = "HTTP from the internet, redirected to HTTPS"
+    },
+    {
+      name                         = "to-vpc"
+      direction                    = "egress"
+      security_group_id            = null
+      ip_protocol                  = "tcp"
+      from_port                    = 0
+      to_port                      = 65535
+      cidr_ipv4                    = "10.20.0.0/16"
+      referenced_security_group_id = null
+      description                  = "To the services in the VPC"
+    },
+  ]
   tags = {
     "cost-center"       = "platform"
     "envspec:app"       = "xkit"

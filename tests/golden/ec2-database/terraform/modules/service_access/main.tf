@@ -1,14 +1,17 @@
 # What every service (ec2, beanstalk, lambda) has around its compute: an IAM role that a service
 # principal assumes, its managed policies and inline policy, optionally an instance profile, and
-# optionally a security group of its own with HTTPS egress and access to the databases the service
-# references. Called by modules/ec2, modules/beanstalk and modules/lambda as `module "access"`.
+# optionally a security group of its own with the rules envspec decided (HTTPS egress, access to the
+# databases and caches the service references, and the caller's own: ec2's ingress from the load
+# balancer). Called by modules/ec2, modules/beanstalk and modules/lambda as `module "access"`.
 
 locals {
   # The inline policy's name is the one the Ansible roles use: an adopted policy then matches.
   policy_name = "envspec-references"
 
-  group     = var.security_group != null
-  databases = local.group ? { for access in var.database_access : access.database => access } : {}
+  group = var.security_group != null
+  # The rules by name, per direction: each is one resource instance (with a group only).
+  ingress = { for rule in var.security_group_rules : rule.name => rule if local.group && rule.direction == "ingress" }
+  egress  = { for rule in var.security_group_rules : rule.name => rule if local.group && rule.direction == "egress" }
 }
 
 ################################################################################
@@ -75,37 +78,49 @@ resource "aws_security_group" "this" {
   tags = merge(var.tags, { Name = var.security_group.name })
 }
 
-resource "aws_vpc_security_group_egress_rule" "https" {
-  count = local.group ? 1 : 0
+# The rules: separate resources, never inline, so that both tools can add rules to a group the
+# other owns (a service's ingress on a database's group). A rule with no group is on this one; a
+# rule with neither a CIDR nor a peer group lets this group's members in or out.
+resource "aws_vpc_security_group_ingress_rule" "this" {
+  for_each = local.ingress
 
-  security_group_id = aws_security_group.this[0].id
-  description       = var.security_group.https_description
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
+  security_group_id            = coalesce(each.value.security_group_id, aws_security_group.this[0].id)
+  description                  = each.value.description
+  ip_protocol                  = each.value.ip_protocol
+  from_port                    = each.value.from_port
+  to_port                      = each.value.to_port
+  cidr_ipv4                    = each.value.cidr_ipv4
+  referenced_security_group_id = each.value.cidr_ipv4 == null ? coalesce(each.value.referenced_security_group_id, aws_security_group.this[0].id) : null
 }
 
-# Access to a database: ingress on the database's group (which may belong to the other tool:
-# rules are separate resources, never inline, so both can add them) and egress on this one.
-resource "aws_vpc_security_group_ingress_rule" "database" {
-  for_each = local.databases
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each = local.egress
 
-  security_group_id            = each.value.security_group_id
-  description                  = "From ${var.component}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.this[0].id
+  security_group_id            = coalesce(each.value.security_group_id, aws_security_group.this[0].id)
+  description                  = each.value.description
+  ip_protocol                  = each.value.ip_protocol
+  from_port                    = each.value.from_port
+  to_port                      = each.value.to_port
+  cidr_ipv4                    = each.value.cidr_ipv4
+  referenced_security_group_id = each.value.cidr_ipv4 == null ? coalesce(each.value.referenced_security_group_id, aws_security_group.this[0].id) : null
 }
 
-resource "aws_vpc_security_group_egress_rule" "database" {
-  for_each = local.databases
+################################################################################
+# Moved: the rules had a resource each before envspec decided them (state from before)
+################################################################################
 
-  security_group_id            = aws_security_group.this[0].id
-  description                  = "To ${each.key}"
-  ip_protocol                  = "tcp"
-  from_port                    = each.value.port
-  to_port                      = each.value.port
-  referenced_security_group_id = each.value.security_group_id
+moved {
+  from = aws_vpc_security_group_egress_rule.https[0]
+  to   = aws_vpc_security_group_egress_rule.this["https"]
+}
+
+# The rules of database (and cache) access were keyed by the target's address, as they are now.
+moved {
+  from = aws_vpc_security_group_ingress_rule.database
+  to   = aws_vpc_security_group_ingress_rule.this
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.database
+  to   = aws_vpc_security_group_egress_rule.this
 }

@@ -45,20 +45,18 @@ locals {
 module "access" {
   source = "../service_access"
 
-  component             = local.component
   role_name             = var.role_name
   assume_role_service   = "ec2.amazonaws.com"
   managed_policy_arns   = var.managed_policy_arns
   policy_statements     = var.policy_statements
   instance_profile_name = var.instance_profile_name
   security_group = {
-    name              = var.security_group_name
-    description       = "Instances of ${local.component}"
-    vpc_id            = var.vpc_id
-    https_description = "HTTPS to AWS APIs"
+    name        = var.security_group_name
+    description = "Instances of ${local.component}"
+    vpc_id      = var.vpc_id
   }
-  database_access = var.database_access
-  tags            = var.tags
+  security_group_rules = var.security_group_rules
+  tags                 = var.tags
 }
 
 ################################################################################

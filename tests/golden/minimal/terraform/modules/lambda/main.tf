@@ -18,19 +18,17 @@ locals {
 module "access" {
   source = "../service_access"
 
-  component           = local.component
   role_name           = var.role_name
   assume_role_service = "lambda.amazonaws.com"
   managed_policy_arns = var.managed_policy_arns
   policy_statements   = var.policy_statements
   security_group = var.vpc == null ? null : {
-    name              = var.vpc.security_group_name
-    description       = "Lambda function ${local.component}"
-    vpc_id            = var.vpc.vpc_id
-    https_description = "HTTPS to AWS APIs, through the NAT gateway"
+    name        = var.vpc.security_group_name
+    description = "Lambda function ${local.component}"
+    vpc_id      = var.vpc.vpc_id
   }
-  database_access = var.database_access
-  tags            = var.tags
+  security_group_rules = var.security_group_rules
+  tags                 = var.tags
 }
 
 ################################################################################

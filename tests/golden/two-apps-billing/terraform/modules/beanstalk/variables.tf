@@ -105,14 +105,25 @@ variable "lb_subnet_ids" {
   default     = null
 }
 
-variable "database_access" {
-  description = "Databases the environment may reach: an ingress rule on each database's security group (`security_group_id`) from the environment's group, on `port`. `database` is the database's component address."
+variable "security_group_rules" {
+  description = "The security group rules, as envspec decided them: for each, a `name` (unique among the rules of its `direction`, `ingress` or `egress`: the key of its resource instance), the group it is on (`security_group_id`; null: the service's own group), `ip_protocol`, `from_port`, `to_port`, its peer (`cidr_ipv4`, or `referenced_security_group_id`; both null: the service's own group) and its `description`."
   type = list(object({
-    database          = string
-    security_group_id = string
-    port              = number
+    name                         = string
+    direction                    = string
+    security_group_id            = string
+    ip_protocol                  = string
+    from_port                    = number
+    to_port                      = number
+    cidr_ipv4                    = string
+    referenced_security_group_id = string
+    description                  = string
   }))
   default = []
+
+  validation {
+    condition     = alltrue([for rule in var.security_group_rules : contains(["ingress", "egress"], rule.direction)])
+    error_message = "A rule's direction is ingress or egress."
+  }
 }
 
 variable "environment" {

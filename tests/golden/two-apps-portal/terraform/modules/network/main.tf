@@ -14,6 +14,9 @@ locals {
 
   load_balancer = var.load_balancer != null
   https         = try(var.load_balancer.certificate_arn, null) != null
+  # The load balancer group's rules by name, per direction (with a load balancer only).
+  lb_ingress = { for rule in var.security_group_rules : rule.name => rule if local.load_balancer && rule.direction == "ingress" }
+  lb_egress  = { for rule in var.security_group_rules : rule.name => rule if local.load_balancer && rule.direction == "egress" }
 }
 
 ################################################################################
@@ -160,37 +163,30 @@ resource "aws_security_group" "lb" {
   tags = merge(var.tags, { Name = var.load_balancer.security_group_name })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "lb_https" {
-  count = local.https ? 1 : 0
+# The load balancer group's rules, as envspec decided them (HTTPS with a certificate and HTTP from
+# the internet, out to the services in the VPC): a rule with no group is on the load balancer's.
+resource "aws_vpc_security_group_ingress_rule" "lb" {
+  for_each = local.lb_ingress
 
-  security_group_id = aws_security_group.lb[0].id
-  description       = "HTTPS from the internet"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
+  security_group_id            = coalesce(each.value.security_group_id, aws_security_group.lb[0].id)
+  description                  = each.value.description
+  ip_protocol                  = each.value.ip_protocol
+  from_port                    = each.value.from_port
+  to_port                      = each.value.to_port
+  cidr_ipv4                    = each.value.cidr_ipv4
+  referenced_security_group_id = each.value.cidr_ipv4 == null ? coalesce(each.value.referenced_security_group_id, aws_security_group.lb[0].id) : null
 }
 
-resource "aws_vpc_security_group_ingress_rule" "lb_http" {
-  count = local.load_balancer ? 1 : 0
+resource "aws_vpc_security_group_egress_rule" "lb" {
+  for_each = local.lb_egress
 
-  security_group_id = aws_security_group.lb[0].id
-  description       = local.https ? "HTTP from the internet, redirected to HTTPS" : "HTTP from the internet"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_egress_rule" "lb_to_vpc" {
-  count = local.load_balancer ? 1 : 0
-
-  security_group_id = aws_security_group.lb[0].id
-  description       = "To the services in the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 0
-  to_port           = 65535
-  cidr_ipv4         = var.cidr
+  security_group_id            = coalesce(each.value.security_group_id, aws_security_group.lb[0].id)
+  description                  = each.value.description
+  ip_protocol                  = each.value.ip_protocol
+  from_port                    = each.value.from_port
+  to_port                      = each.value.to_port
+  cidr_ipv4                    = each.value.cidr_ipv4
+  referenced_security_group_id = each.value.cidr_ipv4 == null ? coalesce(each.value.referenced_security_group_id, aws_security_group.lb[0].id) : null
 }
 
 resource "aws_lb" "this" {
@@ -263,4 +259,23 @@ resource "aws_lb_listener" "http" {
       }
     }
   }
+}
+
+################################################################################
+# Moved: the load balancer's rules had a resource each before envspec decided them
+################################################################################
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.lb_https[0]
+  to   = aws_vpc_security_group_ingress_rule.lb["https"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.lb_http[0]
+  to   = aws_vpc_security_group_ingress_rule.lb["http"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.lb_to_vpc[0]
+  to   = aws_vpc_security_group_egress_rule.lb["to-vpc"]
 }

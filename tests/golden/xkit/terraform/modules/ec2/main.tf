@@ -1,6 +1,7 @@
 # An ec2 service: instances from an AMI in the private subnets (IMDSv2 only, encrypted root
-# volumes), reached through SSM; its security group, IAM role and instance profile; access to
-# the databases it references; and, when public, a target group and a listener rule on the
+# volumes), reached through SSM; its security group (with the rules envspec decided: HTTPS out,
+# the databases it references and, when public, the port from the load balancer), IAM role and
+# instance profile; and, when public, a target group and a listener rule on the
 # app's shared load balancer. Releases are deployed by Ansible, never by Terraform.
 
 locals {
@@ -19,31 +20,18 @@ locals {
 module "access" {
   source = "../service_access"
 
-  component             = local.component
   role_name             = var.role_name
   assume_role_service   = "ec2.amazonaws.com"
   managed_policy_arns   = var.managed_policy_arns
   policy_statements     = var.policy_statements
   instance_profile_name = var.instance_profile_name
   security_group = {
-    name              = var.security_group_name
-    description       = "Instances of ${local.component}"
-    vpc_id            = var.vpc_id
-    https_description = "HTTPS to AWS APIs and package mirrors, through the NAT gateway"
+    name        = var.security_group_name
+    description = "Instances of ${local.component}"
+    vpc_id      = var.vpc_id
   }
-  database_access = var.database_access
-  tags            = var.tags
-}
-
-resource "aws_vpc_security_group_ingress_rule" "from_lb" {
-  count = local.public ? 1 : 0
-
-  security_group_id            = module.access.security_group_id
-  description                  = "From the load balancer"
-  ip_protocol                  = "tcp"
-  from_port                    = var.port
-  to_port                      = var.port
-  referenced_security_group_id = var.load_balancer.security_group_id
+  security_group_rules = var.security_group_rules
+  tags                 = var.tags
 }
 
 ################################################################################
@@ -187,4 +175,10 @@ moved {
 moved {
   from = aws_vpc_security_group_egress_rule.database
   to   = module.access.aws_vpc_security_group_egress_rule.database
+}
+
+# The ingress from the load balancer was a resource of this module before envspec decided the rules.
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_lb[0]
+  to   = module.access.aws_vpc_security_group_ingress_rule.this["from-lb"]
 }

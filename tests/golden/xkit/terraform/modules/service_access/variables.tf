@@ -1,8 +1,3 @@
-variable "component" {
-  description = "The service's component address, for example `services.api`: the descriptions of its database rules (`From services.api`)."
-  type        = string
-}
-
 variable "role_name" {
   description = "Name of the service's IAM role (its inline policy is `envspec-references`, as with Ansible)."
   type        = string
@@ -36,24 +31,34 @@ variable "instance_profile_name" {
 }
 
 variable "security_group" {
-  description = "The service's own security group (null: none, as for a Lambda function outside any VPC): `name`, `description` (it cannot change without replacing the group), `vpc_id` (null: the account's default VPC), and the `https_description` of its HTTPS egress rule."
+  description = "The service's own security group (null: none, as for a Lambda function outside any VPC): `name`, `description` (it cannot change without replacing the group), `vpc_id` (null: the account's default VPC)."
   type = object({
-    name              = string
-    description       = string
-    vpc_id            = string
-    https_description = string
+    name        = string
+    description = string
+    vpc_id      = string
   })
   default = null
 }
 
-variable "database_access" {
-  description = "Databases the service may reach (with a security group only): an ingress rule on each database's security group (`security_group_id`) from the service's group, and egress to it, on `port`. `database` is the database's component address."
+variable "security_group_rules" {
+  description = "The security group rules, as envspec decided them: for each, a `name` (unique among the rules of its `direction`, `ingress` or `egress`: the key of its resource instance), the group it is on (`security_group_id`; null: the service's own group), `ip_protocol`, `from_port`, `to_port`, its peer (`cidr_ipv4`, or `referenced_security_group_id`; both null: the service's own group) and its `description`."
   type = list(object({
-    database          = string
-    security_group_id = string
-    port              = number
+    name                         = string
+    direction                    = string
+    security_group_id            = string
+    ip_protocol                  = string
+    from_port                    = number
+    to_port                      = number
+    cidr_ipv4                    = string
+    referenced_security_group_id = string
+    description                  = string
   }))
   default = []
+
+  validation {
+    condition     = alltrue([for rule in var.security_group_rules : contains(["ingress", "egress"], rule.direction)])
+    error_message = "A rule's direction is ingress or egress."
+  }
 }
 
 variable "tags" {
