@@ -504,8 +504,14 @@ def test_deploy_updates_lambda_code_and_beanstalk_version(aws: dict[str, str], t
     import base64
     import hashlib
 
-    code = boto3_client("lambda", env).get_function_configuration(FunctionName="release-test-fn")
+    lam = boto3_client("lambda", env)
+    code = lam.get_function_configuration(FunctionName="release-test-fn")
     assert code["CodeSha256"] == base64.b64encode(hashlib.sha256(new_code.getvalue()).digest()).decode()
+    # published as a version, which the alias runs now; the version provision published stays
+    alias = lam.get_alias(FunctionName="release-test-fn", Name="live")
+    released = lam.get_function_configuration(FunctionName="release-test-fn", Qualifier=alias["FunctionVersion"])
+    assert released["CodeSha256"] == code["CodeSha256"] and alias["FunctionVersion"] == "2"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="release-test-fn")["Versions"]] == ["$LATEST", "1", "2"]
     eb = boto3_client("elasticbeanstalk", env)
     (environment,) = eb.describe_environments(ApplicationName="release-test-web", EnvironmentNames=["release-test-web"])["Environments"]
     assert environment["VersionLabel"] == "2.0"
@@ -636,7 +642,9 @@ def test_a_queue_trigger_is_made_tagged_moved_and_removed(aws: dict[str, str], t
         tree = write_tree(graph, tmp_path / label)
         made = provision(tree, graph, env, tmp_path, label)
         assert made.succeeded, made.summary()
-        mappings = boto3_client("lambda", env).list_event_source_mappings(FunctionName=_function_arn(env))
+        # the trigger runs the function's alias, the released version
+        mappings = boto3_client("lambda", env).list_event_source_mappings(FunctionName=f"{_function_arn(env)}:live")
+        assert boto3_client("lambda", env).list_event_source_mappings(FunctionName=_function_arn(env))["EventSourceMappings"] == []
         return graph, mappings["EventSourceMappings"]
 
     graph, (mapping,) = run("    queue: jobs\n    batch_size: 3\n", "first")
