@@ -586,7 +586,7 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
         "DATABASE_URL": "postgres://app:p%25%3A%2F%40%23%3F%26%2B%20%3Dw%22%27d@db.example.internal:5432/main",
         "SECRET_KEY_BASE": secret_value,
         "UPLOADS_BUCKET": "xkit-staging-uploads",
-        "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker",
+        "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker:live",  # the alias: the released version
         "REDIS_URL": "redis://cache.example.internal:6379",
         "JOBS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/111111111111/xkit-staging-jobs",
         "REPORTS_URL": "mysql://app@reports.example.internal:3306/reports",
