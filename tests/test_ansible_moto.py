@@ -504,8 +504,14 @@ def test_deploy_updates_lambda_code_and_beanstalk_version(aws: dict[str, str], t
     import base64
     import hashlib
 
-    code = boto3_client("lambda", env).get_function_configuration(FunctionName="release-test-fn")
+    lam = boto3_client("lambda", env)
+    code = lam.get_function_configuration(FunctionName="release-test-fn")
     assert code["CodeSha256"] == base64.b64encode(hashlib.sha256(new_code.getvalue()).digest()).decode()
+    # published as a version, which the alias runs now; the version provision published stays
+    alias = lam.get_alias(FunctionName="release-test-fn", Name="live")
+    released = lam.get_function_configuration(FunctionName="release-test-fn", Qualifier=alias["FunctionVersion"])
+    assert released["CodeSha256"] == code["CodeSha256"] and alias["FunctionVersion"] == "2"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="release-test-fn")["Versions"]] == ["$LATEST", "1", "2"]
     eb = boto3_client("elasticbeanstalk", env)
     (environment,) = eb.describe_environments(ApplicationName="release-test-web", EnvironmentNames=["release-test-web"])["Environments"]
     assert environment["VersionLabel"] == "2.0"
@@ -580,7 +586,7 @@ def test_release_files_keep_every_value_and_secret_exactly(aws: dict[str, str], 
         "DATABASE_URL": "postgres://app:p%25%3A%2F%40%23%3F%26%2B%20%3Dw%22%27d@db.example.internal:5432/main",
         "SECRET_KEY_BASE": secret_value,
         "UPLOADS_BUCKET": "xkit-staging-uploads",
-        "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker",
+        "SYNC_URL": "arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker:live",  # the alias: the released version
         "REDIS_URL": "redis://cache.example.internal:6379",
         "JOBS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/111111111111/xkit-staging-jobs",
         "REPORTS_URL": "mysql://app@reports.example.internal:3306/reports",
@@ -636,7 +642,9 @@ def test_a_queue_trigger_is_made_tagged_moved_and_removed(aws: dict[str, str], t
         tree = write_tree(graph, tmp_path / label)
         made = provision(tree, graph, env, tmp_path, label)
         assert made.succeeded, made.summary()
-        mappings = boto3_client("lambda", env).list_event_source_mappings(FunctionName=_function_arn(env))
+        # the trigger runs the function's alias, the released version
+        mappings = boto3_client("lambda", env).list_event_source_mappings(FunctionName=f"{_function_arn(env)}:live")
+        assert boto3_client("lambda", env).list_event_source_mappings(FunctionName=_function_arn(env))["EventSourceMappings"] == []
         return graph, mappings["EventSourceMappings"]
 
     graph, (mapping,) = run("    queue: jobs\n    batch_size: 3\n", "first")

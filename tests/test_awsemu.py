@@ -294,6 +294,54 @@ def test_the_tagging_api_lists_tagged_event_source_mappings(aws: dict[str, str])
     assert arn not in [r["ResourceARN"] for r in functions]
 
 
+
+def test_an_event_source_mapping_on_an_alias_keeps_the_alias(aws: dict[str, str]) -> None:
+    """event-source-mapping-on-an-alias: a mapping made for (or moved to) a function's alias answers with
+    the alias' ARN, after the alias moved to another version too, and is listed under it."""
+    lam, iam, sqs = boto3_client("lambda", aws), boto3_client("iam", aws), boto3_client("sqs", aws)
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    role = iam.create_role(RoleName="alias-check", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    function = lam.create_function(FunctionName="alias-check", Runtime="python3.12", Role=role, Handler="index.handler",
+                                   Code={"ZipFile": code.getvalue()}, Publish=True)["FunctionArn"]
+    alias = lam.create_alias(FunctionName="alias-check", Name="live", FunctionVersion="1")["AliasArn"]
+    assert alias == f"{function}:live"
+    queues = [sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName=f"alias-check-{n}")["QueueUrl"],
+                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"] for n in (1, 2)]
+    made = lam.create_event_source_mapping(FunctionName=alias, EventSourceArn=queues[0], BatchSize=5)
+    moved = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=queues[1], BatchSize=5)
+    lam.update_event_source_mapping(UUID=moved["UUID"], FunctionName=alias)
+    lam.update_function_configuration(FunctionName="alias-check", Timeout=5)
+    lam.update_alias(FunctionName="alias-check", Name="live", FunctionVersion=lam.publish_version(FunctionName="alias-check")["Version"])
+    for mapping in (made, moved):
+        assert lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"] == alias, "event-source-mapping-on-an-alias"
+    listed = lam.list_event_source_mappings(FunctionName=alias)["EventSourceMappings"]
+    assert sorted(m["UUID"] for m in listed) == sorted([made["UUID"], moved["UUID"]])
+    assert lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
+
+
+def test_publishing_an_unchanged_function_gives_its_latest_version(aws: dict[str, str]) -> None:
+    """No patch: moto publishes no version when nothing changed since the latest (AWS's rule, which the
+    release relies on for a deploy of the same version to change nothing), a new one after a change, and
+    keeps the versions before."""
+    lam, iam = boto3_client("lambda", aws), boto3_client("iam", aws)
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    role = iam.create_role(RoleName="publish-check", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    assert lam.create_function(FunctionName="publish-check", Runtime="python3.12", Role=role, Handler="index.handler",
+                               Code={"ZipFile": code.getvalue()}, Publish=True)["Version"] == "1"
+    assert lam.publish_version(FunctionName="publish-check")["Version"] == "1"
+    lam.update_function_configuration(FunctionName="publish-check", Environment={"Variables": {"A": "b"}})
+    assert lam.publish_version(FunctionName="publish-check")["Version"] == "2"
+    assert lam.publish_version(FunctionName="publish-check")["Version"] == "2"
+    versions = lam.list_versions_by_function(FunctionName="publish-check")["Versions"]
+    assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
+    assert lam.get_function_configuration(FunctionName="publish-check", Qualifier="2")["Environment"]["Variables"] == {"A": "b"}
+
 @pytest.mark.slow
 def test_rds_managed_master_password_is_the_instances_own(aws: dict[str, str]) -> None:
     """rds-managed-secret-credentials: the managed secret holds the instance's master user and a

@@ -59,7 +59,9 @@ BEANSTALK = (
 ALLOWED: Mapping[tuple[str, str], str] = {
     ("aws_instance", "user_data_replace_on_change"): "a Terraform-only setting (no AWS counterpart): null on import, false in the module",
     ("aws_security_group", "revoke_rules_on_delete"): "a Terraform-only setting (no AWS counterpart): null on import, false in the module",
-    ("aws_lambda_function", "publish"): "a Terraform-only setting (publish a version on update): null on import, false in the module",
+    ("aws_lambda_function", "publish"): "a Terraform-only setting (publish a version on update): null on import, true in the module; "
+                                        "applying it publishes nothing new (nothing changed since the version Ansible published, "
+                                        "which the imported alias points to): the plan after apply is empty",
     ("aws_lambda_function", "s3_bucket"): "AWS does not say where a function's code came from: null on import; "
                                           "the module names the spec's code location, the one Ansible deployed from",
     ("aws_lambda_function", "s3_key"): "as s3_bucket",

@@ -234,7 +234,8 @@ def test_the_queue_trigger_arguments_are_decided_in_the_lowering_and_rendered_by
     mapping = module_resources("lambda")[("aws_lambda_event_source_mapping", "this")]
     for key, (tf_arg, _) in TRIGGER.items():
         assert mapping[tf_arg] == f"${{var.trigger.{key}}}", f"the module must take {tf_arg} from var.trigger.{key}"
-    assert mapping["function_name"] == "${aws_lambda_function.this.arn}"
+    # both tools point the mapping at the function's alias (the released version)
+    assert mapping["function_name"] == "${aws_lambda_alias.this.arn}"
     main = TerraformBackend().emit(owned_by(graph, "terraform"))[PurePosixPath("terraform/staging/main.tf")]
     calls = [body for block in hcl2.loads(main)["module"] for body in block.values()]
     (call,) = [c for c in calls if c.get("function_name") == '"xkit-staging-sync-worker"']
@@ -244,7 +245,7 @@ def test_the_queue_trigger_arguments_are_decided_in_the_lowering_and_rendered_by
     tasks = yaml.safe_load((ROLES / "lambda" / "tasks" / "main.yml").read_text())
     (create,) = [t["amazon.aws.lambda_event"] for t in tasks
                  if t.get("amazon.aws.lambda_event", {}).get("state") == "present"]
-    assert create["event_source"] == "sqs"
+    assert create["event_source"] == "sqs" and create["function_name"] == "{{ lambda_alias_arn }}"
     for key, (_, module_arg) in TRIGGER.items():
         assert create["source_params"][module_arg] == f"{{{{ lambda_inputs.trigger.{key} }}}}", key
     assert inventory_inputs(owned_by(graph, "ansible"), worker)["trigger"] == worker.inputs["trigger"]

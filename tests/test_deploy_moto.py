@@ -562,10 +562,19 @@ services:
     owner: terraform
     runtime: python3.12
     handler: index.handler
-    code: s3://{ARTIFACTS}/worker.zip
+    code: s3://{ARTIFACTS}/worker/{{version}}.zip
+    schedule: rate(5 minutes)
     env:
       UPLOADS: ${{buckets.uploads.name}}
       DATABASE_PASSWORD_SECRET: ${{databases.main.password}}
+  mailer:
+    type: lambda
+    runtime: python3.12
+    handler: index.handler
+    code: s3://{ARTIFACTS}/mailer/{{version}}.zip
+    schedule: rate(1 hour)
+    env:
+      WORKER: ${{services.worker.arn}}
   dashboard:
     type: beanstalk
     owner: terraform
@@ -583,6 +592,46 @@ services:
 
 
 BEANSTALK_SERVICES = ("dashboard", "admin")  # owned by Terraform and by Ansible
+LAMBDA_SERVICES = ("worker", "mailer")  # owned by Terraform and by Ansible
+
+
+def sha256_b64(data: bytes) -> str:
+    import base64
+    import hashlib
+
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def assert_lambda_released(env: dict[str, str], version: str, kept: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Each function's alias `live` points to a published version whose code is the zip of `version`; a
+    published version holds the code of each version `kept` still; the schedule and the references invoke
+    the alias. Returns each function's configuration as the alias runs it."""
+    lam, events, iam = boto3_client("lambda", env), boto3_client("events", env), boto3_client("iam", env)
+    running = {}
+    for service in LAMBDA_SERVICES:
+        name = f"{STAND_APP}-{ENV}-{service}"
+        alias = lam.get_alias(FunctionName=name, Name="live")
+        assert alias["FunctionVersion"].isdigit(), (service, alias)
+        config = lam.get_function_configuration(FunctionName=name, Qualifier=alias["FunctionVersion"])
+        assert config["CodeSha256"] == sha256_b64(lambda_zip(f"{service} {version}")), (service, version, config)
+        published = {v["CodeSha256"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"] if v["Version"] != "$LATEST"}
+        for old in kept:
+            assert sha256_b64(lambda_zip(f"{service} {old}")) in published, (service, old, "the version before is gone")
+        (target,) = events.list_targets_by_rule(Rule=name)["Targets"]
+        assert target["Arn"] == alias["AliasArn"] == f"{config['FunctionArn'].rsplit(':', 1)[0]}:live", (service, target)
+        (statement,) = json.loads(lam.get_policy(FunctionName=name, Qualifier="live")["Policy"])["Statement"]
+        assert statement["Resource"] == alias["AliasArn"], (service, statement)
+        running[service] = config
+    # a reference to a function is its alias, and the permission to invoke it names the alias
+    worker_alias = lam.get_alias(FunctionName=f"{STAND_APP}-{ENV}-worker", Name="live")["AliasArn"]
+    assert running["mailer"]["Environment"]["Variables"]["WORKER"] == worker_alias
+    role = running["mailer"]["Role"].rsplit("/", 1)[1]
+    statements = [
+        st for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        for st in iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]["Statement"]
+    ]
+    assert any("lambda:InvokeFunction" in _listed(st["Action"]) and _listed(st["Resource"]) == [worker_alias] for st in statements)
+    return running
 
 
 def assert_beanstalk_released(env: dict[str, str], version: str, kept: tuple[str, ...]) -> None:
@@ -607,8 +656,9 @@ def lambda_zip(answer: str) -> bytes:
     import zipfile
 
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr("index.py", f"def handler(event, context):\n    return {answer!r}\n")
+    with zipfile.ZipFile(buf, "w") as archive:  # a fixed date: the same answer is the same zip, byte for byte
+        archive.writestr(zipfile.ZipInfo("index.py", date_time=(2020, 1, 1, 0, 0, 0)),
+                         f"def handler(event, context):\n    return {answer!r}\n")
     return buf.getvalue()
 
 
@@ -661,9 +711,6 @@ def _listed(value: str | list[str]) -> list[str]:
 def test_stand_up_a_new_account_then_release_then_nothing_changes(
     aws: dict[str, str], tmp_path: Path, stop_hosts: list[LocalHost], terraform: Any
 ) -> None:
-    import base64
-    import hashlib
-
     from tests.realtf.emulated import terraform_env
 
     env = terraform.env(terraform_env(aws, STAND_ACCOUNT, REGION))  # credentials for the new, empty account
@@ -673,8 +720,7 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     s3 = boto3_client("s3", env)
     assert s3.list_buckets()["Buckets"] == [], "the account starts empty"
     s3.create_bucket(Bucket=ARTIFACTS)
-    s3.put_object(Bucket=ARTIFACTS, Key="worker.zip", Body=lambda_zip("one"))
-    for service in BEANSTALK_SERVICES:
+    for service in (*BEANSTALK_SERVICES, *LAMBDA_SERVICES):
         for version in ("1", "2"):
             s3.put_object(Bucket=ARTIFACTS, Key=f"{service}/{version}.zip", Body=lambda_zip(f"{service} {version}"))
     stand = make_stand(env, tmp_path, stand_spec(), count=2, app=STAND_APP)
@@ -700,19 +746,17 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     assert function["Environment"]["Variables"]["UPLOADS"] == f"{STAND_APP}-{ENV}-uploads"
     assert [h.version() for h in stand.hosts] == ["1", "1"]
     assert_beanstalk_released(env, "1", ())
+    assert_lambda_released(env, "1", ())
     env_text = (stand.hosts[0].root / "etc" / f"{stand.hosts[0].service}.env").read_text()
     assert f'UPLOADS="{STAND_APP}-{ENV}-uploads"' in env_text
     assert_services_can_log_in(env, stand, tmp_path)
 
-    # a release: new code for the Lambda, version 2 on the hosts
-    new_code = lambda_zip("two")
-    s3.put_object(Bucket=ARTIFACTS, Key="worker.zip", Body=new_code)
+    # a release: version 2 on the hosts, the beanstalk environments and behind the functions' aliases
     second = stand.deploy("2")
     assert second.returncode == 0, second.stdout[-8000:] + second.stderr
-    function = lam.get_function(FunctionName=f"{STAND_APP}-{ENV}-worker")["Configuration"]
-    assert function["CodeSha256"] == base64.b64encode(hashlib.sha256(new_code).digest()).decode()
     assert [h.version() for h in stand.hosts] == ["2", "2"]
     assert_beanstalk_released(env, "2", ("1",))
+    assert_lambda_released(env, "2", ("1",))
 
     # the same command again: nothing changes (Terraform does not fight over the environment's
     # version label, Ansible's provision does not reset it)
@@ -722,6 +766,19 @@ def test_stand_up_a_new_account_then_release_then_nothing_changes(
     changed = {host: c["changed"] for host, c in recap(third.stdout).items() if c.get("changed")}
     assert not changed, third.stdout[-8000:]
     assert_beanstalk_released(env, "2", ("1",))
+    assert_lambda_released(env, "2", ("1",))
+
+    # a change of configuration (by Terraform for worker, by Ansible for mailer) reaches what the alias
+    # runs: a version with the new variable and the released code
+    changed_spec = stand_spec()
+    for schedule in ("rate(5 minutes)", "rate(1 hour)"):  # worker's, mailer's
+        changed_spec = changed_spec.replace(f"schedule: {schedule}\n    env:\n", f"schedule: {schedule}\n    env:\n      MODE: fast\n")
+    assert changed_spec.count("MODE: fast") == 2
+    stand.spec.write_text(changed_spec)
+    fourth = stand.deploy("2")
+    assert fourth.returncode == 0, fourth.stdout[-8000:] + fourth.stderr
+    running = assert_lambda_released(env, "2", ("1",))
+    assert {s: c["Environment"]["Variables"].get("MODE") for s, c in running.items()} == {"worker": "fast", "mailer": "fast"}
 
 
 @pytest.mark.slow

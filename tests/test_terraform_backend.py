@@ -150,7 +150,7 @@ def test_layout() -> None:
     files = emit_all(envs)
     folders = (*KINDS, "service_access")  # a module per kind, and the services' shared submodule
     modules = {PurePosixPath("terraform/modules") / k / f for k in folders for f in ("main.tf", "variables.tf", "outputs.tf", "versions.tf")}
-    root_files = {"backend.tf", "providers.tf", "main.tf", "lookups.tf", "imports.tf", "removed.tf", "outputs.tf"}
+    root_files = {"backend.tf", "providers.tf", "main.tf", "lookups.tf", "imports.tf", "removed.tf", "outputs.tf", "variables.tf"}
     expected = modules | {PurePosixPath("terraform") / env / f for env in envs for f in root_files}
     assert set(files) == expected
     for path in files:
@@ -247,7 +247,9 @@ def test_module_variables_are_the_node_inputs() -> None:
             inputs[node.kind].add("security_group_rules")
     for kind in KINDS:
         variables = _blocks(_module(kind, "variables.tf"), "variable")
-        assert set(variables) == inputs[kind], kind
+        # and the version a deploy releases, which the root passes (its own variable) to a module that takes it
+        from_root = {"release_version"} if binding(kind).takes_release_version else set()
+        assert set(variables) == inputs[kind] | from_root, kind
         for name, body in variables.items():
             assert body.get("description"), f"{kind}.{name} has no description"
             assert "type" in body, f"{kind}.{name} has no type"
@@ -400,6 +402,8 @@ def settings(node: Node) -> set[str]:
         return set()
     out = {f'module.access.aws_iam_role_policy_attachment.this["{arn}"]' for arn in node.inputs["managed_policy_arns"]}
     out |= {"module.access.aws_iam_role_policy.this[0]"} if node.inputs["policy_statements"] else set()
+    if node.kind == "lambda":
+        out |= {"aws_lambda_alias.this"}
     if node.kind == "lambda" and node.inputs["schedule"]:
         out |= {"aws_cloudwatch_event_target.this[0]", "aws_lambda_permission.schedule[0]"}
     return out
@@ -694,7 +698,8 @@ def test_plan_imports_adopted_and_forgets_released(plans: dict[str, Any]) -> Non
     assert adopted_settings
     assert set(imports) == set(adopted) | network_attachments(graph) | set(RULE_IMPORTS) | adopted_settings
     assert imports["module.service_api.module.access.aws_iam_role_policy.this[0]"] == "xkit-staging-api:envspec-references"
-    assert imports["module.service_hubspot_sync.aws_lambda_permission.schedule[0]"] == "xkit-staging-hubspot-sync/envspec-schedule"
+    assert imports["module.service_hubspot_sync.aws_lambda_permission.schedule[0]"] == "xkit-staging-hubspot-sync:live/envspec-schedule"
+    assert imports["module.service_hubspot_sync.aws_lambda_alias.this"] == "xkit-staging-hubspot-sync/live"
     assert {a: i for a, i in imports.items() if i.startswith("sgr-")} == RULE_IMPORTS  # found by what they allow
     assert imports["module.service_api.module.access.aws_security_group.this[0]"] == GROUP_IDS["xkit-staging-api"]
     assert imports['module.network.aws_route_table_association.public["xkit-staging-public-1"]'] == (

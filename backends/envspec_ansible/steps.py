@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from envspec.core.backend import Command, DeployRequest
-from envspec.core.ir import ResourceGraph
+from envspec.core.ir import Node, ResourceGraph
 
 ANSIBLE_PLAYBOOK = "ansible-playbook"
 INSTALL_HINT = ("install Ansible with the AWS collections and boto3, for example "
@@ -31,9 +31,24 @@ def max_unavailable(graph: ResourceGraph) -> int:
     return min(values, default=1)
 
 
+def _version(graph: ResourceGraph, request: DeployRequest) -> tuple[str, ...]:
+    """`-e envspec_version=V` for the infrastructure steps when a function is created from the zip of
+    the version being released (its code's key has `{version}`), else nothing."""
+    if request.version is None or not any(created_from_a_version(n) for n in graph.nodes):
+        return ()
+    return ("-e", f"envspec_version={request.version}")
+
+
+def created_from_a_version(node: Node) -> bool:
+    """A Lambda function whose code's key has `{version}`: created from the zip of a version."""
+    return node.kind == "lambda" and "{version}" in str(node.inputs.get("s3_key", ""))
+
+
 def prepare(graph: ResourceGraph, app_dir: Path, request: DeployRequest) -> list[Command]:
-    """`bootstrap.yml`, always: the account check, then the buckets the other steps need."""
-    return [_playbook(graph, app_dir, request, "bootstrap", "bootstrap.yml", checks_account=True)]
+    """`bootstrap.yml`, always: the account check, then the buckets the other steps need; it also
+    refuses a deploy without a version when a function to create needs one."""
+    return [_playbook(graph, app_dir, request, "bootstrap", "bootstrap.yml", *_version(graph, request),
+                      checks_account=True)]
 
 
 def provision(graph: ResourceGraph, app_dir: Path, request: DeployRequest,
@@ -41,7 +56,7 @@ def provision(graph: ResourceGraph, app_dir: Path, request: DeployRequest,
     """`provision.yml`: of everything Ansible owns (`addresses` None), else of those components only."""
     subset = () if addresses is None else (
         "-e", json.dumps({"envspec_provision_only": list(addresses)}, separators=(",", ":")))
-    return [_playbook(graph, app_dir, request, "provision", "provision.yml", *subset)]
+    return [_playbook(graph, app_dir, request, "provision", "provision.yml", *_version(graph, request), *subset)]
 
 
 def release(graph: ResourceGraph, app_dir: Path, request: DeployRequest) -> list[Command]:

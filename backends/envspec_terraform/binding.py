@@ -63,6 +63,15 @@ class Binding:
     import_attributes: Mapping[str, str] = field(default_factory=dict)
     import_ids: Mapping[str, ImportId] = field(default_factory=dict)
     extra_imports: tuple[ExtraImports, ...] = ()
+    # Whether a node's module takes the version a deploy releases (`release_version`, from the root's
+    # variable of that name): a function created from the zip of that version, for example.
+    takes_release_version: Callable[["Node"], bool] | None = None
+
+
+def takes_release_version(node: "Node") -> bool:
+    """Whether the module of `node` (Terraform-owned) is given the version a deploy releases."""
+    wants = binding(node.kind).takes_release_version
+    return wants is not None and wants(node)
 
 
 module_name = binding_module  # the binding module of a kind: `lambda_` for `lambda`

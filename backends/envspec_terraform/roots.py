@@ -18,6 +18,9 @@
   block that forgets it without destroying anything.
 * `outputs.tf`: every dynamic attribute of every Terraform-owned component, one object per
   component, so Ansible can read them from the state as well.
+* `variables.tf`: `release_version`, the version `envspec deploy --version V` releases
+  (`-var=release_version=V`), when a module takes it (a Lambda function created from that version's
+  zip); null otherwise, which is what a plan of one's own gives.
 
 Every file is always written; when it has nothing to declare it says so in a comment. What is
 particular to a kind is its binding's (:mod:`.binding`); the values of the inputs are rendered by
@@ -33,7 +36,7 @@ from typing import Any
 from envspec.core.ir import Node, ResourceGraph, attrs_in
 from envspec.core.kinds import OUTPUTS
 
-from .binding import RenderError, binding
+from .binding import RenderError, binding, takes_release_version
 from .hcl import Attribute, Blank, Block, Body, Comment, Expr, render_file
 from .imports import Imports, block_key, removed_blocks
 from .names import module_names
@@ -44,6 +47,7 @@ __all__ = ["RenderError", "RootRenderer", "render_root"]
 
 REQUIRED_VERSION = ">= 1.11"  # S3 state locking without DynamoDB (`use_lockfile`) is GA from 1.11
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 5.100, < 7.0"}
+RELEASE_VERSION = "release_version"  # the root variable a deploy sets to the version it releases
 
 
 class RootRenderer:
@@ -71,6 +75,7 @@ class RootRenderer:
             "providers.tf": self.render_providers(),
             "main.tf": self.render_main(owned),
             "outputs.tf": self.render_outputs(owned),
+            "variables.tf": self.render_variables(owned),
             "imports.tf": self.render_imports(owned),
             "removed.tf": self.render_removed(),
             "lookups.tf": self.render_lookups(),  # last: the other files collect what it needs
@@ -127,6 +132,8 @@ class RootRenderer:
         items: list[Any] = [Attribute("source", f"../modules/{node.kind}"), Blank()]
         for name, value in inputs.items():
             items.append(Attribute(name, self.values.value(value, f"{node.address}.{name}")))
+        if node.owner == "terraform" and takes_release_version(node):
+            items.append(Attribute(RELEASE_VERSION, Expr(f"var.{RELEASE_VERSION}")))
         needs = self.needs_unseen(node, inputs)
         if needs:
             items += [Blank(), Attribute("depends_on", [Expr(f"module.{self.modules[a]}") for a in needs])]
@@ -153,6 +160,17 @@ class RootRenderer:
             main_blocks,
             header=self.header("One module per component that Terraform owns here; Ansible owns the others."),
         )
+
+    def render_variables(self, owned: Sequence[Node]) -> str:
+        users = [n.address for n in owned if takes_release_version(n)]
+        blocks: list[Block | Comment] = [Block("variable", (RELEASE_VERSION,), Body([
+            Attribute("description", f"The version a deploy releases (`envspec deploy {self.graph.env} --version V` passes it): "
+                      f"{', '.join(users)} is created from that version's code when it does not exist yet. "
+                      "Null (the default) when it exists."),
+            Attribute("type", Expr("string")),
+            Attribute("default", None),
+        ]))] if users else [Comment("This root takes no variable.")]
+        return render_file(blocks, header=self.header("What a deploy passes to this root."))
 
     def render_outputs(self, owned: Sequence[Node]) -> str:
         blocks: list[Block | Comment] = []

@@ -10,7 +10,9 @@ from pathlib import Path
 from envspec.core.backend import Command, DeployRequest
 from envspec.core.ir import ResourceGraph
 
+from .binding import takes_release_version
 from .names import module_names
+from .roots import RELEASE_VERSION
 
 TERRAFORM = "terraform"
 INSTALL_HINT = "install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install)"
@@ -29,12 +31,16 @@ def prepare(graph: ResourceGraph, app_dir: Path, request: DeployRequest) -> list
 
 def provision(graph: ResourceGraph, app_dir: Path, request: DeployRequest,
               addresses: Sequence[str] | None) -> list[Command]:
-    """`terraform apply`: of everything (`addresses` None), else of those components' modules only."""
+    """`terraform apply`: of everything (`addresses` None), else of those components' modules only;
+    with the version being released when a module creates something from it (`variables.tf`)."""
     targets: tuple[str, ...] = ()
     if addresses is not None:
         modules = module_names(n.address for n in graph.nodes)
         targets = tuple(f"-target=module.{modules[a]}" for a in addresses)
-    argv = (TERRAFORM, _chdir(graph, app_dir), "apply", "-input=false", "-auto-approve", *targets)
+    version: tuple[str, ...] = ()
+    if request.version is not None and any(takes_release_version(n) for n in graph.owned_by("terraform")):
+        version = (f"-var={RELEASE_VERSION}={request.version}",)
+    argv = (TERRAFORM, _chdir(graph, app_dir), "apply", "-input=false", "-auto-approve", *version, *targets)
     return [Command("terraform apply", argv)]
 
 

@@ -467,6 +467,52 @@ def _tagging_api_lists_event_source_mappings() -> None:
     LambdaBackend.iter_tagged_resources = iter_tagged_resources  # type: ignore[method-assign]
 
 
+def _event_source_mapping_on_an_alias() -> None:
+    """A mapping to a function's alias keeps the alias' ARN as its ``FunctionArn``, as AWS does (moto
+    stores the ARN of the version the alias pointed to when it was made), and an update that moves a
+    mapping to another function or qualifier is listed under that one (moto keeps listing it under the
+    name it was created with).
+
+    envspec points a queue trigger at the function's alias, so that it runs the released version:
+    the AWS provider reads ``function_name`` from ``FunctionArn``, and with stock moto every plan after
+    a release would move the mapping back to the alias; amazon.aws.lambda_event finds a mapping by the
+    name it was given.
+    """
+    import inspect
+
+    from moto.awslambda.models import LambdaBackend
+    from moto.utilities.utils import get_partition
+
+    create, update = LambdaBackend.create_event_source_mapping, LambdaBackend.update_event_source_mapping
+    if 'spec.update({"FunctionArn": func.function_arn})' not in inspect.getsource(create) or (
+        "esm.function_arn = func.function_arn" not in inspect.getsource(update)
+    ):
+        raise LookupError("moto.awslambda LambdaBackend event source mappings changed")
+
+    def alias_arn(self: Any, name: str) -> str | None:
+        """The alias ARN `name` (a name or ARN) is qualified with, or None (unqualified, a version, $LATEST)."""
+        tail = name.split(":function:")[-1]
+        function, _, qualifier = tail.partition(":")
+        if not qualifier or qualifier.isdigit() or qualifier == "$LATEST":
+            return None
+        return f"arn:{get_partition(self.region_name)}:lambda:{self.region_name}:{self.account_id}:function:{function}:{qualifier}"
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        mapping = create(self, spec)
+        mapping.function_arn = alias_arn(self, spec.get("FunctionName", "")) or mapping.function_arn
+        return mapping
+
+    def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+        mapping = update(self, uuid, spec)
+        if mapping is not None and spec.get("FunctionName"):
+            mapping.function_name = spec["FunctionName"]
+            mapping.function_arn = alias_arn(self, spec["FunctionName"]) or mapping.function_arn
+        return mapping
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+    LambdaBackend.update_event_source_mapping = update_event_source_mapping  # type: ignore[method-assign]
+
+
 def _rds_instance_resource_id_of_its_own() -> None:
     """Every DB instance has a ``DbiResourceId`` of its own, as on AWS (``db-`` and 26 characters of
     uppercase base32); moto gives every instance the same one (``db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U``).
@@ -543,6 +589,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "elasticache-cluster-details": _elasticache_cluster_details,
     "sqs-redrive-policy-compact": _sqs_redrive_policy_compact,
     "tagging-api-lists-event-source-mappings": _tagging_api_lists_event_source_mappings,
+    "event-source-mapping-on-an-alias": _event_source_mapping_on_an_alias,
     "rds-instance-resource-id-of-its-own": _rds_instance_resource_id_of_its_own,
     "instance-profile-role-added-again": _instance_profile_role_added_again,
 }

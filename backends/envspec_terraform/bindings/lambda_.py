@@ -26,9 +26,19 @@ def _schedule(finder: Finder, node: Node) -> list[tuple[str, Any]]:
         return []
     return [
         ("aws_cloudwatch_event_target.this[0]", f"{schedule['rule_name']}/{SCHEDULE_TARGET_ID}"),
-        ("aws_lambda_permission.schedule[0]", f"{node.inputs['function_name']}/{SCHEDULE_STATEMENT_ID}"),
+        # the permission of the alias (FUNCTION:QUALIFIER/STATEMENT)
+        ("aws_lambda_permission.schedule[0]", f"{node.inputs['function_name']}:{node.inputs['alias']}/{SCHEDULE_STATEMENT_ID}"),
     ]
 
+
+def _alias(finder: Finder, node: Node) -> list[tuple[str, Any]]:
+    """The alias Ansible made with the function."""
+    return [("aws_lambda_alias.this", f"{node.inputs['function_name']}/{node.inputs['alias']}")]
+
+
+def _created_from_a_version(node: Node) -> bool:
+    """A function whose code's key has `{version}` is created from the zip of the version released."""
+    return "{version}" in str(node.inputs.get("s3_key", ""))
 
 
 BINDING = Binding(
@@ -49,5 +59,6 @@ BINDING = Binding(
     import_attributes={
         "aws_lambda_event_source_mapping": 'element(split(":", one({data}.resource_tag_mapping_list[*].resource_arn)), 6)',
     },
-    extra_imports=(_services.role_policies, _schedule),
+    extra_imports=(_services.role_policies, _alias, _schedule),
+    takes_release_version=_created_from_a_version,
 )

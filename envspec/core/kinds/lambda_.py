@@ -20,10 +20,17 @@ QUEUE_VISIBILITY_DEFAULT = Queue.model_fields["visibility_timeout_s"].default
 TIMEOUT_DEFAULT = LambdaService.model_fields["timeout_s"].default
 LAMBDA_VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 LAMBDA_BASIC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# The alias every release moves to the version it publishes. Whatever invokes the function (its
+# schedule, its queue trigger, whoever holds `${services.X.arn}`) invokes this alias, so a release is
+# one atomic switch and the version before stays, to go back to.
+ALIAS = "live"
+# What `code` may hold in its key, replaced by the version a deploy releases.
+VERSION_PLACEHOLDER = "{version}"
 
 
 def _arn(ctx: LoweringContext, target: ResolvedComponent) -> str:
-    return ctx.arn("lambda", f"function:{ctx.base_name(target)}")
+    """The function's qualified ARN, of its alias: what invokes it, invokes the released version."""
+    return ctx.arn("lambda", f"function:{ctx.base_name(target)}:{ALIAS}")
 
 
 def _trigger(ctx: LoweringContext, c: ResolvedComponent) -> dict[str, Value] | None:
@@ -63,6 +70,7 @@ def lower(ctx: LoweringContext, c: ResolvedComponent) -> LoweredComponent:
         "handler": model.handler,
         "s3_bucket": bucket,
         "s3_key": key,
+        "alias": ALIAS,
         "memory_size": model.memory_mb,
         "timeout": model.timeout_s,
         "role_name": name,
@@ -100,7 +108,8 @@ def value(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user:
 
 
 def grants(ctx: LoweringContext, ref: Reference, target: ResolvedComponent, user: ResolvedComponent) -> Grants:
-    """Knowing a function's ARN is for invoking it."""
+    """Knowing a function's ARN is for invoking it: the ARN is its alias', and an invoke of a qualified
+    ARN is allowed only by a statement naming that qualified ARN (the unqualified one does not cover it)."""
     if ref.attribute != "arn":
         return Grants([], [])
     statement = {"sid": f"{ctx.statement_id(target)}Invoke", "actions": ["lambda:InvokeFunction"],

@@ -25,7 +25,8 @@ from envspec.core.secrets import secret_shape
 INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
 S3_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$"
 # A Lambda zip's URL: as S3_URL, and no `{...}` placeholder (nothing substitutes one there).
-LAMBDA_CODE_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^{}]+$"
+# `{version}` is the only placeholder a lambda's `code` takes (replaced by the version a deploy releases).
+LAMBDA_CODE_URL = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^{}]|\{version\})+$"
 # Lambda's `Handler`: 1..128 characters without whitespace (API pattern `[^\s]+`).
 HANDLER = r"^\S{1,128}$"
 # An Elastic Beanstalk solution stack name: one line, no blank start or end.
@@ -39,7 +40,7 @@ SCHEDULE = (
 )
 PATTERN_RULES.update(
     {
-        LAMBDA_CODE_URL: "an S3 URL such as s3://BUCKET/KEY.zip",
+        LAMBDA_CODE_URL: "an S3 URL such as s3://BUCKET/KEY.zip or s3://BUCKET/NAME/{version}.zip ({version} is the only placeholder)",
         HANDLER: "a handler is 1 to 128 characters without whitespace",
         SOLUTION_STACK: "a solution stack name is one line, not empty, without spaces at either end",
         SCHEDULE: "expected rate(N unit) or cron(minutes hours day-of-month month day-of-week year)",
@@ -333,9 +334,12 @@ class LambdaService(_Service):
     handler: str = Field(pattern=HANDLER, description="Entry point, for example `index.handler`.")
     code: str = Field(
         pattern=LAMBDA_CODE_URL,
-        description="S3 URL of the deployment zip, for example `s3://xkit-artifacts/sync-worker.zip`. "
-        "It is used as written: `{version}` is substituted only in an ec2 service's `release.artifact`; "
-        "to ship a new version of a function, point `code` (or an override) at the new key.",
+        description="S3 URL of the deployment zip, for example `s3://xkit-artifacts/sync-worker/{version}.zip`; "
+        "`{version}` is replaced by the version `envspec deploy ENV --version V` releases (a function that does "
+        "not exist yet is created from version V's zip). Each release updates the code if it differs, publishes "
+        "a version and moves the alias `live` to it, which schedules, queue triggers and `${services.NAME.arn}` "
+        "use; the versions before stay. A `code` without `{version}` is released from the same key each time.",
+        json_schema_extra={"examples": ["s3://xkit-artifacts/sync-worker/{version}.zip"]},
     )
     memory_mb: int = Field(default=128, ge=128, le=10240, description="Memory in MB (128..10240).")
     timeout_s: int = Field(default=3, ge=1, le=900, description="Timeout in seconds (1..900).")
@@ -381,16 +385,6 @@ class LambdaService(_Service):
         problem = runtime_problem(value)
         if problem is not None:
             raise FieldError(problem[0], hint=problem[1])
-        return value
-
-    @field_validator("code", mode="before")
-    @classmethod
-    def _no_placeholder(cls, value: object) -> object:
-        if isinstance(value, str) and "{version}" in value:
-            raise ValueError(
-                "`{version}` is not substituted in a lambda's `code`: only an ec2 service's "
-                "`release.artifact` takes it; point `code` (or an override) at the zip to run"
-            )
         return value
 
     @field_validator("schedule", mode="before")

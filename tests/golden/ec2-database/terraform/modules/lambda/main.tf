@@ -1,7 +1,13 @@
-# A Lambda function from a zip in S3: its execution role, log group with retention, optional
-# schedule (EventBridge rule, target and invoke permission), optional SQS trigger (an event source
-# mapping), and optional VPC placement with its own security group and access to the databases it
-# references.
+# A Lambda function from a zip in S3: its execution role, log group with retention, its alias (what
+# everything invokes), optional schedule (EventBridge rule, target and invoke permission), optional SQS
+# trigger (an event source mapping), and optional VPC placement with its own security group and access
+# to the databases it references.
+#
+# Releases are the deploy's (`envspec deploy ENV --version V`, deploy.yml): it updates the code,
+# publishes a version and moves the alias to it. This module uses the code's location only to create
+# the function, and publishes a version on every change it makes, which the alias follows: a change
+# of configuration (an environment variable) reaches what the alias runs, and a release leaves
+# nothing for the next plan to change (the provider reads `version` as the latest published one).
 
 locals {
   # Descriptions and statement names are the ones the Ansible role uses: an adopted resource
@@ -52,9 +58,10 @@ resource "aws_lambda_function" "this" {
   runtime       = var.runtime
   handler       = var.handler
   s3_bucket     = var.s3_bucket
-  s3_key        = var.s3_key
+  s3_key        = var.release_version == null ? var.s3_key : replace(var.s3_key, "{version}", var.release_version)
   memory_size   = var.memory_size
   timeout       = var.timeout
+  publish       = true
 
   dynamic "environment" {
     for_each = length(var.environment) > 0 ? [var.environment] : []
@@ -82,6 +89,19 @@ resource "aws_lambda_function" "this" {
 
   # The role's policies are attached first (module.access), so the function can use them at once.
   depends_on = [module.access, aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    # Where the code came from matters only when the function is created: releases update the code.
+    ignore_changes = [s3_bucket, s3_key]
+  }
+}
+
+# What everything invokes: the version the last release (or change) published.
+resource "aws_lambda_alias" "this" {
+  name             = var.alias
+  description      = "The released version of ${local.component}"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
 }
 
 ################################################################################
@@ -103,7 +123,7 @@ resource "aws_cloudwatch_event_target" "this" {
 
   rule      = aws_cloudwatch_event_rule.this[0].name
   target_id = local.target_id
-  arn       = aws_lambda_function.this.arn
+  arn       = aws_lambda_alias.this.arn
 }
 
 resource "aws_lambda_permission" "schedule" {
@@ -112,8 +132,15 @@ resource "aws_lambda_permission" "schedule" {
   statement_id  = local.statement_id
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.this.name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.this[0].arn
+
+  lifecycle {
+    # A permission of the function itself (state from before the alias) is replaced by the alias'
+    # one: the new one first, so that the schedule can invoke the function throughout.
+    create_before_destroy = true
+  }
 }
 
 ################################################################################
@@ -126,7 +153,7 @@ resource "aws_lambda_event_source_mapping" "this" {
   count = var.trigger == null ? 0 : 1
 
   event_source_arn                   = var.trigger.event_source_arn
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = aws_lambda_alias.this.arn
   batch_size                         = var.trigger.batch_size
   maximum_batching_window_in_seconds = var.trigger.maximum_batching_window_in_seconds
   function_response_types            = var.trigger.function_response_types

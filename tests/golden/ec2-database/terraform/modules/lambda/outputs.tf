@@ -8,6 +8,11 @@ output "arn" {
   value       = aws_lambda_function.this.arn
 }
 
+output "alias_arn" {
+  description = "ARN of the function's alias (a qualified ARN): what invokes the released version."
+  value       = aws_lambda_alias.this.arn
+}
+
 output "function_name" {
   description = "Name of the function."
   value       = aws_lambda_function.this.function_name

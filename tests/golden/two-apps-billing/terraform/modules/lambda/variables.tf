@@ -19,13 +19,25 @@ variable "handler" {
 }
 
 variable "s3_bucket" {
-  description = "Bucket of the deployment zip. Later code updates are deploys (Ansible), not Terraform changes."
+  description = "Bucket of the deployment zip the function is created from. Later code updates are releases (deploy.yml), not Terraform changes."
   type        = string
 }
 
 variable "s3_key" {
-  description = "Key of the deployment zip in `s3_bucket`."
+  description = "Key of the deployment zip in `s3_bucket`; `{version}` in it is replaced by `release_version`."
   type        = string
+}
+
+variable "release_version" {
+  description = "The version being released, which a function whose `s3_key` has `{version}` is created from (null: none; such a function must exist already)."
+  type        = string
+  default     = null
+}
+
+variable "alias" {
+  description = "Name of the alias each release moves to the version it publishes; the schedule, the queue trigger and references invoke it."
+  type        = string
+  default     = "live"
 }
 
 variable "memory_size" {

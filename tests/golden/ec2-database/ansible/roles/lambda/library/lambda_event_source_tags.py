@@ -11,16 +11,18 @@ short_description: Tag a Lambda function's event source mapping, and find its st
 description:
   - Makes the tags of the event source mapping from O(source_arn) to O(function) exactly O(tags) (tags
     whose key starts with C(aws:) are AWS's and left alone), as Terraform's C(tags) does.
-  - Returns, as RV(stale), the event sources of the function's other mappings that carry every tag of
-    O(owner_tags), the mappings this component made for a trigger it no longer has, for
-    M(amazon.aws.lambda_event) with O(amazon.aws.lambda_event#module:state=absent) to remove.
+  - Returns, as RV(stale), the function and event source of the function's other mappings that carry
+    every tag of O(owner_tags), the mappings this component made for a trigger it no longer has (or on
+    the unqualified function, before its alias), for M(amazon.aws.lambda_event) with
+    O(amazon.aws.lambda_event#module:state=absent) to remove. The mappings of O(function) and, when it is
+    qualified, of the unqualified function are looked at.
   - M(amazon.aws.lambda_event) (amazon.aws 10.x) takes no tags, and no module of either collection tags
     an event source mapping; Terraform finds an adopted mapping by these tags (its import id is the
     UUID AWS assigned).
   - Idempotent. Never changes anything but tags.
 options:
   function:
-    description: The function's ARN (unqualified), as given to M(amazon.aws.lambda_event).
+    description: The function's ARN (qualified by its alias), as given to M(amazon.aws.lambda_event).
     type: str
     required: true
   source_arn:
@@ -45,7 +47,7 @@ author:
 EXAMPLES = r"""
 - name: Tag the queue trigger
   lambda_event_source_tags:
-    function: arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker
+    function: arn:aws:lambda:us-west-2:111111111111:function:xkit-staging-sync-worker:live
     source_arn: arn:aws:sqs:us-west-2:111111111111:xkit-staging-jobs
     tags:
       envspec:component: services.sync-worker
@@ -59,10 +61,10 @@ uuid:
   returned: success
   type: str
 stale:
-  description: The event sources of the component's other mappings on the function.
+  description: The component's other mappings on the function, each its C(function) and C(source) ARN.
   returned: success
   type: list
-  elements: str
+  elements: dict
 """
 
 from ansible.module_utils.envspec_aws import run, set_tags, text_tags
@@ -80,11 +82,10 @@ def tag(module, client) -> None:
     function, source = module.params["function"], module.params["source_arn"]
     wanted, owner = text_tags(module.params["tags"]), text_tags(module.params["owner_tags"])
     changed, uuid, stale = False, None, []
-    pages = client.get_paginator("list_event_source_mappings").paginate(FunctionName=function)
-    for mapping in (m for page in pages for m in page.get("EventSourceMappings", [])):
+    for mapping in mappings(client, function):
         arn = mapping_arn(function, mapping)
         have = client.list_tags(Resource=arn).get("Tags", {})
-        if source is not None and mapping.get("EventSourceArn") == source:
+        if source is not None and mapping.get("EventSourceArn") == source and mapping.get("FunctionArn", function) == function:
             uuid = mapping["UUID"]
             changed = set_tags(
                 module, have, wanted,
@@ -92,10 +93,20 @@ def tag(module, client) -> None:
                 add=lambda tags, arn=arn: client.tag_resource(Resource=arn, Tags=tags),
             ) or changed
         elif all(have.get(k) == v for k, v in owner.items()):
-            stale.append(mapping["EventSourceArn"])
+            stale.append({"function": mapping.get("FunctionArn", function), "source": mapping["EventSourceArn"]})
     if source is not None and uuid is None and not module.check_mode:
         module.fail_json(msg=f"{function} has no event source mapping from {source}")
-    module.exit_json(changed=changed, uuid=uuid, stale=sorted(stale))
+    module.exit_json(changed=changed, uuid=uuid, stale=sorted(stale, key=lambda s: (s["function"], s["source"])))
+
+
+def mappings(client, function: str) -> list[dict]:
+    """The mappings of `function` and, when it is qualified (`...:function:NAME:ALIAS`), of the function itself."""
+    functions = [function] + ([":".join(function.split(":")[:7])] if function.count(":") > 6 else [])
+    found: dict[str, dict] = {}
+    for name in functions:
+        pages = client.get_paginator("list_event_source_mappings").paginate(FunctionName=name)
+        found.update((m["UUID"], m) for page in pages for m in page.get("EventSourceMappings", []))
+    return list(found.values())
 
 
 def main() -> None:
