@@ -89,6 +89,11 @@ def test_only_moves_into_service_access_reads_the_plan() -> None:
     ]
     assert only_moves_into_service_access(PlanReport.of({"resource_changes": moved})) == []
     assert only_moves_into_service_access(PlanReport.of({"resource_changes": []}))  # moves nothing
+    since = [*moved, change("module.service_s.aws_lambda_alias.this", ["create"]),
+             change("module.service_s.aws_lambda_permission.schedule[0]", ["create", "delete"])]
+    assert only_moves_into_service_access(PlanReport.of({"resource_changes": since})) == []
+    function = [*moved, change("module.service_s.aws_lambda_function.this", ["delete", "create"])]
+    assert "not only moves" in only_moves_into_service_access(PlanReport.of({"resource_changes": function}))[0]
     replaced = [*moved, change("module.s.aws_instance.this", ["delete", "create"])]
     assert "not only moves" in only_moves_into_service_access(PlanReport.of({"resource_changes": replaced}))[0]
     elsewhere = [*moved, change("module.t.aws_iam_role.this", ["no-op"], "module.s.aws_iam_role.this")]
@@ -133,10 +138,29 @@ def moved_to(old: str) -> set[str]:
     return {f"{module}.module.access.{address}", f"{module}.module.access.{address}[0]"}
 
 
+# What today's modules change besides the moves: features built after the old layout, not renames. Each
+# is matched by address and exact actions; anything else in the plan is a problem.
+SINCE = (
+    (r"module\.service_\w+\.aws_lambda_alias\.this", ["create"], "Lambda releases: the alias `live`"),
+    (r"module\.service_\w+\.aws_lambda_function\.this", ["update"], "Lambda releases: `publish = true`"),
+    (r"module\.service_\w+\.aws_cloudwatch_event_target\.this\[0\]", ["update"], "the schedule invokes the alias"),
+    (r"module\.service_\w+\.aws_lambda_permission\.schedule\[0\]", ["create", "delete"],
+     "the schedule's permission is the alias' (its qualifier forces a new one, made before the old goes)"),
+    (r"module\.service_\w+\.aws_elastic_beanstalk_environment\.this", ["update"], "Beanstalk releases: the deployment policy"),
+)
+
+
+def _since(rc: dict[str, object]) -> bool:
+    actions = rc["change"]["actions"]  # type: ignore[index]
+    return any(re.fullmatch(pattern, str(rc["address"])) and actions == expected for pattern, expected, _ in SINCE)
+
+
 def only_moves_into_service_access(plan: PlanReport) -> list[str]:
     """What the plan from the old modules' state to today's modules does besides moving resources where
-    `moved_to` says (empty: nothing), or that it moves nothing."""
-    problems = [f"not only moves:\n{plan.summary()}"] if not plan.is_empty else []
+    `moved_to` says and the changes of features built since (`SINCE`) (empty: nothing), or that it moves
+    nothing."""
+    changes = [rc for rc in plan.raw.get("resource_changes", ()) if rc["change"]["actions"] != ["no-op"]]
+    problems = [f"not only moves:\n{plan.summary()}"] if [rc for rc in changes if not _since(rc)] else []
     moves = {rc["previous_address"]: rc["address"] for rc in plan.raw.get("resource_changes", ()) if rc.get("previous_address")}
     for old, new in sorted(moves.items()):
         if new not in moved_to(old):
