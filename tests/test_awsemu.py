@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 import time
 import zipfile
@@ -320,6 +321,37 @@ def test_an_event_source_mapping_on_an_alias_keeps_the_alias(aws: dict[str, str]
     listed = lam.list_event_source_mappings(FunctionName=alias)["EventSourceMappings"]
     assert sorted(m["UUID"] for m in listed) == sorted([made["UUID"], moved["UUID"]])
     assert lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
+
+
+def test_a_function_and_its_alias_have_a_policy_each(aws: dict[str, str]) -> None:
+    """lambda-policy-per-qualifier: the same statement id on the function and on its alias are two
+    statements of two policies; removing one (with or without `Qualifier`) leaves the other."""
+    lam, iam = boto3_client("lambda", aws), boto3_client("iam", aws)
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    role = iam.create_role(RoleName="policy-check", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    function = lam.create_function(FunctionName="policy-check", Runtime="python3.12", Role=role, Handler="index.handler",
+                                   Code={"ZipFile": code.getvalue()}, Publish=True)["FunctionArn"]
+    lam.create_alias(FunctionName="policy-check", Name="live", FunctionVersion="1")
+    grant = {"StatementId": "envspec-schedule", "Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com"}
+    lam.add_permission(FunctionName="policy-check", **grant)
+    lam.add_permission(FunctionName="policy-check", Qualifier="live", **grant)
+
+    def resources(**qualifier: str) -> list[str]:
+        policy = json.loads(lam.get_policy(FunctionName="policy-check", **qualifier)["Policy"])
+        return [statement["Resource"] for statement in policy["Statement"]]
+
+    assert resources() == [function], "lambda-policy-per-qualifier"
+    assert resources(Qualifier="live") == [f"{function}:live"]
+    lam.remove_permission(FunctionName="policy-check", StatementId="envspec-schedule")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName="policy-check")
+    assert resources(Qualifier="live") == [f"{function}:live"]
+    lam.remove_permission(FunctionName="policy-check", StatementId="envspec-schedule", Qualifier="live")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName="policy-check", Qualifier="live")
 
 
 def test_publishing_an_unchanged_function_gives_its_latest_version(aws: dict[str, str]) -> None:

@@ -574,6 +574,65 @@ def _instance_profile_role_added_again() -> None:
     IAMBackend.add_role_to_instance_profile = add_role_to_instance_profile  # type: ignore[method-assign]
 
 
+def _lambda_policy_per_qualifier() -> None:
+    """A function, each of its versions and each alias has a resource policy of its own, as on AWS:
+    `AddPermission`, `RemovePermission` and `GetPolicy` with a `Qualifier` act on that one's.
+
+    moto keeps one policy for a function and its versions and ignores `RemovePermission`'s qualifier:
+    a schedule's permission moved from the function to its alias (same statement id, the new one made
+    first) leaves the provider's wait after deleting the old one finding the new one ("waiting for
+    Lambda Permission ... delete: found resource").
+    """
+    import inspect
+
+    from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.policy import Policy
+    from moto.awslambda.responses import LambdaResponse
+
+    def policy_of(self: Any, function_name: str, qualifier: str | None) -> Any:
+        name = function_name
+        if name.startswith("arn:"):
+            _, name, in_name = self._lambdas.split_function_arn(name)
+            qualifier = qualifier or in_name
+        elif ":" in name:
+            name, qualifier = name.split(":", 1)[0], qualifier or name.split(":", 1)[1]
+        fn = self._lambdas.get_function_by_name_forbid_qualifier(name)
+        if not qualifier or qualifier == "$LATEST":
+            return fn.policy
+        self._lambdas.get_function_by_name_with_qualifier(name, qualifier)  # an unknown qualifier: AWS's 404
+        return fn.__dict__.setdefault("_envspec_policies", {}).setdefault(qualifier, Policy(fn))
+
+    def add_permission(self: Any, function_name: str, qualifier: str, raw: str) -> Any:
+        statement, _ = policy_of(self, function_name, qualifier).add_statement(raw, qualifier)
+        return statement
+
+    def remove_permission(self: Any, function_name: str, sid: str, revision: str = "", qualifier: str | None = None) -> None:
+        policy_of(self, function_name, qualifier).del_statement(sid, revision)
+
+    def get_policy(self: Any, function_name: str, qualifier: str | None = None) -> str:
+        return str(policy_of(self, function_name, qualifier).wire_format())
+
+    original_response = LambdaResponse.remove_permission
+
+    def remove_permission_response(self: Any) -> Any:
+        function_name = self.path.split("/")[-3]
+        statement_id = self.path.split("/")[-1].split("?")[0]
+        revision = self.querystring.get("RevisionId", [""])[0]
+        qualifier = self.querystring.get("Qualifier", [None])[0]
+        from urllib.parse import unquote
+
+        self.backend.remove_permission(unquote(function_name), statement_id, revision, qualifier)
+        return 204, {"status": 204}, "{}"
+
+    if "remove_permission(function_name, statement_id, revision)" not in inspect.getsource(original_response) or \
+            "fn.policy.add_statement(raw, qualifier)" not in inspect.getsource(LambdaBackend.add_permission):
+        raise LookupError("moto.awslambda permissions changed")
+    LambdaBackend.add_permission = add_permission  # type: ignore[method-assign]
+    LambdaBackend.remove_permission = remove_permission  # type: ignore[method-assign]
+    LambdaBackend.get_policy = get_policy  # type: ignore[method-assign]
+    LambdaResponse.remove_permission = remove_permission_response  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "nat-gateway-tag-resource-type": _nat_gateway_tag_resource_type,
     "alb-default-attributes": _alb_default_attributes,
@@ -592,6 +651,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "event-source-mapping-on-an-alias": _event_source_mapping_on_an_alias,
     "rds-instance-resource-id-of-its-own": _rds_instance_resource_id_of_its_own,
     "instance-profile-role-added-again": _instance_profile_role_added_again,
+    "lambda-policy-per-qualifier": _lambda_policy_per_qualifier,
 }
 
 
