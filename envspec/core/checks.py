@@ -41,6 +41,7 @@ Check = Callable[["ResourceGraph", "ResolvedEnv"], Iterable[Finding]]
 
 
 # The modules of the checks (each has `check(graph, env)`), in the order their findings are reported.
+# By name: they import `Finding` from here, and an import of them here would be a cycle.
 CHECK_MODULES: tuple[str, ...] = ("envspec.core.aws_names", "envspec.core.limits")
 
 
